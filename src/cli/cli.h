@@ -1,0 +1,48 @@
+/*
+ * cli.h — what the command files share: the command table entry type, the
+ * exit codes, and the one-line error printer. Commands use only the public
+ * libetpu API (include/etpu) plus this header.
+ */
+#ifndef ETPU_CLI_H
+#define ETPU_CLI_H
+
+#include <stdio.h>
+
+#include "etpu/error.h"
+
+/* Exit codes shared by every command. */
+enum {
+    EXIT_PASS = 0,      /* success; for check/compile: everything maps */
+    EXIT_FINDING = 1,   /* the command worked and found a problem */
+    EXIT_INPUT = 2,     /* usage error, or invalid/unreadable input */
+    EXIT_TOOLCHAIN = 3, /* compiler missing or crashed */
+};
+
+typedef int (*cli_command_fn)(int argc, char **argv);
+
+typedef struct cli_command {
+    const char *name;
+    cli_command_fn run;
+    const char *summary;
+} cli_command;
+
+/* Command entry points (one file each: cmd_<name>.c). */
+int cmd_inspect(int argc, char **argv);
+
+/* "etpu: FILE: message at byte N" on stderr. file may be NULL. */
+void cli_print_error(const char *file, const etpu_error *err);
+/* "etpu: <cmd>: message" + a pointer to --help, on stderr; returns EXIT_INPUT. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* True when stdout is a terminal (for colour/progress decisions). */
+int cli_stdout_is_tty(void);
+
+/* Print a cJSON tree (owned by the caller) to stdout followed by a newline. */
+struct cJSON;
+int cli_print_json(struct cJSON *root);
+
+#endif /* ETPU_CLI_H */

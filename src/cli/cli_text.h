@@ -1,0 +1,22 @@
+/*
+ * cli_text.h — safe printing of untrusted strings and shared formats.
+ */
+#ifndef ETPU_CLI_TEXT_H
+#define ETPU_CLI_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A malloc'ed copy of s with control characters and invalid UTF-8 replaced
+ * by '?', cut to max_len bytes (then "..." is appended). NULL on OOM. */
+char *cli_safe_string(const char *s, size_t max_len);
+
+/* "512 B", "1.50 KiB", "3.00 MiB" — the units the Edge TPU compiler uses. */
+void cli_format_bytes(uint64_t bytes, char *out, size_t out_size);
+
+/* "[1,30,5,1]"; with unknown_as_question, negative dims print as "?". */
+void cli_format_dims(const int32_t *dims, size_t count, bool unknown_as_question, char *out,
+                     size_t out_size);
+
+#endif

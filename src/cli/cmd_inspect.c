@@ -1,0 +1,667 @@
+/*
+ * cmd_inspect.c — `etpu inspect`: what is in a .tflite model.
+ *
+ * Shows what neither the compiler log nor a TFLite interpreter shows in one
+ * place: op versions next to shape_signature, quantization per tensor, the
+ * metadata the converter left, and for an Edge TPU compiled model how many
+ * edgetpu-custom-op ops it has and which ops stayed on the CPU.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "cli_text.h"
+#include "etpu/model.h"
+
+static const char inspect_usage[] =
+    "usage: etpu inspect [--json] [--tensors] [--quiet] MODEL...\n"
+    "\n"
+    "Show what is in TFLite models: schema version, description, minimum runtime,\n"
+    "inputs and outputs (type, shape, shape_signature, scale/zero-point), every\n"
+    "operator with its version and notable options, buffers, metadata and\n"
+    "signatures. For a model compiled by edgetpu_compiler, also the Edge TPU\n"
+    "custom ops (and their payload sizes) and the ops left on the CPU.\n"
+    "\n"
+    "The file is verified completely before anything is shown; a damaged or\n"
+    "hostile file gets one line saying what is wrong and at which byte.\n"
+    "Dynamic dimensions (-1 in shape_signature) are shown as '?', e.g. [?,30,5,1].\n"
+    "\n"
+    "Options:\n"
+    "  --json       machine-readable output (one object; an array for several models)\n"
+    "  --tensors    also list every tensor\n"
+    "  -q, --quiet  one summary line per model\n"
+    "  -h, --help   show this help\n"
+    "\n"
+    "Exit status: 0 all models read, 2 a model could not be read or bad usage.\n"
+    "\n"
+    "Examples:\n"
+    "  etpu inspect model.tflite\n"
+    "  etpu inspect --json model_edgetpu.tflite | jq '.subgraphs[0].operators[].op'\n";
+
+typedef struct inspect_opts {
+    bool json;
+    bool tensors;
+    bool quiet;
+} inspect_opts;
+
+/* ---- facts derived from a model, shared by text and JSON ---------------- */
+
+typedef struct edgetpu_summary {
+    size_t custom_ops;      /* edgetpu-custom-op count */
+    uint64_t payload_bytes; /* their custom_options, summed */
+    size_t cpu_ops;         /* all other ops */
+} edgetpu_summary;
+
+static bool is_edgetpu_op(const etpu_model *m, const etpu_operator *op)
+{
+    const etpu_operator_code *c = etpu_op_code(m, op);
+    return c && c->builtin_code == ETPU_OP_CUSTOM && c->custom_code &&
+           !strcmp(c->custom_code, ETPU_EDGETPU_CUSTOM_CODE);
+}
+
+static edgetpu_summary summarize_edgetpu(const etpu_model *m)
+{
+    edgetpu_summary s = {0};
+    for (size_t g = 0; g < m->subgraph_count; g++)
+        for (size_t i = 0; i < m->subgraphs[g].operator_count; i++) {
+            const etpu_operator *op = &m->subgraphs[g].operators[i];
+            if (is_edgetpu_op(m, op)) {
+                s.custom_ops++;
+                s.payload_bytes += op->custom_options_size;
+            } else {
+                s.cpu_ops++;
+            }
+        }
+    return s;
+}
+
+static uint64_t total_buffer_bytes(const etpu_model *m)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < m->buffer_count; i++)
+        total += m->buffers[i].size;
+    return total;
+}
+
+/* The min_runtime_version metadata: a NUL-padded version string. */
+static void min_runtime_version(const etpu_model *m, char *out, size_t out_size)
+{
+    size_t n;
+    const uint8_t *p = etpu_metadata_bytes(m, "min_runtime_version", &n);
+    out[0] = '\0';
+    if (!p)
+        return;
+    size_t len = 0;
+    while (len < n && len + 1 < out_size && p[len] != 0) {
+        out[len] = (p[len] >= 0x20 && p[len] < 0x7f) ? (char)p[len] : '?';
+        len++;
+    }
+    out[len] = '\0';
+}
+
+static bool has_dynamic_dim(const etpu_tensor *t)
+{
+    for (size_t i = 0; i < t->shape_signature.count; i++)
+        if (t->shape_signature.items[i] < 0)
+            return true;
+    return false;
+}
+
+static bool signature_differs(const etpu_tensor *t)
+{
+    if (!t->has_shape_signature)
+        return false;
+    if (t->shape_signature.count != t->shape.count)
+        return true;
+    for (size_t i = 0; i < t->shape.count; i++)
+        if (t->shape.items[i] != t->shape_signature.items[i])
+            return true;
+    return false;
+}
+
+/* ---- option values ------------------------------------------------------- */
+
+static int64_t vector_elem_int(const etpu_option *o, size_t i)
+{
+    const uint8_t *p = o->elems;
+    switch (o->elem_kind) {
+    case ETPU_V_BOOL: case ETPU_V_U8: return p[i];
+    case ETPU_V_I8: return (int8_t)p[i];
+    case ETPU_V_I16: return (int16_t)(p[2 * i] | (p[2 * i + 1] << 8));
+    case ETPU_V_U16: return (uint16_t)(p[2 * i] | (p[2 * i + 1] << 8));
+    case ETPU_V_I32: case ETPU_V_U32: {
+        uint32_t u = (uint32_t)p[4 * i] | ((uint32_t)p[4 * i + 1] << 8) |
+                     ((uint32_t)p[4 * i + 2] << 16) | ((uint32_t)p[4 * i + 3] << 24);
+        return o->elem_kind == ETPU_V_I32 ? (int32_t)u : (int64_t)u;
+    }
+    case ETPU_V_I64: case ETPU_V_U64: {
+        uint64_t u = 0;
+        for (int b = 7; b >= 0; b--)
+            u = (u << 8) | p[8 * i + (size_t)b];
+        return (int64_t)u;
+    }
+    default: return 0;
+    }
+}
+
+static double vector_elem_float(const etpu_option *o, size_t i)
+{
+    const uint8_t *p = (const uint8_t *)o->elems + 4 * i;
+    uint32_t u = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+                 ((uint32_t)p[3] << 24);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static void format_option(const etpu_option *o, char *out, size_t out_size)
+{
+    const char *enum_value = o->enum_name ? etpu_enum_value_name(o->enum_name, o->i) : NULL;
+    if (enum_value) {
+        snprintf(out, out_size, "%s", enum_value);
+    } else if (o->kind == ETPU_V_BOOL) {
+        snprintf(out, out_size, "%s", o->i ? "true" : "false");
+    } else if (o->kind == ETPU_V_F32 || o->kind == ETPU_V_F64) {
+        snprintf(out, out_size, "%g", o->f);
+    } else if (o->kind == ETPU_V_U64) {
+        snprintf(out, out_size, "%" PRIu64, o->u);
+    } else if (o->kind == ETPU_V_STRING) {
+        char *s = cli_safe_string(o->s, 40);
+        snprintf(out, out_size, "\"%s\"", s ? s : "");
+        free(s);
+    } else if (o->kind == ETPU_V_VECTOR) {
+        size_t pos = 0;
+        pos += (size_t)snprintf(out, out_size, "[");
+        for (size_t i = 0; i < o->count && pos + 24 < out_size; i++) {
+            if (o->elem_kind == ETPU_V_F32)
+                pos += (size_t)snprintf(out + pos, out_size - pos, "%s%g", i ? "," : "",
+                                        vector_elem_float(o, i));
+            else
+                pos += (size_t)snprintf(out + pos, out_size - pos, "%s%" PRId64, i ? "," : "",
+                                        vector_elem_int(o, i));
+            if (i + 1 < o->count && pos + 24 >= out_size)
+                pos += (size_t)snprintf(out + pos, out_size - pos, ",...");
+        }
+        snprintf(out + pos, out_size - pos, "]");
+    } else {
+        snprintf(out, out_size, "%" PRId64, o->i);
+    }
+}
+
+static cJSON *option_json(const etpu_option *o)
+{
+    const char *enum_value = o->enum_name ? etpu_enum_value_name(o->enum_name, o->i) : NULL;
+    if (enum_value)
+        return cJSON_CreateString(enum_value);
+    switch (o->kind) {
+    case ETPU_V_BOOL: return cJSON_CreateBool(o->i != 0);
+    case ETPU_V_F32: case ETPU_V_F64: return cJSON_CreateNumber(o->f);
+    case ETPU_V_U64: return cJSON_CreateNumber((double)o->u);
+    case ETPU_V_STRING: {
+        char *s = cli_safe_string(o->s, 4096);
+        cJSON *j = cJSON_CreateString(s ? s : "");
+        free(s);
+        return j;
+    }
+    case ETPU_V_VECTOR: {
+        cJSON *arr = cJSON_CreateArray();
+        for (size_t i = 0; arr && i < o->count; i++)
+            cJSON_AddItemToArray(arr, cJSON_CreateNumber(o->elem_kind == ETPU_V_F32
+                                                             ? vector_elem_float(o, i)
+                                                             : (double)vector_elem_int(o, i)));
+        return arr;
+    }
+    default: return cJSON_CreateNumber((double)o->i);
+    }
+}
+
+/* ---- text report --------------------------------------------------------- */
+
+static void print_quant(const etpu_quant *q)
+{
+    if (!q || (q->scale_count == 0 && q->zero_point_count == 0))
+        return;
+    if (q->scale_count == 1 && q->zero_point_count == 1)
+        printf("  scale %.6g zp %" PRId64, q->scale[0], q->zero_point[0]);
+    else
+        printf("  per-axis(dim %" PRId32 ") %zu scales", q->quantized_dimension, q->scale_count);
+}
+
+static void print_io_tensor(const etpu_subgraph *sg, int32_t index)
+{
+    const etpu_tensor *t = &sg->tensors[index];
+    char shape[128], sig[128];
+    char *name = cli_safe_string(t->name, 60);
+    cli_format_dims(t->shape.items, t->shape.count, false, shape, sizeof shape);
+    printf("    #%-4" PRId32 " %-40s %-8s %s", index, name ? name : "", etpu_type_name(t->type),
+           shape);
+    if (signature_differs(t)) {
+        cli_format_dims(t->shape_signature.items, t->shape_signature.count, true, sig, sizeof sig);
+        printf("  signature %s%s", sig, has_dynamic_dim(t) ? " (dynamic)" : "");
+    }
+    print_quant(t->quant);
+    printf("\n");
+    free(name);
+}
+
+static void print_index_list(const etpu_i32_array *a, char *out, size_t out_size)
+{
+    size_t pos = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < a->count && pos + 16 < out_size; i++) {
+        pos += (size_t)snprintf(out + pos, out_size - pos, "%s%" PRId32, i ? "," : "",
+                                a->items[i]);
+        if (i + 1 < a->count && pos + 16 >= out_size)
+            snprintf(out + pos, out_size - pos, ",...");
+    }
+}
+
+static void print_operator(const etpu_model *m, const etpu_operator *op, size_t index)
+{
+    const etpu_operator_code *c = etpu_op_code(m, op);
+    char ins[64], outs[64], opts[256];
+    print_index_list(&op->inputs, ins, sizeof ins);
+    print_index_list(&op->outputs, outs, sizeof outs);
+    size_t pos = 0;
+    opts[0] = '\0';
+    for (size_t i = 0; i < op->options.count && pos + 40 < sizeof opts; i++) {
+        const etpu_option *o = &op->options.fields[i];
+        char value[96];
+        format_option(o, value, sizeof value);
+        const char *label = strcmp(o->name, "fused_activation_function") ? o->name : "act";
+        pos += (size_t)snprintf(opts + pos, sizeof opts - pos, "%s%s=%s", pos ? " " : "", label,
+                                value);
+    }
+    if (op->custom_options_size && pos + 40 < sizeof opts)
+        snprintf(opts + pos, sizeof opts - pos, "%scustom_options=%zu bytes", pos ? " " : "",
+                 op->custom_options_size);
+    char *name = cli_safe_string(etpu_op_display_name(m, op), 40);
+    printf("    %-4zu %-26s %-3" PRId32 " %-14s -> %-10s %s\n", index, name ? name : "",
+           c ? c->version : 0, ins, outs, opts);
+    free(name);
+}
+
+static void print_tensor_row(const etpu_model *m, const etpu_tensor *t, size_t index)
+{
+    char shape[128], sig[128] = "";
+    char *name = cli_safe_string(t->name, 48);
+    cli_format_dims(t->shape.items, t->shape.count, false, shape, sizeof shape);
+    if (signature_differs(t))
+        cli_format_dims(t->shape_signature.items, t->shape_signature.count, true, sig, sizeof sig);
+    char data[32] = "-";
+    if (t->buffer && t->buffer < m->buffer_count && m->buffers[t->buffer].size)
+        cli_format_bytes(m->buffers[t->buffer].size, data, sizeof data);
+    printf("    %-5zu %-48s %-8s %-18s %-14s %-10s", index, name ? name : "",
+           etpu_type_name(t->type), shape, sig, data);
+    print_quant(t->quant);
+    if (t->is_variable)
+        printf("  variable");
+    if (t->has_sparsity)
+        printf("  sparse");
+    printf("\n");
+    free(name);
+}
+
+static void print_text(const char *path, const etpu_model *m, const inspect_opts *o)
+{
+    char size[32], weights[32], runtime[32];
+    cli_format_bytes(m->size, size, sizeof size);
+    cli_format_bytes(total_buffer_bytes(m), weights, sizeof weights);
+    min_runtime_version(m, runtime, sizeof runtime);
+    edgetpu_summary tpu = summarize_edgetpu(m);
+    size_t ops = 0, tensors = 0;
+    for (size_t g = 0; g < m->subgraph_count; g++) {
+        ops += m->subgraphs[g].operator_count;
+        tensors += m->subgraphs[g].tensor_count;
+    }
+    if (o->quiet) {
+        printf("%s: TFLite schema v%" PRIu32 ", %zu subgraph%s, %zu ops, %zu tensors, %s of "
+               "buffers%s\n",
+               path, m->version, m->subgraph_count, m->subgraph_count == 1 ? "" : "s", ops,
+               tensors, weights, tpu.custom_ops ? ", Edge TPU compiled" : "");
+        return;
+    }
+    char *desc = cli_safe_string(m->description, 200);
+    printf("File:         %s (%s, %zu bytes)\n", path, size, m->size);
+    printf("Format:       TFLite flatbuffer (TFL3), schema version %" PRIu32 "\n", m->version);
+    printf("Description:  %s\n", m->description ? desc : "(none)");
+    printf("Min runtime:  %s\n", runtime[0] ? runtime : "(not recorded)");
+    printf("Buffers:      %zu (%s of constant data)\n", m->buffer_count, weights);
+    free(desc);
+    if (m->metadata_count) {
+        printf("Metadata:    ");
+        for (size_t i = 0; i < m->metadata_count; i++) {
+            char *n = cli_safe_string(m->metadata[i].name, 60);
+            printf(" %s%s", n ? n : "", i + 1 < m->metadata_count ? "," : "");
+            free(n);
+        }
+        printf("\n");
+    }
+    for (size_t i = 0; i < m->signature_count; i++) {
+        const etpu_signature_def *s = &m->signatures[i];
+        char *key = cli_safe_string(s->key, 60);
+        printf("Signature:    \"%s\" (subgraph %" PRIu32 ", %zu inputs, %zu outputs)\n",
+               key ? key : "", s->subgraph_index, s->input_count, s->output_count);
+        free(key);
+    }
+    if (tpu.custom_ops) {
+        char payload[32];
+        cli_format_bytes(tpu.payload_bytes, payload, sizeof payload);
+        printf("Edge TPU:     compiled: %zu %s op%s (%s of compiled payload), %zu op%s on the "
+               "CPU\n",
+               tpu.custom_ops, ETPU_EDGETPU_CUSTOM_CODE, tpu.custom_ops == 1 ? "" : "s", payload,
+               tpu.cpu_ops, tpu.cpu_ops == 1 ? "" : "s");
+    }
+    for (size_t g = 0; g < m->subgraph_count; g++) {
+        const etpu_subgraph *sg = &m->subgraphs[g];
+        char *name = cli_safe_string(sg->name ? sg->name : "", 60);
+        printf("\nSubgraph %zu%s%s%s: %zu operators, %zu tensors\n", g, sg->name ? " \"" : "",
+               sg->name ? name : "", sg->name ? "\"" : "", sg->operator_count, sg->tensor_count);
+        free(name);
+        printf("  Inputs:\n");
+        for (size_t i = 0; i < sg->inputs.count; i++)
+            print_io_tensor(sg, sg->inputs.items[i]);
+        printf("  Outputs:\n");
+        for (size_t i = 0; i < sg->outputs.count; i++)
+            print_io_tensor(sg, sg->outputs.items[i]);
+        printf("  Operators:\n    %-4s %-26s %-3s %-14s    %-10s %s\n", "#", "op", "ver", "inputs",
+               "outputs", "options");
+        for (size_t i = 0; i < sg->operator_count; i++)
+            print_operator(m, &sg->operators[i], i);
+        size_t dynamic = 0;
+        for (size_t i = 0; i < sg->tensor_count; i++)
+            dynamic += has_dynamic_dim(&sg->tensors[i]);
+        if (dynamic)
+            printf("  Dynamic:      %zu tensor%s with -1 in shape_signature (shown as ?)\n", dynamic,
+                   dynamic == 1 ? "" : "s");
+        if (tpu.custom_ops) {
+            printf("  On the CPU:  ");
+            size_t shown = 0;
+            for (size_t i = 0; i < sg->operator_count; i++) {
+                const etpu_operator *op = &sg->operators[i];
+                if (is_edgetpu_op(m, op))
+                    continue;
+                char *n = cli_safe_string(etpu_op_display_name(m, op), 40);
+                printf(" %s#%zu", n ? n : "", i);
+                free(n);
+                shown++;
+            }
+            printf("%s\n", shown ? "" : " none");
+        }
+        if (o->tensors) {
+            printf("  Tensors:\n    %-5s %-48s %-8s %-18s %-14s %-10s %s\n", "#", "name", "type",
+                   "shape", "signature", "data", "quantization");
+            for (size_t i = 0; i < sg->tensor_count; i++)
+                print_tensor_row(m, &sg->tensors[i], i);
+        }
+    }
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static cJSON *int_array(const int32_t *items, size_t count)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < count; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(items[i]));
+    return a;
+}
+
+static void add_safe_string(cJSON *obj, const char *key, const char *value)
+{
+    if (!value) {
+        cJSON_AddNullToObject(obj, key);
+        return;
+    }
+    char *s = cli_safe_string(value, 1 << 20);
+    cJSON_AddStringToObject(obj, key, s ? s : "");
+    free(s);
+}
+
+static cJSON *quant_json(const etpu_quant *q)
+{
+    if (!q)
+        return cJSON_CreateNull();
+    cJSON *j = cJSON_CreateObject();
+    cJSON *scale = cJSON_AddArrayToObject(j, "scale");
+    for (size_t i = 0; i < q->scale_count; i++)
+        cJSON_AddItemToArray(scale, cJSON_CreateNumber(q->scale[i]));
+    cJSON *zp = cJSON_AddArrayToObject(j, "zero_point");
+    for (size_t i = 0; i < q->zero_point_count; i++)
+        cJSON_AddItemToArray(zp, cJSON_CreateNumber((double)q->zero_point[i]));
+    cJSON_AddNumberToObject(j, "quantized_dimension", q->quantized_dimension);
+    if (q->min_count) {
+        cJSON *a = cJSON_AddArrayToObject(j, "min");
+        for (size_t i = 0; i < q->min_count; i++)
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(q->min[i]));
+    }
+    if (q->max_count) {
+        cJSON *a = cJSON_AddArrayToObject(j, "max");
+        for (size_t i = 0; i < q->max_count; i++)
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(q->max[i]));
+    }
+    if (q->details_type)
+        cJSON_AddNumberToObject(j, "details_type", q->details_type);
+    return j;
+}
+
+static cJSON *tensor_json(const etpu_model *m, const etpu_tensor *t, size_t index)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "index", (double)index);
+    add_safe_string(j, "name", t->name);
+    const char *type = etpu_type_name(t->type);
+    cJSON_AddStringToObject(j, "type", type ? type : "UNKNOWN");
+    cJSON_AddItemToObject(j, "shape", int_array(t->shape.items, t->shape.count));
+    if (t->has_shape_signature)
+        cJSON_AddItemToObject(j, "shape_signature",
+                              int_array(t->shape_signature.items, t->shape_signature.count));
+    else
+        cJSON_AddNullToObject(j, "shape_signature");
+    cJSON_AddNumberToObject(j, "buffer", t->buffer);
+    uint64_t bytes = t->buffer < m->buffer_count ? m->buffers[t->buffer].size : 0;
+    cJSON_AddNumberToObject(j, "buffer_bytes", (double)bytes);
+    cJSON_AddItemToObject(j, "quantization", quant_json(t->quant));
+    if (t->is_variable)
+        cJSON_AddTrueToObject(j, "is_variable");
+    if (t->has_sparsity)
+        cJSON_AddTrueToObject(j, "sparse");
+    if (t->has_rank)
+        cJSON_AddTrueToObject(j, "has_rank");
+    return j;
+}
+
+static cJSON *options_json(const etpu_options *opts)
+{
+    cJSON *j = cJSON_CreateObject();
+    for (size_t i = 0; i < opts->count; i++)
+        cJSON_AddItemToObject(j, opts->fields[i].name, option_json(&opts->fields[i]));
+    return j;
+}
+
+static cJSON *operator_json(const etpu_model *m, const etpu_operator *op, size_t index)
+{
+    const etpu_operator_code *c = etpu_op_code(m, op);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "index", (double)index);
+    add_safe_string(j, "op", etpu_op_display_name(m, op));
+    cJSON_AddNumberToObject(j, "builtin_code", c ? c->builtin_code : -1);
+    cJSON_AddNumberToObject(j, "opcode_index", op->opcode_index);
+    cJSON_AddNumberToObject(j, "version", c ? c->version : 0);
+    cJSON_AddItemToObject(j, "inputs", int_array(op->inputs.items, op->inputs.count));
+    cJSON_AddItemToObject(j, "outputs", int_array(op->outputs.items, op->outputs.count));
+    if (op->options.type_name)
+        cJSON_AddStringToObject(j, "options_type", op->options.type_name);
+    cJSON_AddItemToObject(j, "options", options_json(&op->options));
+    if (op->options2.type_name) {
+        cJSON_AddStringToObject(j, "options2_type", op->options2.type_name);
+        cJSON_AddItemToObject(j, "options2", options_json(&op->options2));
+    }
+    if (c && c->custom_code)
+        add_safe_string(j, "custom_code", c->custom_code);
+    if (op->custom_options_size)
+        cJSON_AddNumberToObject(j, "custom_options_bytes", (double)op->custom_options_size);
+    return j;
+}
+
+static cJSON *model_json(const char *path, const etpu_model *m)
+{
+    cJSON *j = cJSON_CreateObject();
+    add_safe_string(j, "file", path);
+    cJSON_AddNumberToObject(j, "size", (double)m->size);
+    cJSON_AddStringToObject(j, "identifier", "TFL3");
+    cJSON_AddNumberToObject(j, "version", m->version);
+    add_safe_string(j, "description", m->description);
+    char runtime[32];
+    min_runtime_version(m, runtime, sizeof runtime);
+    if (runtime[0])
+        cJSON_AddStringToObject(j, "min_runtime_version", runtime);
+    else
+        cJSON_AddNullToObject(j, "min_runtime_version");
+    cJSON *bufs = cJSON_AddObjectToObject(j, "buffers");
+    cJSON_AddNumberToObject(bufs, "count", (double)m->buffer_count);
+    cJSON_AddNumberToObject(bufs, "total_bytes", (double)total_buffer_bytes(m));
+    cJSON *md = cJSON_AddArrayToObject(j, "metadata");
+    for (size_t i = 0; i < m->metadata_count; i++) {
+        cJSON *e = cJSON_CreateObject();
+        add_safe_string(e, "name", m->metadata[i].name);
+        cJSON_AddNumberToObject(e, "buffer", m->metadata[i].buffer);
+        cJSON_AddItemToArray(md, e);
+    }
+    cJSON *sigs = cJSON_AddArrayToObject(j, "signature_defs");
+    for (size_t i = 0; i < m->signature_count; i++) {
+        const etpu_signature_def *s = &m->signatures[i];
+        cJSON *e = cJSON_CreateObject();
+        add_safe_string(e, "key", s->key);
+        cJSON_AddNumberToObject(e, "subgraph_index", s->subgraph_index);
+        for (int dir = 0; dir < 2; dir++) {
+            cJSON *list = cJSON_AddArrayToObject(e, dir ? "outputs" : "inputs");
+            size_t n = dir ? s->output_count : s->input_count;
+            const etpu_tensor_map *maps = dir ? s->outputs : s->inputs;
+            for (size_t k = 0; k < n; k++) {
+                cJSON *tm = cJSON_CreateObject();
+                add_safe_string(tm, "name", maps[k].name);
+                cJSON_AddNumberToObject(tm, "tensor_index", maps[k].tensor_index);
+                cJSON_AddItemToArray(list, tm);
+            }
+        }
+        cJSON_AddItemToArray(sigs, e);
+    }
+    edgetpu_summary tpu = summarize_edgetpu(m);
+    cJSON *et = cJSON_AddObjectToObject(j, "edgetpu");
+    cJSON_AddBoolToObject(et, "compiled", tpu.custom_ops > 0);
+    cJSON_AddNumberToObject(et, "custom_ops", (double)tpu.custom_ops);
+    cJSON_AddNumberToObject(et, "payload_bytes", (double)tpu.payload_bytes);
+    cJSON *cpu = cJSON_AddArrayToObject(et, "cpu_ops");
+    cJSON *customs = cJSON_AddArrayToObject(et, "custom_op_payloads");
+    cJSON *sgs = cJSON_AddArrayToObject(j, "subgraphs");
+    for (size_t g = 0; g < m->subgraph_count; g++) {
+        const etpu_subgraph *sg = &m->subgraphs[g];
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddNumberToObject(s, "index", (double)g);
+        add_safe_string(s, "name", sg->name);
+        cJSON_AddItemToObject(s, "inputs", int_array(sg->inputs.items, sg->inputs.count));
+        cJSON_AddItemToObject(s, "outputs", int_array(sg->outputs.items, sg->outputs.count));
+        cJSON *ts = cJSON_AddArrayToObject(s, "tensors");
+        for (size_t i = 0; i < sg->tensor_count; i++)
+            cJSON_AddItemToArray(ts, tensor_json(m, &sg->tensors[i], i));
+        cJSON *os = cJSON_AddArrayToObject(s, "operators");
+        for (size_t i = 0; i < sg->operator_count; i++) {
+            const etpu_operator *op = &sg->operators[i];
+            cJSON_AddItemToArray(os, operator_json(m, op, i));
+            if (!tpu.custom_ops)
+                continue;
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "subgraph", (double)g);
+            cJSON_AddNumberToObject(e, "index", (double)i);
+            if (is_edgetpu_op(m, op)) {
+                cJSON_AddNumberToObject(e, "payload_bytes", (double)op->custom_options_size);
+                cJSON_AddItemToArray(customs, e);
+            } else {
+                add_safe_string(e, "op", etpu_op_display_name(m, op));
+                cJSON_AddItemToArray(cpu, e);
+            }
+        }
+        cJSON_AddItemToArray(sgs, s);
+    }
+    return j;
+}
+
+static cJSON *error_json(const char *path, const etpu_error *err)
+{
+    cJSON *j = cJSON_CreateObject();
+    add_safe_string(j, "file", path);
+    cJSON *e = cJSON_AddObjectToObject(j, "error");
+    cJSON_AddStringToObject(e, "kind", etpu_error_kind_name(err->kind));
+    add_safe_string(e, "message", err->message);
+    if (err->offset != ETPU_NO_OFFSET)
+        cJSON_AddNumberToObject(e, "offset", (double)err->offset);
+    else
+        cJSON_AddNullToObject(e, "offset");
+    return j;
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},   {"tensors", no_argument, NULL, 't'},
+        {"quiet", no_argument, NULL, 'q'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    inspect_opts o = {0};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': o.json = true; break;
+        case 't': o.tensors = true; break;
+        case 'q': o.quiet = true; break;
+        case 'h': fputs(inspect_usage, stdout); return EXIT_PASS;
+        default:
+            return cli_usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("inspect", "no model given");
+
+    int status = EXIT_PASS;
+    int count = argc - optind;
+    cJSON *all = (o.json && count > 1) ? cJSON_CreateArray() : NULL;
+    for (int i = optind; i < argc; i++) {
+        const char *path = argv[i];
+        etpu_model *m = NULL;
+        etpu_error err;
+        if (etpu_model_open(path, &m, &err)) {
+            cli_print_error(path, &err);
+            status = EXIT_INPUT;
+            if (all)
+                cJSON_AddItemToArray(all, error_json(path, &err));
+            continue;
+        }
+        if (o.json) {
+            cJSON *j = model_json(path, m);
+            if (all) {
+                cJSON_AddItemToArray(all, j);
+            } else {
+                cli_print_json(j);
+                cJSON_Delete(j);
+            }
+        } else {
+            if (i > optind && !o.quiet)
+                printf("\n");
+            print_text(path, m, &o);
+        }
+        etpu_model_free(m);
+    }
+    if (all) {
+        cli_print_json(all);
+        cJSON_Delete(all);
+    }
+    return status;
+}

@@ -1,0 +1,97 @@
+/*
+ * etpu.c — entry point: global options and dispatch to cmd_<name>().
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+
+#ifndef ETPU_VERSION
+#define ETPU_VERSION "0.0.0"
+#endif
+
+static const cli_command commands[] = {
+    {"inspect", cmd_inspect, "show what is in a .tflite model (any model, also compiled ones)"},
+};
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: etpu <command> [options] [args]\n"
+            "\n"
+            "Get TensorFlow Lite models onto the Google Coral Edge TPU from any Linux machine.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out,
+            "\n"
+            "Global options:\n"
+            "  -h, --help     show this help (or `etpu <command> --help`)\n"
+            "  --version      show the version\n"
+            "\n"
+            "Exit codes: 0 success, 1 the model has a problem the command reports,\n"
+            "2 usage error or invalid input, 3 toolchain missing or crashed.\n");
+}
+
+void cli_print_error(const char *file, const etpu_error *err)
+{
+    char line[ETPU_ERROR_MESSAGE_MAX + 64];
+    etpu_error_format(err, line, sizeof line);
+    if (file)
+        fprintf(stderr, "etpu: %s: %s\n", file, line);
+    else
+        fprintf(stderr, "etpu: %s\n", line);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "etpu: %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see `etpu %s --help`)\n", cmd);
+    va_end(ap);
+    return EXIT_INPUT;
+}
+
+int cli_stdout_is_tty(void) { return isatty(STDOUT_FILENO); }
+
+int cli_print_json(cJSON *root)
+{
+    char *text = cJSON_Print(root);
+    if (!text) {
+        fprintf(stderr, "etpu: out of memory while writing JSON\n");
+        return EXIT_INPUT;
+    }
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    cJSON_free(text);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return EXIT_INPUT;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
+        print_usage(stdout);
+        return EXIT_PASS;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("etpu %s\n", ETPU_VERSION);
+        return EXIT_PASS;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "etpu: '%s' is not a command (see `etpu --help`)\n", name);
+    return EXIT_INPUT;
+}
