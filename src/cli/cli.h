@@ -28,6 +28,8 @@ typedef struct cli_command {
 
 /* Command entry points (one file each: cmd_<name>.c). */
 int cmd_inspect(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 /* "etpu: FILE: message at byte N" on stderr. file may be NULL. */
 void cli_print_error(const char *file, const etpu_error *err);

@@ -16,6 +16,8 @@
 
 static const cli_command commands[] = {
     {"inspect", cmd_inspect, "show what is in a .tflite model (any model, also compiled ones)"},
+    {"check", cmd_check, "predict the Edge TPU compiler's verdict, op by op, with the fix"},
+    {"log", cmd_log, "read an edgetpu_compiler log or captured output into a clear report"},
 };
 
 static void print_usage(FILE *out)

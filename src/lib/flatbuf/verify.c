@@ -96,6 +96,10 @@ static etpu_status verify_union(verifier *v, const fb_table *t, const fb_field *
                               table_name, f->name, type, f->un->name, f->un->type_count);
     if (!value_pos)
         return ETPU_OK; /* type without value: readers use defaults */
+    if ((uint32_t)(value_pos - t->pos) + 4 > t->inline_size)
+        return etpu_error_set(v->err, ETPU_ERR_BAD_TABLE, t->vtable + 4 + 2u * f->id,
+                              "%s.%s lies outside its table (field offset %u, table size %u)",
+                              table_name, f->name, (unsigned)(value_pos - t->pos), t->inline_size);
     size_t target;
     if (follow_offset(v, value_pos, f->name, &target))
         return ETPU_FAIL;
@@ -201,8 +205,15 @@ static etpu_status verify_table(verifier *v, size_t pos, const fb_table_schema *
         return etpu_error_set(v->err, ETPU_ERR_BAD_TABLE, t.vtable + 2,
                               "%s table size %u is invalid or runs past the end of the file",
                               schema->name, t.inline_size);
-    /* Every field slot, described or not, must lie inside the table. */
-    for (uint16_t id = 0; 4u + 2u * id < t.vtable_size; id++) {
+    /* Every field slot the schema describes must lie inside the table. Slots
+     * past the last described id are never read; checking them too would
+     * cost up to 32767 steps per visit, and a table shared by every element
+     * of a large vector is visited size / 4 times (quadratic time). */
+    uint32_t described = 0;
+    for (size_t i = 0; i < schema->field_count; i++)
+        if (schema->fields[i].id + 1u > described)
+            described = schema->fields[i].id + 1u;
+    for (uint16_t id = 0; id < described && 4u + 2u * id < t.vtable_size; id++) {
         uint16_t off = fb_load_u16(v->b, t.vtable + 4u + 2u * id);
         if (off != 0 && (off < 4 || off >= t.inline_size))
             return etpu_error_set(v->err, ETPU_ERR_BAD_VTABLE, t.vtable + 4u + 2u * id,

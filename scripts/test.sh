@@ -1,0 +1,27 @@
+#!/bin/sh
+# The whole test suite: build with -Werror, run every test; again under
+# ASan+UBSan; then a bounded fuzzing run of the verifier.
+# FUZZ_SECONDS (default 60) bounds the fuzzing; 0 skips it.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh
+JOBS=$(nproc)
+if [ -f tools/litert/package-lock.json ] && [ ! -d tools/litert/node_modules ]; then
+  npm ci --prefix tools/litert --no-audit --no-fund --loglevel=error
+fi
+
+echo "== build (-Werror) and test"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$JOBS"
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+echo "== ASan+UBSan build and test"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DETPU_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$JOBS"
+ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+
+if [ "${FUZZ_SECONDS:-60}" != 0 ] && [ -x fuzz/run.sh ]; then
+  echo "== fuzz the verifier for ${FUZZ_SECONDS:-60} s"
+  fuzz/run.sh "${FUZZ_SECONDS:-60}"
+fi
+echo "== all tests passed"

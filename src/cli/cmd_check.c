@@ -1,0 +1,314 @@
+/*
+ * cmd_check.c — `etpu check`: predict edgetpu_compiler's verdict offline.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "cli_text.h"
+#include "etpu/check.h"
+
+static const char check_usage[] =
+    "usage: etpu check [--json] [-a] [--compiler-version N] MODEL...\n"
+    "\n"
+    "Predict, without the compiler, what `edgetpu_compiler -s MODEL` would report:\n"
+    "  - fatal problems that stop compilation (op versions the compiler cannot load,\n"
+    "    dynamic-sized tensors, a model that is not quantized), with the fix;\n"
+    "  - every op's status in the compiler's own words, why, and what to do;\n"
+    "  - where the Edge TPU part of the graph is cut, and which ops end on the CPU;\n"
+    "  - parameter memory against the on-chip cache.\n"
+    "\n"
+    "The prediction targets compiler 16.0 (the last release). docs/FIDELITY.md\n"
+    "measures it against real compiler logs.\n"
+    "\n"
+    "Options:\n"
+    "  --json                  machine-readable report (an array for several models)\n"
+    "  -a, --enable_multiple_subgraphs\n"
+    "                          predict as with the compiler's -a (several Edge TPU subgraphs)\n"
+    "  --compiler-version N    target compiler major version (default 16)\n"
+    "  -q, --quiet             one summary line per model\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit status: 0 every op is predicted on the Edge TPU; 1 something falls back to\n"
+    "the CPU or compilation is predicted to fail; 2 bad usage or unreadable model.\n";
+
+typedef struct check_opts {
+    bool json;
+    bool quiet;
+    etpu_check_options check;
+} check_opts;
+
+static const char *fatal_kind_name(etpu_fatal_kind k)
+{
+    switch (k) {
+    case ETPU_FATAL_OP_VERSION: return "op_version";
+    case ETPU_FATAL_DYNAMIC_TENSOR: return "dynamic_tensor";
+    case ETPU_FATAL_NOT_QUANTIZED: return "not_quantized";
+    case ETPU_FATAL_BAD_QUANTIZATION: return "bad_quantization";
+    case ETPU_FATAL_NO_OPS: return "no_ops";
+    }
+    return "unknown";
+}
+
+/* The compiler's table: one row per (op, status), in order of first use. */
+static void print_table(const etpu_check_report *r)
+{
+    printf("%-31s%-11s%s\n\n", "Operator", "Count", "Status");
+    bool *done = calloc(r->op_count ? r->op_count : 1, 1);
+    if (!done)
+        return;
+    for (size_t i = 0; i < r->op_count; i++) {
+        if (done[i])
+            continue;
+        size_t count = 0;
+        for (size_t k = i; k < r->op_count; k++)
+            if (!done[k] && r->ops[k].status == r->ops[i].status &&
+                !strcmp(r->ops[k].op, r->ops[i].op)) {
+                done[k] = true;
+                count++;
+            }
+        char *name = cli_safe_string(r->ops[i].op, 60);
+        printf("%-31s%-11zu%s\n", name ? name : "", count, etpu_op_status_text(r->ops[i].status));
+        free(name);
+    }
+    free(done);
+}
+
+static void print_text(const char *path, const etpu_check_report *r, bool quiet)
+{
+    char params[32];
+    cli_format_bytes(r->param_bytes, params, sizeof params);
+    if (quiet) {
+        printf("%s: %s: %zu on Edge TPU, %zu on CPU%s\n", path,
+               r->fatal_count ? "FAILS" : (r->cpu_ops ? "partial" : "all mapped"), r->tpu_ops,
+               r->cpu_ops, r->fatal_count ? " (compilation predicted to fail)" : "");
+        return;
+    }
+    printf("%s: prediction for edgetpu_compiler %d\n\n", path, r->compiler_version);
+    for (size_t i = 0; i < r->fatal_count; i++) {
+        const etpu_check_fatal *f = &r->fatals[i];
+        printf("FATAL (%s): %s\n", fatal_kind_name(f->kind), f->message);
+        if (f->tensor_count) {
+            printf("  tensors:");
+            for (size_t k = 0; k < f->tensor_count && k < 20; k++)
+                printf(" %" PRId32, f->tensors[k]);
+            printf("%s\n", f->tensor_count > 20 ? " ..." : "");
+        }
+        if (f->hint[0])
+            printf("  fix: %s\n", f->hint);
+        printf("\n");
+    }
+    if (r->fatal_count)
+        printf("If the compiler got past that, it would report:\n\n");
+    print_table(r);
+    bool any = false;
+    for (size_t i = 0; i < r->op_count; i++) {
+        const etpu_check_op *o = &r->ops[i];
+        if (o->status == ETPU_OP_STATUS_MAPPED ||
+            (o->status == ETPU_OP_STATUS_MORE_THAN_ONE_SUBGRAPH && (long)i != r->first_breaking_op))
+            continue;
+        if (!any)
+            printf("\nNot mapped:\n");
+        any = true;
+        char *name = cli_safe_string(o->op, 60);
+        printf("  op %zu %s (v%" PRId32 "): %s\n    why: %s\n", i, name ? name : "", o->version,
+               etpu_op_status_text(o->status), o->reason);
+        if (o->hint[0])
+            printf("    fix: %s\n", o->hint);
+        free(name);
+    }
+    size_t after = 0;
+    for (size_t i = 0; i < r->op_count; i++)
+        after += r->ops[i].status == ETPU_OP_STATUS_MORE_THAN_ONE_SUBGRAPH;
+    if (r->first_breaking_op >= 0) {
+        const etpu_check_op *b = &r->ops[r->first_breaking_op];
+        printf("\nThe graph splits at op %ld (%s) because it cannot map (%s); the %zu mappable "
+               "op%s after it stay on the CPU unless you compile with -a.\n",
+               r->first_breaking_op, b->op, etpu_op_status_text(b->own_status), after,
+               after == 1 ? "" : "s");
+    }
+    printf("\nSummary: %zu op%s on the Edge TPU, %zu on the CPU; %zu Edge TPU subgraph%s.\n",
+           r->tpu_ops, r->tpu_ops == 1 ? "" : "s", r->cpu_ops, r->edgetpu_subgraphs,
+           r->edgetpu_subgraphs == 1 ? "" : "s");
+    char on[32], off[32];
+    cli_format_bytes(r->param_bytes_on_chip, on, sizeof on);
+    cli_format_bytes(r->param_bytes_off_chip, off, sizeof off);
+    printf("Parameters: %s on chip%s%s.\n", on, r->param_bytes_off_chip ? ", streamed from host: " : "",
+           r->param_bytes_off_chip ? off : "");
+    if (r->param_bytes_off_chip)
+        printf("Warning: parameters exceed the on-chip cache (~%.2f MiB); the rest is streamed "
+               "from host memory on every inference, which is slower.\n",
+               (double)etpu_check_on_chip_bytes() / (1024.0 * 1024.0));
+    if (r->dynamic_signature_tensors && !r->fatal_count)
+        printf("Note: %zu tensor%s have -1 in shape_signature. That alone does not stop the "
+               "compiler (real compiler 16 logs show such models fully mapped); "
+               "`etpu fix --only static-shapes` pins it.\n",
+               r->dynamic_signature_tensors, r->dynamic_signature_tensors == 1 ? "" : "s");
+    if (r->extra_subgraphs)
+        printf("Note: the model has %zu more subgraph%s (control flow); only subgraph 0 was "
+               "checked.\n", r->extra_subgraphs, r->extra_subgraphs == 1 ? "" : "s");
+}
+
+static cJSON *index_array(const int32_t *v, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+    return a;
+}
+
+static void add_string(cJSON *o, const char *key, const char *value)
+{
+    char *s = cli_safe_string(value ? value : "", 4096);
+    cJSON_AddStringToObject(o, key, s ? s : "");
+    free(s);
+}
+
+static cJSON *report_json(const char *path, const etpu_check_report *r)
+{
+    cJSON *j = cJSON_CreateObject();
+    add_string(j, "model", path);
+    cJSON_AddNumberToObject(j, "compiler_version", r->compiler_version);
+    cJSON *fatal = cJSON_AddArrayToObject(j, "fatal");
+    for (size_t i = 0; i < r->fatal_count; i++) {
+        const etpu_check_fatal *f = &r->fatals[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "kind", fatal_kind_name(f->kind));
+        add_string(e, "message", f->message);
+        add_string(e, "hint", f->hint);
+        if (f->fix_pass)
+            cJSON_AddStringToObject(e, "fix_pass", f->fix_pass);
+        else
+            cJSON_AddNullToObject(e, "fix_pass");
+        cJSON_AddItemToObject(e, "ops", index_array(f->ops, f->op_count));
+        cJSON_AddItemToObject(e, "tensors", index_array(f->tensors, f->tensor_count));
+        cJSON_AddItemToArray(fatal, e);
+    }
+    cJSON *ops = cJSON_AddArrayToObject(j, "ops");
+    for (size_t i = 0; i < r->op_count; i++) {
+        const etpu_check_op *o = &r->ops[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "index", (double)i);
+        add_string(e, "op", o->op);
+        cJSON_AddNumberToObject(e, "version", o->version);
+        cJSON_AddStringToObject(e, "status", etpu_op_status_text(o->status));
+        cJSON_AddStringToObject(e, "status_id", etpu_op_status_name(o->status));
+        cJSON_AddBoolToObject(e, "edgetpu", o->status == ETPU_OP_STATUS_MAPPED);
+        add_string(e, "reason", o->reason);
+        add_string(e, "hint", o->hint);
+        if (o->fix_pass)
+            cJSON_AddStringToObject(e, "fix_pass", o->fix_pass);
+        cJSON_AddNumberToObject(e, "partition", o->partition);
+        cJSON_AddItemToArray(ops, e);
+    }
+    cJSON *s = cJSON_AddObjectToObject(j, "summary");
+    cJSON_AddNumberToObject(s, "tpu", (double)r->tpu_ops);
+    cJSON_AddNumberToObject(s, "cpu", (double)r->cpu_ops);
+    if (r->first_breaking_op >= 0)
+        cJSON_AddNumberToObject(s, "first_breaking_op", (double)r->first_breaking_op);
+    else
+        cJSON_AddNullToObject(s, "first_breaking_op");
+    cJSON_AddNumberToObject(s, "edgetpu_subgraphs", (double)r->edgetpu_subgraphs);
+    cJSON_AddBoolToObject(s, "compiles", r->fatal_count == 0);
+    cJSON_AddBoolToObject(s, "all_mapped", etpu_check_all_mapped(r));
+    cJSON_AddNumberToObject(s, "param_bytes", (double)r->param_bytes);
+    cJSON_AddNumberToObject(s, "param_bytes_on_chip", (double)r->param_bytes_on_chip);
+    cJSON_AddNumberToObject(s, "param_bytes_off_chip", (double)r->param_bytes_off_chip);
+    cJSON_AddNumberToObject(s, "dynamic_signature_tensors", (double)r->dynamic_signature_tensors);
+    return j;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    enum { OPT_COMPILER = 1000 };
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"enable_multiple_subgraphs", no_argument, NULL, 'a'},
+        {"compiler-version", required_argument, NULL, OPT_COMPILER},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    check_opts o = {0};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "aqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': o.json = true; break;
+        case 'a': o.check.multiple_subgraphs = true; break;
+        case 'q': o.quiet = true; break;
+        case OPT_COMPILER: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end == '.')
+                strtol(end + 1, &end, 10);
+            if (*end || v < 1 || v > 99)
+                return cli_usage_error("check", "--compiler-version takes a major version such "
+                                                "as 16, not '%s'", optarg);
+            o.check.compiler_version = (int)v;
+            break;
+        }
+        case 'h': fputs(check_usage, stdout); return EXIT_PASS;
+        default: return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("check", "no model given");
+
+    int status = EXIT_PASS;
+    size_t models = 0, ok = 0, tpu = 0, cpu = 0;
+    cJSON *all = (o.json && argc - optind > 1) ? cJSON_CreateArray() : NULL;
+    for (int i = optind; i < argc; i++) {
+        const char *path = argv[i];
+        etpu_model *m = NULL;
+        etpu_error err;
+        if (etpu_model_open(path, &m, &err)) {
+            cli_print_error(path, &err);
+            status = EXIT_INPUT;
+            continue;
+        }
+        etpu_check_report *r = NULL;
+        if (etpu_check_model(m, &o.check, &r, &err)) {
+            cli_print_error(path, &err);
+            etpu_model_free(m);
+            status = EXIT_INPUT;
+            continue;
+        }
+        models++;
+        tpu += r->tpu_ops;
+        cpu += r->cpu_ops;
+        if (etpu_check_all_mapped(r))
+            ok++;
+        else if (status == EXIT_PASS)
+            status = EXIT_FINDING;
+        if (o.json) {
+            cJSON *j = report_json(path, r);
+            if (all) {
+                cJSON_AddItemToArray(all, j);
+            } else {
+                cli_print_json(j);
+                cJSON_Delete(j);
+            }
+        } else {
+            bool quiet = o.quiet || argc - optind > 1;
+            if (!quiet && i > optind)
+                printf("\n");
+            print_text(path, r, quiet);
+        }
+        etpu_check_report_free(r);
+        etpu_model_free(m);
+    }
+    if (all) {
+        cli_print_json(all);
+        cJSON_Delete(all);
+    } else if (argc - optind > 1 && !o.json) {
+        printf("total: %zu model%s, %zu fully mapped; %zu ops on the Edge TPU, %zu on the CPU\n",
+               models, models == 1 ? "" : "s", ok, tpu, cpu);
+    }
+    return status;
+}
