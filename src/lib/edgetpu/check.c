@@ -208,6 +208,45 @@ static bool check_rank(const graph *g, const etpu_operator *op, etpu_check_op *o
     return true;
 }
 
+/* Size limits observed in real logs (check_rules.h): the x extent of any
+ * activation, and the element count of a RESHAPE. */
+static bool check_extent(const graph *g, const etpu_operator *op, etpu_check_op *o)
+{
+    bool reshape = !strcmp(o->op, "RESHAPE");
+    for (int dir = 0; dir < 2; dir++) {
+        const etpu_i32_array *list = dir ? &op->outputs : &op->inputs;
+        for (size_t k = 0; k < list->count; k++) {
+            int32_t t = list->items[k];
+            if (t < 0 || is_constant(g, t))
+                continue;
+            const etpu_tensor *tensor = &g->sg->tensors[t];
+            size_t rank = tensor->shape.count;
+            int64_t row = rank >= 2 ? (int64_t)tensor->shape.items[rank - 2] *
+                                          tensor->shape.items[rank - 1] : 0;
+            if (row > ETPU_MAX_ROW_ELEMENTS) {
+                set_status(o, ETPU_OP_STATUS_UNSPECIFIED_LIMITATION,
+                           "keep the two innermost dimensions smaller (e.g. leave the final "
+                           "concatenation of detection heads to the CPU)",
+                           "tensor %" PRId32 " \"%.50s\" has %" PRId32 " x %" PRId32
+                           " = %" PRId64 " elements in its two innermost dimensions; real "
+                           "compiler 16 logs refuse rows beyond ~%d", t, tensor->name,
+                           tensor->shape.items[rank - 2], tensor->shape.items[rank - 1], row,
+                           ETPU_MAX_ROW_ELEMENTS);
+                return false;
+            }
+            if (reshape && etpu_tensor_elements(tensor) > ETPU_RESHAPE_MAX_ELEMENTS) {
+                set_status(o, ETPU_OP_STATUS_UNSPECIFIED_LIMITATION,
+                           "reshape a smaller tensor, or move the reshape after a reduction",
+                           "RESHAPE of a large tensor (%" PRId64 " elements in tensor %" PRId32
+                           "); the Edge TPU maps only smaller reshapes",
+                           etpu_tensor_elements(tensor), t);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 /* The op-specific constraints of op_rules.def. */
 static bool check_constraints(const graph *g, const etpu_operator *op, const op_rule *rule,
                               etpu_check_op *o)
@@ -359,7 +398,8 @@ static void own_status(const graph *g, size_t i, etpu_check_op *o)
                    "compiler %d", o->op, o->version, g->compiler);
         return;
     }
-    if (!check_types(g, op, o) || !check_rank(g, op, o) || !check_constraints(g, op, rule, o))
+    if (!check_types(g, op, o) || !check_rank(g, op, o) || !check_extent(g, op, o) ||
+        !check_constraints(g, op, rule, o))
         return;
 }
 

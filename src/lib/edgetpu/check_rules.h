@@ -20,6 +20,21 @@ enum {
 /* coral.ai supported-operations table: Softmax "at most 16,000 elements". */
 #define ETPU_SOFTMAX_MAX_ELEMENTS 16000
 
+/* The Edge TPU sees a tensor's 3 innermost dimensions as [y][x][z]. Real
+ * compiler 16 logs bound the size of one y-row (x * z elements): YOLOv5 heads
+ * with [1, N, 85] tensors map at N = 1575 (x*z = 133,875; jveitchmichaelis
+ * yolov5n 160 px, all 262 ops) and get "unspecified limitation" at N = 2352
+ * and 3087 (199,920+; yolov5s 224 px, export.md) and N = 4800, 19200, 25200
+ * (yolov5n 640 px), while [1, 19125, 4] (76,500) maps (ShawnHymel detector)
+ * and so does [1, 3852, 9] (retina net). The limit lies in
+ * (133,875, 199,920); 192 Ki elements is our estimate, not a published number. */
+#define ETPU_MAX_ROW_ELEMENTS (192 * 1024)
+
+/* coral.ai: "some reshapes of large tensors may not map". In the same
+ * yolov5n 640 px log a RESHAPE of 408,000 elements maps and one of
+ * 1,632,000 does not; 2^20 is the power of two in between (estimate). */
+#define ETPU_RESHAPE_MAX_ELEMENTS (1 << 20)
+
 /* Parameter cache on the chip. Real compiler 16 logs print "used" +
  * "remaining" for caching model parameters; 2.0 logs printed "On-chip memory
  * available for caching model parameters: 7.62MiB" (FACTS.md §1.3). */

@@ -567,7 +567,9 @@ etpu_status etpu_model_open(const char *path, etpu_model **out, etpu_error *err)
 {
     *out = NULL;
     etpu_error_clear(err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer;
+     * fstat() below rejects anything that is not a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open: %s", strerror(errno));
     struct stat st;

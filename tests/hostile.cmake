@@ -1,0 +1,30 @@
+# Hostile-input suite: damaged and malicious .tflite files must give one
+# error (library) / one stderr line and exit 2 (CLI), never a crash, hang,
+# leak or huge allocation. Run it under ETPU_SANITIZE=ON to make ASan, UBSan
+# and LeakSanitizer part of the verdict. See tests/hostile/.
+
+# Sanitizer settings for these tests: leaks fail the test, UB stops it.
+set(ETPU_HOSTILE_ENV
+    "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=0:detect_stack_use_after_return=1"
+    "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+
+# Library level: mutations of real models through etpu_model_from_memory().
+etpu_unit_test(test_hostile_reader hostile/test_hostile_reader.c hostile/hostile_check.c)
+set_property(TEST test_hostile_reader APPEND PROPERTY ENVIRONMENT ${ETPU_HOSTILE_ENV})
+set_tests_properties(test_hostile_reader PROPERTIES TIMEOUT 1200 LABELS hostile)
+
+# CLI level: the real `etpu inspect` on a sample of damaged files.
+add_test(NAME hostile_cli
+         COMMAND Python3::Interpreter ${CMAKE_CURRENT_SOURCE_DIR}/hostile/cli_hostile.py
+                 $<TARGET_FILE:etpu> ${ETPU_CORPUS})
+set_tests_properties(hostile_cli PROPERTIES TIMEOUT 1200 LABELS hostile
+                     ENVIRONMENT "${ETPU_HOSTILE_ENV}")
+
+# Proof that LeakSanitizer is active in a sanitizer build.
+if(ETPU_SANITIZE)
+  add_executable(hostile_lsan_canary hostile/lsan_canary.c)
+  add_test(NAME hostile_lsan_canary COMMAND hostile_lsan_canary)
+  set_property(TEST hostile_lsan_canary APPEND PROPERTY ENVIRONMENT ${ETPU_HOSTILE_ENV})
+  set_tests_properties(hostile_lsan_canary PROPERTIES LABELS hostile
+                       PASS_REGULAR_EXPRESSION "LeakSanitizer: detected memory leaks")
+endif()
