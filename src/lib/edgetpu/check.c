@@ -549,6 +549,15 @@ static void check_dynamic(const graph *g, etpu_check_report *r)
              "fix the batch size: re-export with tf.lite.TFLiteConverter.from_concrete_functions "
              "and a TensorSpec of batch 1, or run `etpu fix --only static-shapes`");
     f->fix_pass = "static-shapes";
+    /* The ops of the chain exist only to compute the batch size at run
+     * time: their own fix is the same. */
+    for (size_t k = 0; k < f->op_count; k++) {
+        etpu_check_op *o = &r->ops[f->ops[k]];
+        if (o->own_status == ETPU_OP_STATUS_MAPPED)
+            continue;
+        snprintf(o->hint, sizeof o->hint, "%s", f->hint);
+        o->fix_pass = f->fix_pass;
+    }
 }
 
 static void check_quantization(const graph *g, etpu_check_report *r)
