@@ -286,8 +286,9 @@ const char *hostile_check_result(const uint8_t *data, size_t size, etpu_status s
     CHECK(err->kind > ETPU_ERR_OK && err->kind < ETPU_ERR__COUNT, "failure without an error kind");
     CHECK(memchr(err->message, '\0', sizeof err->message) != NULL, "message not terminated");
     CHECK(err->message[0] != '\0', "failure with an empty message");
-    CHECK(strchr(err->message, '\n') == NULL && strchr(err->message, '\r') == NULL,
-          "error message spans several lines");
+    for (const char *c = err->message; *c; c++)
+        CHECK((unsigned char)*c >= 0x20 && *c != 0x7f,
+              "error message holds a control character (several lines, escapes)");
     CHECK(err->offset == ETPU_NO_OFFSET || err->offset <= size, "error offset past the input");
     char line[ETPU_ERROR_MESSAGE_MAX + 64];
     etpu_error_format(err, line, sizeof line);

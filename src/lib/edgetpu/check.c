@@ -129,6 +129,8 @@ static int32_t input_at(const etpu_operator *op, size_t k)
 /* ---- per-op status ------------------------------------------------------- */
 
 static void set_status(etpu_check_op *o, etpu_op_status s, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void set_status(etpu_check_op *o, etpu_op_status s, const char *hint, const char *fmt, ...)
 {
     o->own_status = s;
     va_list ap;

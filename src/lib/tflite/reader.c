@@ -37,6 +37,8 @@ typedef struct decoder {
     etpu_model *m;
     etpu_arena *arena;
     etpu_error *err;
+    bool over_budget;   /* set by charge(); decode_model() then fails */
+    size_t over_pos;
 } decoder;
 
 static etpu_status nomem(decoder *d, size_t pos)
@@ -87,9 +89,56 @@ static etpu_status decode_f32_vector(decoder *d, const fb_table *t, uint16_t id,
     return ETPU_OK;
 }
 
+/* Bytes the model hands out by reference (strings, option vectors) count
+ * against the decode budget as if they were copied: many objects can share
+ * one string in the file, and every caller that formats or copies them per
+ * object (`inspect --json`) repeats it. Without this a 120 KB file of 5000
+ * tensors sharing a 100 KB name decodes within budget but makes 500 MB of
+ * JSON. Over budget, decode_model() fails with nomem(). */
+static void charge(decoder *d, uint64_t bytes, size_t pos)
+{
+    etpu_arena *a = d->arena;
+    if (d->over_budget || !a->budget)
+        return;
+    if (bytes > a->budget - a->used_total) {
+        d->over_budget = true;
+        d->over_pos = pos;
+        return;
+    }
+    a->used_total += (size_t)bytes;
+}
+
 static const char *get_string(decoder *d, const fb_table *t, uint16_t id)
 {
-    return fb_get_string(&d->b, t, id, NULL);
+    uint32_t len;
+    const char *s = fb_get_string(&d->b, t, id, &len);
+    if (s)
+        charge(d, (uint64_t)len + 1, (size_t)((const uint8_t *)s - d->b.data));
+    return s;
+}
+
+/* A name from the file as an error message quotes it: at most 40 bytes,
+ * anything but printable ASCII shown as '?', so that a message stays one
+ * line of plain text whatever the file holds (a newline or an escape
+ * sequence in a tensor name must not reach the terminal). Use as
+ * shown(name).s within the call that formats the message. */
+typedef struct shown_name {
+    char s[44];
+} shown_name;
+
+static shown_name shown(const char *name)
+{
+    shown_name out;
+    size_t n = 0;
+    for (; name && name[n] && n < 40; n++) {
+        unsigned char c = (unsigned char)name[n];
+        out.s[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    if (name && name[n])
+        memcpy(out.s + n, "...", 4);
+    else
+        out.s[n] = '\0';
+    return out;
 }
 
 static etpu_status decode_quant(decoder *d, const fb_table *qt, etpu_quant **out)
@@ -130,13 +179,14 @@ static etpu_status decode_tensor(decoder *d, size_t pos, uint32_t index, etpu_te
     t->type = fb_get_i8(&d->b, &tt, TENSOR_TYPE, 0);
     if (!etpu_type_name(t->type))
         return etpu_error_set(d->err, ETPU_ERR_BAD_MODEL, fb_field_pos(&d->b, &tt, TENSOR_TYPE),
-                              "tensor %u (\"%s\") has unknown type %d", index, t->name, t->type);
+                              "tensor %u (\"%s\") has unknown type %d", index, shown(t->name).s,
+                              t->type);
     t->buffer = fb_get_u32(&d->b, &tt, TENSOR_BUFFER, 0);
     if (t->buffer != 0 && t->buffer >= d->m->buffer_count)
         return etpu_error_set(d->err, ETPU_ERR_BAD_INDEX, fb_field_pos(&d->b, &tt, TENSOR_BUFFER),
                               "tensor %u (\"%s\") refers to buffer %" PRIu32
                               " but the model has %zu buffers",
-                              index, t->name, t->buffer, d->m->buffer_count);
+                              index, shown(t->name).s, t->buffer, d->m->buffer_count);
     if (decode_i32_vector(d, &tt, TENSOR_SHAPE, &t->shape, NULL) ||
         decode_i32_vector(d, &tt, TENSOR_SHAPE_SIGNATURE, &t->shape_signature,
                           &t->has_shape_signature))
@@ -196,13 +246,14 @@ static etpu_status decode_options(decoder *d, const fb_table *op, int union_no, 
         case ETPU_V_U64: o->u = fb_load_u64(&d->b, pos); o->i = (int64_t)o->u; break;
         case ETPU_V_F32: o->f = fb_load_f32(&d->b, pos); break;
         case ETPU_V_F64: o->f = fb_load_f64(&d->b, pos); break;
-        case ETPU_V_STRING: o->s = fb_get_string(&d->b, &ot, f->id, NULL); break;
+        case ETPU_V_STRING: o->s = get_string(d, &ot, f->id); break;
         case ETPU_V_VECTOR: {
             size_t elems;
             uint32_t count;
             if (fb_get_vector(&d->b, &ot, f->id, &elems, &count)) {
                 o->count = count;
                 o->elems = d->b.data + elems;
+                charge(d, (uint64_t)count * f->size, elems);
             }
             break;
         }
@@ -437,7 +488,7 @@ static etpu_status decode_signatures(decoder *d, const fb_table *mt)
                                           "signature %u %s \"%s\" refers to tensor %" PRIu32
                                           " but subgraph %" PRIu32 " has %zu tensors",
                                           i, dir ? "output" : "input",
-                                          list[k].name ? list[k].name : "",
+                                          shown(list[k].name).s,
                                           list[k].tensor_index, s->subgraph_index, tensors);
             }
             if (dir) {
@@ -473,7 +524,7 @@ static etpu_status decode_metadata(decoder *d, const fb_table *mt)
                 return etpu_error_set(d->err, ETPU_ERR_BAD_INDEX, pos,
                                       "metadata \"%s\" refers to buffer %" PRIu32
                                       " but the model has %zu buffers",
-                                      md->name ? md->name : "", md->buffer, d->m->buffer_count);
+                                      shown(md->name).s, md->buffer, d->m->buffer_count);
         }
     }
     etpu_i32_array mb;
@@ -517,7 +568,9 @@ static etpu_status decode_model(decoder *d, size_t root)
     for (uint32_t i = 0; i < count; i++)
         if (decode_subgraph(d, fb_vector_ref(&d->b, elems, i), i, &m->subgraphs[i]))
             return ETPU_FAIL;
-    return decode_metadata(d, &mt) || decode_signatures(d, &mt) ? ETPU_FAIL : ETPU_OK;
+    if (decode_metadata(d, &mt) || decode_signatures(d, &mt))
+        return ETPU_FAIL;
+    return d->over_budget ? nomem(d, d->over_pos) : ETPU_OK;
 }
 
 etpu_status etpu_model_from_memory(const uint8_t *data, size_t size,
