@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test suite: build with -Werror, run every test; again under
-# ASan+UBSan; then a bounded fuzzing run of the verifier.
+# ASan+UBSan; again cross-built for aarch64 and run under qemu-aarch64;
+# then a bounded fuzzing run of the verifier. ETPU_CROSS=0 skips aarch64.
 # FUZZ_SECONDS (default 60) bounds the fuzzing; 0 skips it.
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,6 +20,16 @@ echo "== ASan+UBSan build and test"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DETPU_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$JOBS"
 ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+
+if [ "${ETPU_CROSS:-1}" != 0 ]; then
+  echo "== aarch64 (Raspberry Pi 5) cross build, tests under qemu-aarch64"
+  sh scripts/install-cross-deps.sh
+  cmake -S . -B build-aarch64 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake >/dev/null
+  cmake --build build-aarch64 -j"$JOBS"
+  # litert_oracle_selftest runs node only, not etpu: nothing to learn there.
+  ctest --test-dir build-aarch64 --output-on-failure -j"$JOBS" -E litert_oracle
+fi
 
 if [ "${FUZZ_SECONDS:-60}" != 0 ] && [ -x fuzz/run.sh ]; then
   echo "== fuzz the verifier for ${FUZZ_SECONDS:-60} s"

@@ -18,7 +18,7 @@ find_program(ETPU_SH sh REQUIRED)
 function(etpu_log_cli_test name expected_exit regex)
   add_test(NAME ${name}
            COMMAND ${ETPU_SH} -c "\"$0\" log \"$@\"; test $? -eq ${expected_exit}"
-                   $<TARGET_FILE:etpu> ${ARGN})
+                   ${ETPU_CLI} ${ARGN})
   if(NOT regex STREQUAL "")
     set_tests_properties(${name} PROPERTIES PASS_REGULAR_EXPRESSION "${regex}")
   endif()

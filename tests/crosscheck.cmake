@@ -16,7 +16,7 @@ endif()
 
 add_test(NAME flatc_crosscheck
   COMMAND ${ETPU_PYTHON} ${CMAKE_SOURCE_DIR}/tests/flatc_crosscheck.py
-          --etpu $<TARGET_FILE:etpu>
+          --etpu ${ETPU_CLI}
           --flatc ${FLATC_EXECUTABLE}
           --schema ${CMAKE_SOURCE_DIR}/schema/tflite.fbs
           --corpus ${ETPU_CORPUS}

@@ -15,8 +15,8 @@ set_tests_properties(test_hostile_reader PROPERTIES TIMEOUT 1200 LABELS hostile)
 
 # CLI level: the real `etpu inspect` on a sample of damaged files.
 add_test(NAME hostile_cli
-         COMMAND Python3::Interpreter ${CMAKE_CURRENT_SOURCE_DIR}/hostile/cli_hostile.py
-                 $<TARGET_FILE:etpu> ${ETPU_CORPUS})
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/hostile/cli_hostile.py
+                 ${ETPU_CLI} ${ETPU_CORPUS})
 set_tests_properties(hostile_cli PROPERTIES TIMEOUT 1200 LABELS hostile
                      ENVIRONMENT "${ETPU_HOSTILE_ENV}")
 

@@ -57,6 +57,12 @@ static const shape_inputs static_shape_inputs[] = {
 #undef SHAPE_INPUTS
 };
 
+static const shape_inputs param_inputs[] = {
+#define PARAM_INPUTS(op, mask) {#op, mask},
+#include "edgetpu/param_inputs.def"
+#undef PARAM_INPUTS
+};
+
 #define LOOKUP(table, name) lookup_row(table, sizeof table / sizeof table[0], sizeof table[0], name)
 
 /* Rows of every table start with the op name. */
@@ -210,6 +216,31 @@ static bool check_rank(const graph *g, const etpu_operator *op, etpu_check_op *o
     return true;
 }
 
+/* Weights and bias must be constants (param_inputs.def). Checked before the
+ * rank rule: a computed 4-D filter would otherwise be reported as a rank
+ * problem, with the wrong fix. */
+static bool check_const_params(const graph *g, const etpu_operator *op, const op_rule *rule,
+                               etpu_check_op *o)
+{
+    const shape_inputs *params = LOOKUP(param_inputs, o->op);
+    if (!(rule->flags & ETPU_RULE_CONST_WEIGHTS) || !params)
+        return true;
+    bool first = true;
+    for (size_t k = 0; k < op->inputs.count && k < 32; k++) {
+        if (!(params->mask & (1u << k)))
+            continue;
+        int32_t t = op->inputs.items[k];
+        if (t >= 0 && !is_constant(g, t)) {
+            set_status(o, ETPU_OP_STATUS_PARAM_NOT_CONSTANT, rule->hint,
+                       "%s (tensor %" PRId32 ") is computed at run time, not a constant "
+                       "(input %zu)", first ? "the filter/weights" : "the bias", t, k);
+            return false;
+        }
+        first = false;
+    }
+    return true;
+}
+
 /* Size limits observed in real logs (check_rules.h): the x extent of any
  * activation, and the element count of a RESHAPE. */
 static bool check_extent(const graph *g, const etpu_operator *op, etpu_check_op *o)
@@ -270,17 +301,6 @@ static bool check_constraints(const graph *g, const etpu_operator *op, const op_
             set_status(o, ETPU_OP_STATUS_UNSPECIFIED_LIMITATION, rule->hint,
                        "dilation differs in x and y (%" PRId64 " vs %" PRId64 ")", dw, dh);
             return false;
-        }
-    }
-    if (f & ETPU_RULE_CONST_WEIGHTS) {
-        for (size_t k = 1; k <= 2; k++) {
-            int32_t t = input_at(op, k);
-            if (t >= 0 && !is_constant(g, t)) {
-                set_status(o, ETPU_OP_STATUS_PARAM_NOT_CONSTANT, rule->hint,
-                           "%s (tensor %" PRId32 ") is computed at run time, not a constant",
-                           k == 1 ? "the filter/weights" : "the bias", t);
-                return false;
-            }
         }
     }
     if ((f & ETPU_RULE_FC_DEFAULT_WEIGHTS) && etpu_option_int(opts, "weights_format", 0) != 0) {
@@ -400,7 +420,8 @@ static void own_status(const graph *g, size_t i, etpu_check_op *o)
                    "compiler %d", o->op, o->version, g->compiler);
         return;
     }
-    if (!check_types(g, op, o) || !check_rank(g, op, o) || !check_extent(g, op, o) ||
+    if (!check_types(g, op, o) || !check_const_params(g, op, rule, o) ||
+        !check_rank(g, op, o) || !check_extent(g, op, o) ||
         !check_constraints(g, op, rule, o))
         return;
 }
