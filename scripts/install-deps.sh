@@ -5,7 +5,7 @@ set -eu
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 PKGS="build-essential cmake pkg-config clang libclang-rt-dev
-      libcjson-dev libcmocka-dev libcurl4-openssl-dev libarchive-dev libssl-dev
+      libcjson-dev libcmocka-dev libcurl4-openssl-dev libarchive-dev libssl-dev dpkg-dev
       flatbuffers-compiler python3"
 missing=""
 for p in $PKGS; do

@@ -63,6 +63,9 @@ typedef struct etpu_quant {
     int32_t quantized_dimension;
     uint8_t details_type;    /* QuantizationDetails union type; 0 = none */
     uint64_t details_offset; /* file offset of the details table, 0 if none */
+    /* Whether the file stores each vector, even empty (absent and empty
+     * decode alike above; the writer keeps the difference). */
+    bool has_min, has_max, has_scale, has_zero_point;
 } etpu_quant;
 
 typedef struct etpu_tensor {
@@ -80,6 +83,9 @@ typedef struct etpu_tensor {
     uint32_t external_buffer;
     size_t variant_tensor_count;
     uint64_t offset;                /* file offset of the Tensor table */
+    bool has_shape;                 /* the file stores shape (possibly empty: a scalar) */
+    bool has_name;                  /* the file stores a name (else name is "") */
+    uint64_t variant_tensors_offset; /* file offset of the variant_tensors vector, 0 if none */
 } etpu_tensor;
 
 /* Scalar kinds of option fields, after the flatbuffer scalar types. */
@@ -137,6 +143,11 @@ typedef struct etpu_operator {
     uint64_t large_custom_options_offset;
     uint64_t large_custom_options_size;
     uint64_t offset;         /* file offset of the Operator table */
+    /* Whether the file stores each vector, even empty (absent and empty
+     * decode alike above; the writer keeps the difference). */
+    bool has_inputs, has_outputs, has_intermediates;
+    const uint8_t *mutating_variable_inputs; /* the bools, in the file; NULL when absent */
+    int32_t debug_metadata_index;            /* -1 when absent */
 } etpu_operator;
 
 typedef struct etpu_subgraph {
@@ -147,12 +158,20 @@ typedef struct etpu_subgraph {
     etpu_i32_array outputs;
     size_t operator_count;
     etpu_operator *operators;
+    /* Whether the file stores each vector, even empty (absent and empty
+     * decode alike above; the writer keeps the difference). */
+    bool has_tensors, has_inputs, has_outputs, has_operators;
+    int32_t debug_metadata_index; /* -1 when absent */
 } etpu_subgraph;
 
 typedef struct etpu_buffer {
     uint64_t data_offset;    /* file offset of the first data byte, 0 if none */
     uint64_t size;           /* bytes of data (inline or external) */
     bool external;           /* data lives at Buffer.offset/size, outside the table */
+    bool has_data;           /* the file stores Buffer.data, even empty */
+    /* Bytes a rewrite created (in the model's arena), or NULL: then the data
+     * is at data_offset in the file. Read either through etpu_buffer_data(). */
+    const uint8_t *bytes;
 } etpu_buffer;
 
 typedef struct etpu_metadata {
@@ -172,6 +191,8 @@ typedef struct etpu_signature_def {
     etpu_tensor_map *inputs;
     size_t output_count;
     etpu_tensor_map *outputs;
+    bool has_inputs, has_outputs; /* the file stores the vector, even empty */
+    const char *deprecated_tag;   /* NULL when absent */
 } etpu_signature_def;
 
 typedef struct etpu_model {
@@ -192,6 +213,13 @@ typedef struct etpu_model {
     size_t signature_count;
     etpu_signature_def *signatures;
     struct etpu_model_private *priv;
+    /* Whether the file stores each vector, even empty (absent and empty
+     * decode alike above; the writer keeps the difference). */
+    bool has_operator_codes, has_buffers, has_metadata_buffer, has_metadata,
+        has_signature_defs;
+    /* Model.external_buffer_groups/external_buffers are present: tensor data
+     * in other files, not decoded (the writer refuses such a model). */
+    bool has_external_buffers;
 } etpu_model;
 
 /* Limits the verifier enforces whatever the input says. */

@@ -29,7 +29,9 @@ typedef struct cli_command {
 /* Command entry points (one file each: cmd_<name>.c). */
 int cmd_inspect(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_fix(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_compiler(int argc, char **argv);
 
 /* "etpu: FILE: message at byte N" on stderr. file may be NULL. */
 void cli_print_error(const char *file, const etpu_error *err);

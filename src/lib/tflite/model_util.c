@@ -10,7 +10,11 @@ const uint8_t *etpu_buffer_data(const etpu_model *model, uint32_t buffer_index)
     if (buffer_index >= model->buffer_count)
         return NULL;
     const etpu_buffer *b = &model->buffers[buffer_index];
-    if (b->size == 0 || b->data_offset == 0)
+    if (b->size == 0)
+        return NULL;
+    if (b->bytes)
+        return b->bytes;
+    if (b->data_offset == 0)
         return NULL;
     return model->data + b->data_offset;
 }

@@ -23,14 +23,10 @@
 #include <unistd.h>
 
 #include "etpu/model.h"
+#include "tflite/model_private.h"
 #include "tflite/tflite_schema.h"
 #include "util/arena.h"
 
-struct etpu_model_private {
-    etpu_arena arena;
-    void *map;          /* mmap'ed file, or NULL */
-    size_t map_size;
-};
 
 typedef struct decoder {
     fb_buf b;
@@ -72,13 +68,14 @@ static etpu_status decode_i32_vector(decoder *d, const fb_table *t, uint16_t id,
 }
 
 static etpu_status decode_f32_vector(decoder *d, const fb_table *t, uint16_t id, size_t *count_out,
-                                     float **out)
+                                     float **out, bool *present)
 {
     size_t elems;
     uint32_t count;
     *count_out = 0;
     *out = NULL;
-    if (!fb_get_vector(&d->b, t, id, &elems, &count))
+    *present = fb_get_vector(&d->b, t, id, &elems, &count);
+    if (!*present)
         return ETPU_OK;
     *out = etpu_arena_array(d->arena, count, sizeof(float));
     if (!*out)
@@ -146,13 +143,14 @@ static etpu_status decode_quant(decoder *d, const fb_table *qt, etpu_quant **out
     etpu_quant *q = etpu_arena_alloc(d->arena, sizeof *q);
     if (!q)
         return nomem(d, qt->pos);
-    if (decode_f32_vector(d, qt, QUANT_MIN, &q->min_count, &q->min) ||
-        decode_f32_vector(d, qt, QUANT_MAX, &q->max_count, &q->max) ||
-        decode_f32_vector(d, qt, QUANT_SCALE, &q->scale_count, &q->scale))
+    if (decode_f32_vector(d, qt, QUANT_MIN, &q->min_count, &q->min, &q->has_min) ||
+        decode_f32_vector(d, qt, QUANT_MAX, &q->max_count, &q->max, &q->has_max) ||
+        decode_f32_vector(d, qt, QUANT_SCALE, &q->scale_count, &q->scale, &q->has_scale))
         return ETPU_FAIL;
     size_t elems;
     uint32_t count;
     if (fb_get_vector(&d->b, qt, QUANT_ZERO_POINT, &elems, &count)) {
+        q->has_zero_point = true;
         q->zero_point = etpu_arena_array(d->arena, count, sizeof(int64_t));
         if (!q->zero_point)
             return nomem(d, elems);
@@ -174,6 +172,7 @@ static etpu_status decode_tensor(decoder *d, size_t pos, uint32_t index, etpu_te
         return etpu_error_set(d->err, ETPU_ERR_INTERNAL, pos, "tensor %u unreadable", index);
     t->offset = pos;
     t->name = get_string(d, &tt, TENSOR_NAME);
+    t->has_name = t->name != NULL;
     if (!t->name)
         t->name = "";
     t->type = fb_get_i8(&d->b, &tt, TENSOR_TYPE, 0);
@@ -187,7 +186,7 @@ static etpu_status decode_tensor(decoder *d, size_t pos, uint32_t index, etpu_te
                               "tensor %u (\"%s\") refers to buffer %" PRIu32
                               " but the model has %zu buffers",
                               index, shown(t->name).s, t->buffer, d->m->buffer_count);
-    if (decode_i32_vector(d, &tt, TENSOR_SHAPE, &t->shape, NULL) ||
+    if (decode_i32_vector(d, &tt, TENSOR_SHAPE, &t->shape, &t->has_shape) ||
         decode_i32_vector(d, &tt, TENSOR_SHAPE_SIGNATURE, &t->shape_signature,
                           &t->has_shape_signature))
         return ETPU_FAIL;
@@ -201,8 +200,10 @@ static etpu_status decode_tensor(decoder *d, size_t pos, uint32_t index, etpu_te
     t->external_buffer = fb_get_u32(&d->b, &tt, TENSOR_EXTERNAL_BUFFER, 0);
     size_t elems;
     uint32_t count;
-    if (fb_get_vector(&d->b, &tt, TENSOR_VARIANT_TENSORS, &elems, &count))
+    if (fb_get_vector(&d->b, &tt, TENSOR_VARIANT_TENSORS, &elems, &count)) {
         t->variant_tensor_count = count;
+        t->variant_tensors_offset = elems - 4;
+    }
     return ETPU_OK;
 }
 
@@ -293,9 +294,9 @@ static etpu_status decode_operator(decoder *d, size_t pos, size_t index, size_t 
         return etpu_error_set(d->err, ETPU_ERR_BAD_INDEX, pos,
                               "operator %zu uses opcode %" PRIu32 " but the model has %zu opcodes",
                               index, op->opcode_index, d->m->opcode_count);
-    if (decode_i32_vector(d, &ot, OP_INPUTS, &op->inputs, NULL) ||
-        decode_i32_vector(d, &ot, OP_OUTPUTS, &op->outputs, NULL) ||
-        decode_i32_vector(d, &ot, OP_INTERMEDIATES, &op->intermediates, NULL))
+    if (decode_i32_vector(d, &ot, OP_INPUTS, &op->inputs, &op->has_inputs) ||
+        decode_i32_vector(d, &ot, OP_OUTPUTS, &op->outputs, &op->has_outputs) ||
+        decode_i32_vector(d, &ot, OP_INTERMEDIATES, &op->intermediates, &op->has_intermediates))
         return ETPU_FAIL;
     if (check_tensor_list(d, &op->inputs, tensor_count, true, pos, "input of operator", index) ||
         check_tensor_list(d, &op->outputs, tensor_count, false, pos, "output of operator", index) ||
@@ -323,8 +324,11 @@ static etpu_status decode_operator(decoder *d, size_t pos, size_t index, size_t 
         op->custom_options_size = count;
     }
     op->custom_options_format = fb_get_i8(&d->b, &ot, OP_CUSTOM_OPTIONS_FORMAT, 0);
-    if (fb_get_vector(&d->b, &ot, OP_MUTATING_VARIABLE_INPUTS, &elems, &count))
+    if (fb_get_vector(&d->b, &ot, OP_MUTATING_VARIABLE_INPUTS, &elems, &count)) {
         op->mutating_variable_input_count = count;
+        op->mutating_variable_inputs = d->b.data + elems;
+    }
+    op->debug_metadata_index = fb_get_i32(&d->b, &ot, OP_DEBUG_METADATA_INDEX, -1);
     op->large_custom_options_offset = fb_get_u64(&d->b, &ot, OP_LARGE_CUSTOM_OPTIONS_OFFSET, 0);
     op->large_custom_options_size = fb_get_u64(&d->b, &ot, OP_LARGE_CUSTOM_OPTIONS_SIZE, 0);
     if (op->large_custom_options_offset > 1 &&
@@ -343,9 +347,11 @@ static etpu_status decode_subgraph(decoder *d, size_t pos, size_t index, etpu_su
     if (!fb_table_open(&d->b, pos, &st))
         return etpu_error_set(d->err, ETPU_ERR_INTERNAL, pos, "subgraph %zu unreadable", index);
     sg->name = get_string(d, &st, SUBGRAPH_NAME);
+    sg->debug_metadata_index = fb_get_i32(&d->b, &st, SUBGRAPH_DEBUG_METADATA_INDEX, -1);
     size_t elems;
     uint32_t count;
     if (fb_get_vector(&d->b, &st, SUBGRAPH_TENSORS, &elems, &count)) {
+        sg->has_tensors = true;
         sg->tensors = etpu_arena_array(d->arena, count, sizeof *sg->tensors);
         if (!sg->tensors)
             return nomem(d, elems);
@@ -354,14 +360,15 @@ static etpu_status decode_subgraph(decoder *d, size_t pos, size_t index, etpu_su
             if (decode_tensor(d, fb_vector_ref(&d->b, elems, i), i, &sg->tensors[i]))
                 return ETPU_FAIL;
     }
-    if (decode_i32_vector(d, &st, SUBGRAPH_INPUTS, &sg->inputs, NULL) ||
-        decode_i32_vector(d, &st, SUBGRAPH_OUTPUTS, &sg->outputs, NULL))
+    if (decode_i32_vector(d, &st, SUBGRAPH_INPUTS, &sg->inputs, &sg->has_inputs) ||
+        decode_i32_vector(d, &st, SUBGRAPH_OUTPUTS, &sg->outputs, &sg->has_outputs))
         return ETPU_FAIL;
     if (check_tensor_list(d, &sg->inputs, sg->tensor_count, false, pos, "input of subgraph", index) ||
         check_tensor_list(d, &sg->outputs, sg->tensor_count, false, pos, "output of subgraph",
                           index))
         return ETPU_FAIL;
     if (fb_get_vector(&d->b, &st, SUBGRAPH_OPERATORS, &elems, &count)) {
+        sg->has_operators = true;
         sg->operators = etpu_arena_array(d->arena, count, sizeof *sg->operators);
         if (!sg->operators)
             return nomem(d, elems);
@@ -380,6 +387,7 @@ static etpu_status decode_buffers(decoder *d, const fb_table *mt)
     uint32_t count;
     if (!fb_get_vector(&d->b, mt, MODEL_BUFFERS, &elems, &count))
         return ETPU_OK;
+    d->m->has_buffers = true;
     d->m->buffers = etpu_arena_array(d->arena, count, sizeof *d->m->buffers);
     if (!d->m->buffers)
         return nomem(d, elems);
@@ -394,7 +402,8 @@ static etpu_status decode_buffers(decoder *d, const fb_table *mt)
         uint32_t size;
         uint64_t ext_offset = fb_get_u64(&d->b, &bt, BUFFER_OFFSET, 0);
         uint64_t ext_size = fb_get_u64(&d->b, &bt, BUFFER_SIZE, 0);
-        if (fb_get_vector(&d->b, &bt, BUFFER_DATA, &data, &size) && size > 0) {
+        buf->has_data = fb_get_vector(&d->b, &bt, BUFFER_DATA, &data, &size);
+        if (buf->has_data && size > 0) {
             buf->data_offset = data;
             buf->size = size;
         } else if (ext_offset > 1) {
@@ -418,6 +427,7 @@ static etpu_status decode_opcodes(decoder *d, const fb_table *mt)
     uint32_t count;
     if (!fb_get_vector(&d->b, mt, MODEL_OPERATOR_CODES, &elems, &count))
         return ETPU_OK;
+    d->m->has_operator_codes = true;
     d->m->opcodes = etpu_arena_array(d->arena, count, sizeof *d->m->opcodes);
     if (!d->m->opcodes)
         return nomem(d, elems);
@@ -450,6 +460,7 @@ static etpu_status decode_signatures(decoder *d, const fb_table *mt)
     uint32_t count;
     if (!fb_get_vector(&d->b, mt, MODEL_SIGNATURE_DEFS, &elems, &count))
         return ETPU_OK;
+    d->m->has_signature_defs = true;
     d->m->signatures = etpu_arena_array(d->arena, count, sizeof *d->m->signatures);
     if (!d->m->signatures)
         return nomem(d, elems);
@@ -461,6 +472,7 @@ static etpu_status decode_signatures(decoder *d, const fb_table *mt)
             return etpu_error_set(d->err, ETPU_ERR_INTERNAL, pos, "signature %u unreadable", i);
         etpu_signature_def *s = &d->m->signatures[i];
         s->key = get_string(d, &st, SIGDEF_SIGNATURE_KEY);
+        s->deprecated_tag = get_string(d, &st, SIGDEF_DEPRECATED_TAG);
         s->subgraph_index = fb_get_u32(&d->b, &st, SIGDEF_SUBGRAPH_INDEX, 0);
         if (s->subgraph_index >= d->m->subgraph_count)
             return etpu_error_set(d->err, ETPU_ERR_BAD_INDEX, pos,
@@ -494,9 +506,11 @@ static etpu_status decode_signatures(decoder *d, const fb_table *mt)
             if (dir) {
                 s->outputs = list;
                 s->output_count = n;
+                s->has_outputs = true;
             } else {
                 s->inputs = list;
                 s->input_count = n;
+                s->has_inputs = true;
             }
         }
     }
@@ -508,6 +522,7 @@ static etpu_status decode_metadata(decoder *d, const fb_table *mt)
     size_t elems;
     uint32_t count;
     if (fb_get_vector(&d->b, mt, MODEL_METADATA, &elems, &count)) {
+        d->m->has_metadata = true;
         d->m->metadata = etpu_arena_array(d->arena, count, sizeof *d->m->metadata);
         if (!d->m->metadata)
             return nomem(d, elems);
@@ -528,7 +543,7 @@ static etpu_status decode_metadata(decoder *d, const fb_table *mt)
         }
     }
     etpu_i32_array mb;
-    if (decode_i32_vector(d, mt, MODEL_METADATA_BUFFER, &mb, NULL))
+    if (decode_i32_vector(d, mt, MODEL_METADATA_BUFFER, &mb, &d->m->has_metadata_buffer))
         return ETPU_FAIL;
     for (size_t i = 0; i < mb.count; i++)
         if (mb.items[i] < 0 || (size_t)mb.items[i] >= d->m->buffer_count)
@@ -555,6 +570,8 @@ static etpu_status decode_model(decoder *d, size_t root)
                               ETPU_TFLITE_SCHEMA_VERSION);
     }
     m->description = get_string(d, &mt, MODEL_DESCRIPTION);
+    m->has_external_buffers = fb_get_ref(&d->b, &mt, MODEL_EXTERNAL_BUFFER_GROUPS) != 0 ||
+                              fb_get_ref(&d->b, &mt, MODEL_EXTERNAL_BUFFERS) != 0;
     if (decode_buffers(d, &mt) || decode_opcodes(d, &mt))
         return ETPU_FAIL;
     size_t elems;

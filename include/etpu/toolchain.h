@@ -1,0 +1,257 @@
+/*
+ * etpu/toolchain.h — obtain the real edgetpu_compiler and run it on any host.
+ *
+ * Four layers, each usable on its own:
+ *   apt index  parse a Debian `Packages` file, pick a package version
+ *              (dpkg's version ordering);
+ *   fetch      download with libcurl (timeouts, bounded retries, resume of a
+ *              partial transfer with Range), verify Size and SHA-256;
+ *   deb        extract a .deb's data member (or a .tar.* or a directory) with
+ *              libarchive's secure-extraction flags;
+ *   install    all of the above into $XDG_CACHE_HOME/etpu/compiler/<version>/
+ *              atomically (temp dir + rename), with a manifest.json;
+ *   runner     how the x86-64 compiler is started on this host (native,
+ *              binfmt_misc, or an explicit qemu-x86_64), and a process runner
+ *              with timeout, signal forwarding and captured output.
+ * Every input (index, archive, server, directory) is untrusted; every failure
+ * is one etpu_error (TOOLCHAIN for download/extract/emulator problems, USAGE
+ * or BAD_MODEL for bad input).
+ */
+#ifndef ETPU_TOOLCHAIN_H
+#define ETPU_TOOLCHAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etpu/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- defaults -------------------------------------------------------- */
+
+#define ETPU_DEFAULT_APT_REPO "https://packages.cloud.google.com/apt"
+#define ETPU_APT_INDEX_PATH "dists/coral-edgetpu-stable/main/binary-amd64/Packages"
+#define ETPU_COMPILER_PACKAGE "edgetpu-compiler"
+
+/* Layout of the package, relative to the install root (as in the .deb). */
+#define ETPU_LAYOUT_WRAPPER "usr/bin/edgetpu_compiler"
+#define ETPU_LAYOUT_BIN_DIR "usr/bin/edgetpu_compiler_bin"
+#define ETPU_LAYOUT_BINARY "usr/bin/edgetpu_compiler_bin/edgetpu_compiler"
+#define ETPU_LAYOUT_LOADER "usr/bin/edgetpu_compiler_bin/ld-linux-x86-64.so.2"
+
+#define ETPU_PATH_MAX 4096
+#define ETPU_VERSION_MAX 64
+
+/* ---- apt index (apt_index.c) ------------------------------------------ */
+
+typedef struct etpu_apt_package {
+    char package[128];
+    char version[ETPU_VERSION_MAX];
+    char architecture[32];
+    char filename[512]; /* relative to the repository root, validated */
+    uint64_t size;
+    char sha256[65];    /* lowercase hex */
+} etpu_apt_package;
+
+/* dpkg's ordering: <0, 0, >0 as a is older, equal, newer than b. Epochs,
+ * upstream version and revision compared as dpkg documents (letters before
+ * non-letters, '~' before everything, even the end). Malformed versions
+ * compare by the same rules, never crash. */
+int etpu_deb_version_compare(const char *a, const char *b);
+
+/* True when v is a syntactically valid Debian version that is also safe as
+ * a directory name (no '/', not "." or "..", bounded length). */
+bool etpu_deb_version_valid(const char *v);
+
+/* Find `Package: package` in a Packages text of len bytes: the newest
+ * version, or exactly `version` when non-NULL. Stanzas missing Filename,
+ * Size or SHA256, or with an unsafe Filename, are skipped (and named in the
+ * error when nothing usable is left). ETPU_ERR_BAD_MODEL for an index that
+ * is not an index; ETPU_ERR_TOOLCHAIN when the package/version is absent. */
+etpu_status etpu_apt_find(const char *text, size_t len, const char *package,
+                          const char *version, etpu_apt_package *out, etpu_error *err);
+
+/* ---- fetch (fetch.c) --------------------------------------------------- */
+
+/* done/total in bytes (total 0 = unknown). Return non-zero to abort. */
+typedef int (*etpu_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+typedef struct etpu_fetch_options {
+    long connect_timeout_s; /* 0 = 30 */
+    long stall_timeout_s;   /* abort when < 1 byte/s for this long; 0 = 60 */
+    int retries;            /* extra attempts after the first; <0 = 0; 0 = none */
+    long retry_delay_ms;    /* between attempts; 0 = 500, doubled each time */
+    etpu_progress_fn progress;
+    void *progress_ctx;
+} etpu_fetch_options;
+
+/* Options from the environment: ETPU_HTTP_TIMEOUT (seconds, stall and
+ * connect timeout), ETPU_HTTP_RETRIES. Defaults otherwise. */
+void etpu_fetch_options_default(etpu_fetch_options *opts);
+
+/* GET url into a malloc'd buffer (NUL-terminated, *len excludes it); fail
+ * when the body exceeds max bytes. http/https only. */
+etpu_status etpu_fetch_memory(const char *url, const etpu_fetch_options *opts, size_t max,
+                              char **out, size_t *len, etpu_error *err);
+
+/* GET url into path (created 0600, overwritten). Interrupted transfers are
+ * resumed with a Range request on retry. The file is verified against
+ * expected_size and sha256_hex before returning OK; on any failure it is
+ * removed. */
+etpu_status etpu_fetch_file(const char *url, const char *path, uint64_t expected_size,
+                            const char *sha256_hex, const etpu_fetch_options *opts,
+                            etpu_error *err);
+
+/* SHA-256 (lowercase hex) and size of a file. */
+etpu_status etpu_sha256_file(const char *path, char out_hex[65], uint64_t *size,
+                             etpu_error *err);
+
+/* Ask a running fetch/run to stop (async-signal-safe): set by SIGINT. */
+void etpu_toolchain_cancel(void);
+bool etpu_toolchain_cancelled(void);
+
+/* ---- archives (deb.c) -------------------------------------------------- */
+
+typedef struct etpu_deb_control {
+    char package[128];
+    char version[ETPU_VERSION_MAX];
+    char architecture[32];
+} etpu_deb_control;
+
+/* Extract the data member of a .deb into dest_dir (which must exist and be
+ * empty), reading the control fields into *control (may be NULL). Refuses
+ * absolute paths, `..`, writes through symlinks, links pointing outside the
+ * tree, device nodes, and more than 1 GiB / 100000 entries. */
+etpu_status etpu_deb_extract(const char *deb_path, const char *dest_dir,
+                             etpu_deb_control *control, etpu_error *err);
+/* The same for a tar archive (.tar, .tar.gz, .tar.xz, .tar.zst). */
+etpu_status etpu_tar_extract(const char *tar_path, const char *dest_dir, etpu_error *err);
+/* Copy a directory tree into dest_dir under the same rules. */
+etpu_status etpu_dir_copy(const char *src_dir, const char *dest_dir, etpu_error *err);
+
+/* Find the directory holding `edgetpu_compiler_bin/` (with the binary and
+ * the loader as regular files) inside an extracted tree: root/usr/bin,
+ * root, or the same one directory level below (a tarball with a top
+ * folder). out gets that directory's path. */
+etpu_status etpu_layout_find(const char *root, char *out, size_t out_size, etpu_error *err);
+
+/* rm -rf that never follows symlinks. */
+etpu_status etpu_remove_tree(const char *path, etpu_error *err);
+
+/* ---- install (install.c) ---------------------------------------------- */
+
+typedef struct etpu_compiler_info {
+    char version[ETPU_VERSION_MAX];
+    char dir[ETPU_PATH_MAX];      /* <cache>/etpu/compiler/<version> */
+    char wrapper[ETPU_PATH_MAX];  /* may not exist (tarball without it) */
+    char bin_dir[ETPU_PATH_MAX];
+    char binary[ETPU_PATH_MAX];
+    char loader[ETPU_PATH_MAX];
+    char source[1024];            /* URL or local path it came from */
+    char sha256[65];              /* of the .deb/.tar ("" for a directory) */
+    uint64_t size;
+    char installed_at[32];        /* ISO 8601 UTC */
+} etpu_compiler_info;
+
+typedef struct etpu_install_options {
+    const char *repo;      /* NULL = $ETPU_APT_REPO or the default */
+    const char *version;   /* NULL = newest */
+    const char *from;      /* local .deb, .tar.*, or directory; NULL = download */
+    bool force;            /* replace an installed version */
+    etpu_fetch_options fetch;
+    /* Called with a one-line note of each step (may be NULL). */
+    void (*note)(void *ctx, const char *msg);
+    void *note_ctx;
+} etpu_install_options;
+
+/* $XDG_CACHE_HOME/etpu/compiler (or ~/.cache/etpu/compiler). */
+etpu_status etpu_compiler_cache_dir(char *out, size_t out_size, etpu_error *err);
+
+/* Install; on failure nothing new is left in the cache. */
+etpu_status etpu_compiler_install(const etpu_install_options *opts, etpu_compiler_info *out,
+                                  etpu_error *err);
+
+/* Installed versions, newest first (malloc'd array; free()). */
+etpu_status etpu_compiler_list(etpu_compiler_info **out, size_t *count, etpu_error *err);
+
+/* An installed version (NULL = newest). ETPU_ERR_TOOLCHAIN if none. */
+etpu_status etpu_compiler_find(const char *version, etpu_compiler_info *out, etpu_error *err);
+
+/* Remove one installed version (NULL = all). */
+etpu_status etpu_compiler_remove(const char *version, etpu_error *err);
+
+/* ---- runner (runner.c) ------------------------------------------------ */
+
+typedef enum etpu_runner_kind {
+    ETPU_RUNNER_AUTO = 0,
+    ETPU_RUNNER_NATIVE, /* x86_64 host: bundled loader directly */
+    ETPU_RUNNER_BINFMT, /* kernel binfmt_misc hands the loader to an emulator */
+    ETPU_RUNNER_QEMU,   /* qemu-x86_64 <loader> ... explicitly */
+} etpu_runner_kind;
+
+const char *etpu_runner_kind_name(etpu_runner_kind kind);
+/* "auto", "native", "binfmt", "qemu"; false for anything else. */
+bool etpu_runner_kind_parse(const char *s, etpu_runner_kind *out);
+
+#define ETPU_RUNNER_ARGV_MAX 8
+
+typedef struct etpu_runner {
+    etpu_runner_kind kind;        /* resolved: never AUTO */
+    char host_arch[32];           /* uname -m (or $ETPU_HOST_ARCH) */
+    char emulator[ETPU_PATH_MAX]; /* qemu: its path; binfmt: the handler's interpreter */
+    char binfmt_entry[ETPU_PATH_MAX]; /* binfmt: /proc/sys/fs/binfmt_misc/<entry> */
+    char reason[256];             /* why this runner was chosen */
+    /* Command prefix; append the compiler's own arguments. */
+    int argc;
+    char argv_store[ETPU_RUNNER_ARGV_MAX][ETPU_PATH_MAX];
+    const char *argv[ETPU_RUNNER_ARGV_MAX + 1];
+} etpu_runner;
+
+/* Decide how to run the compiler at info on this host. emulator (may be
+ * NULL) overrides the qemu-x86_64 search. Fails with ETPU_ERR_TOOLCHAIN
+ * naming the Debian package to install when no way exists. The binfmt_misc
+ * directory is $ETPU_BINFMT_DIR or /proc/sys/fs/binfmt_misc. */
+etpu_status etpu_runner_resolve(etpu_runner_kind want, const char *emulator,
+                                const etpu_compiler_info *info, etpu_runner *out,
+                                etpu_error *err);
+
+typedef struct etpu_run_result {
+    bool exited;        /* normal exit: exit_code valid */
+    int exit_code;
+    bool signaled;      /* killed by term_signal */
+    int term_signal;
+    bool timed_out;     /* we killed it after the timeout */
+    int forwarded_signal; /* SIGINT/SIGTERM/SIGHUP we passed on, or 0 */
+    double seconds;
+    char *out;          /* captured stdout (NUL-terminated, may be truncated) */
+    size_t out_len;
+    bool out_truncated;
+    char *err;
+    size_t err_len;
+    bool err_truncated;
+} etpu_run_result;
+
+/* Run argv (argv[0] a path or a name looked up on PATH) in cwd (NULL =
+ * ours), stdin from /dev/null, stdout/stderr captured up to max_capture
+ * bytes each (the rest is read and dropped). The child gets its own process
+ * group; SIGINT/SIGTERM/SIGHUP received meanwhile are forwarded to it. After
+ * timeout_s (0 = none) it gets SIGTERM, 2 s later SIGKILL. ETPU_FAIL only
+ * when it cannot be started (TOOLCHAIN); exit status and signals are in
+ * *res. Free with etpu_run_result_free(). */
+etpu_status etpu_run(const char *const argv[], const char *cwd, double timeout_s,
+                     size_t max_capture, etpu_run_result *res, etpu_error *err);
+void etpu_run_result_free(etpu_run_result *res);
+
+/* One line: "exit status 1", "killed by signal 11 (Segmentation fault)",
+ * "timed out after 5 s", "interrupted (SIGINT)", with a QEMU diagnostic from
+ * stderr when there is one. */
+void etpu_run_describe(const etpu_run_result *res, double timeout_s, char *out,
+                       size_t out_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ETPU_TOOLCHAIN_H */

@@ -1,0 +1,269 @@
+/*
+ * cmd_fix.c — `etpu fix`: rewrite a model so the Edge TPU compiler accepts it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "cli_text.h"
+#include "etpu/check.h"
+#include "etpu/fix.h"
+#include "etpu/writer.h"
+
+static const char fix_usage[] =
+    "usage: etpu fix [options] MODEL\n"
+    "\n"
+    "Rewrite MODEL so edgetpu_compiler accepts it, without changing what it computes.\n"
+    "Each repair is a pass (see --list); the safe ones run by default and each says\n"
+    "what it changed. The input is never modified: the result goes to -o OUT\n"
+    "(default MODEL_fixed.tflite), written atomically and verified first. Afterwards\n"
+    "the fixed model is checked as `etpu check` would.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output OUT     where to write (default: MODEL_fixed.tflite beside MODEL)\n"
+    "  --only P1,P2         run only these passes\n"
+    "  --skip P1,P2         run the default passes except these\n"
+    "  --batch N            static-shapes: the batch to fix dynamic dimensions to (1)\n"
+    "  --io uint8|int8      int-io: the integer type of the model's inputs and outputs\n"
+    "                       (default: keep the type the quantized model already uses)\n"
+    "  -n, --dry-run        say what would change; write nothing\n"
+    "  --list               list the passes and exit\n"
+    "  --json               machine-readable report\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Exit status: 0 the fixed model is predicted to map completely; 1 it still has\n"
+    "ops on the CPU or a predicted failure; 2 bad usage or unreadable model.\n"
+    "\n"
+    "Example:\n"
+    "  etpu fix model.tflite && etpu check model_fixed.tflite\n";
+
+static bool in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n))
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+/* Every name in a comma list must be a pass. */
+static const char *unknown_pass(const char *list)
+{
+    static char bad[64];
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        snprintf(bad, sizeof bad, "%.*s", (int)(len < 63 ? len : 63), p);
+        if (!etpu_fix_pass_find(bad))
+            return bad;
+        p = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+static char *default_output(const char *model)
+{
+    size_t n = strlen(model);
+    const char *ext = ".tflite";
+    size_t stem = n > 7 && !strcmp(model + n - 7, ext) ? n - 7 : n;
+    char *out = malloc(stem + sizeof "_fixed.tflite");
+    if (out)
+        sprintf(out, "%.*s_fixed.tflite", (int)stem, model);
+    return out;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Write via a temporary name, verify it with our own reader, then rename. */
+static etpu_status write_verified(const etpu_model *m, const char *out, etpu_error *err)
+{
+    size_t n = strlen(out) + 32;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    snprintf(tmp, n, "%s.etpu-%ld.tmp", out, (long)getpid());
+    etpu_status rc = etpu_model_write(m, tmp, err);
+    if (rc == ETPU_OK) {
+        etpu_model *check = NULL;
+        rc = etpu_model_open(tmp, &check, err);
+        if (rc) {
+            char msg[ETPU_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof msg, "%s", err->message);
+            etpu_error_set(err, ETPU_ERR_INTERNAL, err->offset,
+                           "the rewritten model failed verification (%s); nothing written", msg);
+        }
+        etpu_model_free(check);
+    }
+    if (rc == ETPU_OK && rename(tmp, out) != 0)
+        rc = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot rename into %s: %s", out,
+                            strerror(errno));
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int cmd_fix(int argc, char **argv)
+{
+    enum { OPT_ONLY = 1000, OPT_SKIP, OPT_BATCH, OPT_LIST, OPT_JSON, OPT_IO };
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'}, {"only", required_argument, NULL, OPT_ONLY},
+        {"skip", required_argument, NULL, OPT_SKIP}, {"batch", required_argument, NULL, OPT_BATCH},
+        {"dry-run", no_argument, NULL, 'n'},     {"list", no_argument, NULL, OPT_LIST},
+        {"json", no_argument, NULL, OPT_JSON},   {"help", no_argument, NULL, 'h'},
+        {"io", required_argument, NULL, OPT_IO},
+        {NULL, 0, NULL, 0}};
+    const char *output = NULL, *only = NULL, *skip = NULL;
+    bool dry = false, list = false, json = false;
+    etpu_fix_options fo = {.batch = 1};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:nh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case OPT_ONLY: only = optarg; break;
+        case OPT_SKIP: skip = optarg; break;
+        case OPT_BATCH: {
+            char *end;
+            long b = strtol(optarg, &end, 10);
+            if (*end || b < 1 || b > 65536)
+                return cli_usage_error("fix", "--batch takes a positive number, not '%s'", optarg);
+            fo.batch = (int)b;
+            break;
+        }
+        case OPT_IO:
+            if (!strcmp(optarg, "uint8"))
+                fo.io_type = ETPU_UINT8;
+            else if (!strcmp(optarg, "int8"))
+                fo.io_type = ETPU_INT8;
+            else
+                return cli_usage_error("fix", "--io takes uint8 or int8, not '%s'", optarg);
+            break;
+        case 'n': dry = true; break;
+        case OPT_LIST: list = true; break;
+        case OPT_JSON: json = true; break;
+        case 'h': fputs(fix_usage, stdout); return EXIT_PASS;
+        default: return cli_usage_error("fix", "unknown option or missing value: '%s'", argv[optind - 1]);
+        }
+    }
+    size_t npass;
+    const etpu_pass *passes = etpu_fix_passes(&npass);
+    if (list) {
+        for (size_t i = 0; i < npass; i++)
+            printf("%-18s %s%s\n", passes[i].name, passes[i].summary,
+                   passes[i].default_on ? "" : " (not run by default)");
+        return EXIT_PASS;
+    }
+    const char *bad;
+    if ((bad = unknown_pass(only)) || (bad = unknown_pass(skip)))
+        return cli_usage_error("fix", "no pass named '%s' (see `etpu fix --list`)", bad);
+    if (optind != argc - 1)
+        return cli_usage_error("fix", optind >= argc ? "no model given" : "one model at a time");
+    const char *path = argv[optind];
+    char *out = output ? strdup(output) : default_output(path);
+    if (!out)
+        return EXIT_INPUT;
+    if (!dry && same_file(path, out)) {
+        free(out);
+        return cli_usage_error("fix", "the output would overwrite the input model; choose -o");
+    }
+
+    etpu_model *m = NULL;
+    etpu_error err;
+    if (etpu_model_open(path, &m, &err)) {
+        cli_print_error(path, &err);
+        free(out);
+        return EXIT_INPUT;
+    }
+    etpu_fix_log log = {0};
+    int status = EXIT_PASS;
+    for (size_t i = 0; i < npass; i++) {
+        const etpu_pass *p = &passes[i];
+        bool run = only ? in_list(only, p->name) : p->default_on && !in_list(skip, p->name);
+        if (!run)
+            continue;
+        if (p->run(m, &fo, &log, &err)) {
+            fprintf(stderr, "etpu: %s: pass %s: ", path, p->name);
+            cli_print_error(NULL, &err);
+            status = EXIT_INPUT;
+            goto done;
+        }
+    }
+    size_t changes = etpu_fix_log_changes(&log);
+    bool write = changes > 0 && !dry;
+    if (write && write_verified(m, out, &err)) {
+        cli_print_error(out, &err);
+        status = EXIT_INPUT;
+        goto done;
+    }
+    etpu_check_report *r = NULL;
+    if (etpu_check_model(m, NULL, &r, &err)) {
+        cli_print_error(path, &err);
+        status = EXIT_INPUT;
+        goto done;
+    }
+    status = etpu_check_all_mapped(r) ? EXIT_PASS : EXIT_FINDING;
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "model", path);
+        if (write)
+            cJSON_AddStringToObject(j, "output", out);
+        else
+            cJSON_AddNullToObject(j, "output");
+        cJSON_AddBoolToObject(j, "dry_run", dry);
+        cJSON *jchanges = cJSON_AddArrayToObject(j, "changes");
+        for (size_t i = 0; i < log.count; i++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "pass", log.changes[i].pass);
+            cJSON_AddBoolToObject(e, "note", log.changes[i].note);
+            char *t = cli_safe_string(log.changes[i].text, 1024);
+            cJSON_AddStringToObject(e, "change", t ? t : "");
+            free(t);
+            cJSON_AddItemToArray(jchanges, e);
+        }
+        cJSON *chk = cJSON_AddObjectToObject(j, "check");
+        cJSON_AddNumberToObject(chk, "tpu", (double)r->tpu_ops);
+        cJSON_AddNumberToObject(chk, "cpu", (double)r->cpu_ops);
+        cJSON_AddNumberToObject(chk, "fatal", (double)r->fatal_count);
+        cJSON_AddBoolToObject(chk, "all_mapped", etpu_check_all_mapped(r));
+        cli_print_json(j);
+        cJSON_Delete(j);
+    } else {
+        for (size_t i = 0; i < log.count; i++)
+            printf("%s: %s%s\n", log.changes[i].pass, log.changes[i].note ? "note: " : "",
+                   log.changes[i].text);
+        if (!changes)
+            printf("nothing to change: no pass found anything to fix\n");
+        else if (dry)
+            printf("dry run: nothing written\n");
+        else
+            printf("wrote %s\n", out);
+        printf("check: %zu op%s on the Edge TPU, %zu on the CPU%s\n", r->tpu_ops,
+               r->tpu_ops == 1 ? "" : "s", r->cpu_ops,
+               r->fatal_count ? "; compilation still predicted to fail (run `etpu check`)" : "");
+    }
+    etpu_check_report_free(r);
+done:
+    etpu_fix_log_free(&log);
+    etpu_model_free(m);
+    free(out);
+    return status;
+}

@@ -1,0 +1,236 @@
+/*
+ * pass_int_io.c — the `int-io` pass.
+ *
+ * A model converted with float inputs/outputs starts with QUANTIZE (float ->
+ * int8) and ends with DEQUANTIZE (int8 -> float). Both stay on the CPU
+ * (`Operation is otherwise supported, but not mapped ...` / `... unsupported
+ * data type`, FACTS.md §1.1 item 7 and every float-I/O log in the corpus).
+ * This pass makes the quantized tensors the model's inputs and outputs and
+ * drops those two ops, so the caller quantizes and dequantizes instead; it
+ * prints the scale and zero point to use. With --io uint8|int8 the integer
+ * type is converted with an integer QUANTIZE (which the Edge TPU maps).
+ * The float math of the removed ops moves to the caller unchanged, so the
+ * integer part of the model computes exactly what it did.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgetpu/passes.h"
+
+#define PASS_NAME "int-io"
+#define OP_QUANTIZE 114
+#define OP_DEQUANTIZE 6
+
+static bool is_float(int type) { return type == ETPU_FLOAT32; }
+static bool is_int8ish(int type) { return type == ETPU_INT8 || type == ETPU_UINT8; }
+
+static size_t consumers(const etpu_subgraph *sg, int32_t t, size_t *only)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sg->operator_count; i++)
+        for (size_t k = 0; k < sg->operators[i].inputs.count; k++)
+            if (sg->operators[i].inputs.items[k] == t) {
+                n++;
+                *only = i;
+            }
+    return n;
+}
+
+static int32_t producer(const etpu_subgraph *sg, int32_t t)
+{
+    for (size_t i = 0; i < sg->operator_count; i++)
+        for (size_t k = 0; k < sg->operators[i].outputs.count; k++)
+            if (sg->operators[i].outputs.items[k] == t)
+                return (int32_t)i;
+    return -1;
+}
+
+static bool is_op(const etpu_model *m, const etpu_operator *op, int32_t code)
+{
+    const etpu_operator_code *c = etpu_op_code(m, op);
+    return c && c->builtin_code == code;
+}
+
+/* Point signature entries of subgraph 0 at the new tensor. */
+static void retarget_signatures(etpu_model *m, int32_t from, int32_t to)
+{
+    for (size_t s = 0; s < m->signature_count; s++) {
+        etpu_signature_def *sd = &m->signatures[s];
+        if (sd->subgraph_index != 0)
+            continue;
+        for (size_t k = 0; k < sd->input_count; k++)
+            if (sd->inputs[k].tensor_index == (uint32_t)from)
+                sd->inputs[k].tensor_index = (uint32_t)to;
+        for (size_t k = 0; k < sd->output_count; k++)
+            if (sd->outputs[k].tensor_index == (uint32_t)from)
+                sd->outputs[k].tensor_index = (uint32_t)to;
+    }
+}
+
+static void describe_quant(const etpu_tensor *t, char *out, size_t n)
+{
+    if (t->quant && t->quant->scale_count == 1 && t->quant->zero_point_count == 1)
+        snprintf(out, n, "scale %.9g, zero point %" PRId64, t->quant->scale[0],
+                 t->quant->zero_point[0]);
+    else
+        snprintf(out, n, "per-axis quantization");
+}
+
+/* A copy of tensor t with another integer type: same scale, the zero point
+ * moved by 128 (uint8 <-> int8 represent the same reals that way). */
+static int32_t retyped_tensor(etpu_model *m, int32_t t, int type, const char *suffix,
+                              etpu_error *err)
+{
+    etpu_subgraph *sg = &m->subgraphs[0];
+    etpu_tensor copy = sg->tensors[t];
+    const etpu_quant *q = copy.quant;
+    if (!q || q->scale_count != 1 || q->zero_point_count != 1) {
+        etpu_error_set(err, ETPU_ERR_UNSUPPORTED, ETPU_NO_OFFSET,
+                       "tensor %" PRId32 " is not quantized per tensor; cannot change its type", t);
+        return -1;
+    }
+    etpu_quant *nq = etpu_model_alloc(m, sizeof *nq);
+    int64_t *zp = etpu_model_alloc(m, sizeof *zp);
+    size_t len = strlen(copy.name) + strlen(suffix) + 1;
+    char *name = etpu_model_alloc(m, len);
+    if (!nq || !zp || !name) {
+        etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+        return -1;
+    }
+    *nq = *q;
+    *zp = q->zero_point[0] + (type == ETPU_UINT8 ? 128 : -128);
+    nq->zero_point = zp;
+    nq->min_count = nq->max_count = 0;
+    snprintf(name, len, "%s%s", copy.name, suffix);
+    copy.name = name;
+    copy.has_name = true;
+    copy.type = type;
+    copy.quant = nq;
+    copy.buffer = 0;
+    return etpu_model_add_tensor(m, 0, &copy, err);
+}
+
+/* Insert an integer QUANTIZE in -> out at position pos of subgraph 0. */
+static bool insert_quantize(etpu_model *m, size_t pos, int32_t in, int32_t out, etpu_error *err)
+{
+    etpu_subgraph *sg = &m->subgraphs[0];
+    int32_t code = etpu_model_opcode(m, OP_QUANTIZE, 1, NULL, err);
+    etpu_operator *ops = etpu_model_alloc(m, (sg->operator_count + 1) * sizeof *ops);
+    etpu_operator op = {0};
+    if (code < 0 || !ops || !etpu_model_i32_array(m, 1, &op.inputs) ||
+        !etpu_model_i32_array(m, 1, &op.outputs)) {
+        etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+        return false;
+    }
+    op.opcode_index = (uint32_t)code;
+    op.inputs.items[0] = in;
+    op.outputs.items[0] = out;
+    op.has_inputs = op.has_outputs = true;
+    op.debug_metadata_index = -1;
+    memcpy(ops, sg->operators, pos * sizeof *ops);
+    ops[pos] = op;
+    memcpy(ops + pos + 1, sg->operators + pos, (sg->operator_count - pos) * sizeof *ops);
+    sg->operators = ops;
+    sg->operator_count++;
+    return true;
+}
+
+etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_fix_log *log,
+                             etpu_error *err)
+{
+    etpu_subgraph *sg = &m->subgraphs[0];
+    int want = opts ? opts->io_type : 0;
+    bool *dead = calloc(sg->operator_count ? sg->operator_count : 1, 1);
+    if (!dead)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    size_t removed = 0;
+    char quant[96];
+
+    for (size_t p = 0; p < sg->inputs.count; p++) {
+        int32_t t = sg->inputs.items[p];
+        size_t q = 0;
+        if (!is_float(sg->tensors[t].type))
+            continue;
+        if (consumers(sg, t, &q) != 1 || !is_op(m, &sg->operators[q], OP_QUANTIZE) ||
+            !is_int8ish(sg->tensors[sg->operators[q].outputs.items[0]].type)) {
+            etpu_fix_log_note(log, PASS_NAME, "left float input %zu (tensor %" PRId32 " \"%.40s\"): "
+                             "it does not feed exactly one QUANTIZE", p, t, sg->tensors[t].name);
+            continue;
+        }
+        int32_t qt = sg->operators[q].outputs.items[0];
+        dead[q] = true;
+        removed++;
+        sg->inputs.items[p] = qt;
+        retarget_signatures(m, t, qt);
+        describe_quant(&sg->tensors[qt], quant, sizeof quant);
+        etpu_fix_log_add(log, PASS_NAME, "input %zu is now tensor %" PRId32 " \"%.40s\" (%s, %s): "
+                         "removed QUANTIZE op %zu; quantize inputs as q = round(x / scale) + "
+                         "zero_point", p, qt, sg->tensors[qt].name,
+                         etpu_type_name(sg->tensors[qt].type), quant, q);
+    }
+    for (size_t p = 0; p < sg->outputs.count; p++) {
+        int32_t t = sg->outputs.items[p];
+        size_t unused;
+        int32_t d = producer(sg, t);
+        if (!is_float(sg->tensors[t].type))
+            continue;
+        if (d < 0 || !is_op(m, &sg->operators[d], OP_DEQUANTIZE) || consumers(sg, t, &unused) ||
+            !is_int8ish(sg->tensors[sg->operators[d].inputs.items[0]].type)) {
+            etpu_fix_log_note(log, PASS_NAME, "left float output %zu (tensor %" PRId32 " \"%.40s\"): "
+                             "it is not made by a DEQUANTIZE of an 8-bit tensor", p, t,
+                             sg->tensors[t].name);
+            continue;
+        }
+        int32_t it = sg->operators[d].inputs.items[0];
+        dead[d] = true;
+        removed++;
+        sg->outputs.items[p] = it;
+        retarget_signatures(m, t, it);
+        describe_quant(&sg->tensors[it], quant, sizeof quant);
+        etpu_fix_log_add(log, PASS_NAME, "output %zu is now tensor %" PRId32 " \"%.40s\" (%s, %s): "
+                         "removed DEQUANTIZE op %" PRId32 "; dequantize outputs as x = scale * "
+                         "(q - zero_point)", p, it, sg->tensors[it].name,
+                         etpu_type_name(sg->tensors[it].type), quant, d);
+    }
+    etpu_status rc = ETPU_OK;
+    if (removed) {
+        etpu_compact_stats st;
+        rc = etpu_model_compact(m, dead, &st, err);
+    }
+    free(dead);
+    if (rc || !want)
+        return rc;
+
+    /* --io: convert the integer I/O type with integer QUANTIZE ops */
+    for (size_t p = 0; p < sg->inputs.count; p++) {
+        int32_t t = sg->inputs.items[p];
+        if (!is_int8ish(sg->tensors[t].type) || sg->tensors[t].type == want)
+            continue;
+        int32_t nt = retyped_tensor(m, t, want, want == ETPU_UINT8 ? "_uint8" : "_int8", err);
+        if (nt < 0 || !insert_quantize(m, 0, nt, t, err))
+            return ETPU_FAIL;
+        sg = &m->subgraphs[0];
+        sg->inputs.items[p] = nt;
+        retarget_signatures(m, t, nt);
+        describe_quant(&sg->tensors[nt], quant, sizeof quant);
+        etpu_fix_log_add(log, PASS_NAME, "input %zu is now %s (%s), converted by an integer "
+                         "QUANTIZE the Edge TPU maps", p, etpu_type_name(want), quant);
+    }
+    for (size_t p = 0; p < sg->outputs.count; p++) {
+        int32_t t = sg->outputs.items[p];
+        if (!is_int8ish(sg->tensors[t].type) || sg->tensors[t].type == want)
+            continue;
+        int32_t nt = retyped_tensor(m, t, want, want == ETPU_UINT8 ? "_uint8" : "_int8", err);
+        if (nt < 0 || !insert_quantize(m, m->subgraphs[0].operator_count, t, nt, err))
+            return ETPU_FAIL;
+        sg = &m->subgraphs[0];
+        sg->outputs.items[p] = nt;
+        retarget_signatures(m, t, nt);
+        describe_quant(&sg->tensors[nt], quant, sizeof quant);
+        etpu_fix_log_add(log, PASS_NAME, "output %zu is now %s (%s), converted by an integer "
+                         "QUANTIZE the Edge TPU maps", p, etpu_type_name(want), quant);
+    }
+    return ETPU_OK;
+}

@@ -1,0 +1,325 @@
+/*
+ * pass_static_shapes.c — the `static-shapes` pass.
+ *
+ * A model exported with a dynamic batch (`from_saved_model`) carries -1 in
+ * shape_signature and computes the batch at run time for Keras' Reshape:
+ * SHAPE(x) -> STRIDED_SLICE -> PACK -> RESHAPE (FACTS.md §4.2). The
+ * interpreter cannot size RESHAPE's output before running, so the Edge TPU
+ * delegate refuses the model. With the batch fixed, every tensor's `shape`
+ * is already static, so the shape arithmetic is a function of constants:
+ * this pass evaluates it, turns the results into constant tensors, drops the
+ * ops (and tensors, buffers, opcodes) left dead, and writes the batch into
+ * every shape_signature. The arithmetic is on int32/int64 shape vectors
+ * only; no activation value changes.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgetpu/passes.h"
+
+#define PASS_NAME "static-shapes"
+#define MAX_VALUES 64 /* shape vectors are short; anything longer is not shape math */
+
+typedef struct value {
+    bool known;
+    size_t count;
+    bool scalar;
+    int64_t v[MAX_VALUES];
+} value;
+
+static bool is_int(int type) { return type == ETPU_INT32 || type == ETPU_INT64; }
+
+/* The value of a constant int32/int64 tensor of at most MAX_VALUES elements. */
+static bool read_constant(const etpu_model *m, const etpu_tensor *t, value *out)
+{
+    if (!is_int(t->type) || t->buffer == 0 || t->buffer >= m->buffer_count)
+        return false;
+    const uint8_t *p = etpu_buffer_data(m, t->buffer);
+    size_t width = t->type == ETPU_INT32 ? 4 : 8;
+    uint64_t size = m->buffers[t->buffer].size;
+    if (!p || size % width || size / width > MAX_VALUES || t->shape.count > 1)
+        return false;
+    out->known = true;
+    out->count = (size_t)(size / width);
+    out->scalar = t->shape.count == 0;
+    for (size_t i = 0; i < out->count; i++) {
+        uint64_t u = 0;
+        for (size_t b = width; b-- > 0;)
+            u = (u << 8) | p[i * width + b];
+        out->v[i] = width == 4 ? (int64_t)(int32_t)(uint32_t)u : (int64_t)u;
+    }
+    return true;
+}
+
+static int64_t arith(int32_t code, int64_t a, int64_t b, bool *ok)
+{
+    switch (code) {
+    case 0: return a + b;                                   /* ADD */
+    case 41: return a - b;                                  /* SUB */
+    case 18: return a * b;                                  /* MUL */
+    case 42:                                                /* DIV (int: truncates) */
+        if (b == 0) break;
+        return a / b;
+    case 90:                                                /* FLOOR_DIV */
+        if (b == 0) break;
+        return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+    }
+    *ok = false;
+    return 0;
+}
+
+/* 1-D STRIDED_SLICE on a known vector, TFLite's mask semantics. */
+static bool strided_slice(const value *in, const value *begin, const value *end,
+                          const value *strides, const etpu_options *o, value *out)
+{
+    if (in->scalar || begin->count != 1 || end->count != 1 || strides->count != 1 ||
+        etpu_option_int(o, "ellipsis_mask", 0) || etpu_option_int(o, "new_axis_mask", 0) ||
+        etpu_option_int(o, "offset", 0))
+        return false;
+    int64_t n = (int64_t)in->count, s = strides->v[0], b = begin->v[0], e = end->v[0];
+    if (s == 0)
+        return false;
+    if (etpu_option_int(o, "shrink_axis_mask", 0) & 1) {
+        int64_t i = b < 0 ? b + n : b;
+        if (i < 0 || i >= n)
+            return false;
+        out->known = true;
+        out->scalar = true;
+        out->count = 1;
+        out->v[0] = in->v[i];
+        return true;
+    }
+    if (etpu_option_int(o, "begin_mask", 0) & 1)
+        b = s > 0 ? 0 : n - 1;
+    else {
+        b = b < 0 ? b + n : b;
+        b = s > 0 ? (b < 0 ? 0 : b > n ? n : b) : (b < -1 ? -1 : b > n - 1 ? n - 1 : b);
+    }
+    if (etpu_option_int(o, "end_mask", 0) & 1)
+        e = s > 0 ? n : -1;
+    else {
+        e = e < 0 ? e + n : e;
+        e = s > 0 ? (e < 0 ? 0 : e > n ? n : e) : (e < -1 ? -1 : e > n - 1 ? n - 1 : e);
+    }
+    out->known = true;
+    out->scalar = false;
+    out->count = 0;
+    for (int64_t i = b; s > 0 ? i < e : i > e; i += s)
+        out->v[out->count++] = in->v[i];
+    return true;
+}
+
+/* Evaluate op i when all its inputs are known; false when it cannot be. */
+static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_operator *op,
+                     const value *vals, value *out)
+{
+    const etpu_operator_code *c = etpu_op_code(m, op);
+    if (!c || op->outputs.count != 1)
+        return false;
+    memset(out, 0, sizeof *out);
+    int32_t code = c->builtin_code;
+    if (code == 77) { /* SHAPE: the static shape of its input, not its values */
+        const etpu_tensor *x = &sg->tensors[op->inputs.items[0]];
+        if (x->shape.count > MAX_VALUES)
+            return false;
+        for (size_t d = 0; d < x->shape.count; d++)
+            if (x->shape.items[d] < 0)
+                return false;
+        out->known = true;
+        out->count = x->shape.count;
+        for (size_t d = 0; d < x->shape.count; d++)
+            out->v[d] = x->shape.items[d];
+        return true;
+    }
+    const value *in[8] = {0};
+    if (op->inputs.count > 8)
+        return false;
+    for (size_t k = 0; k < op->inputs.count; k++) {
+        int32_t t = op->inputs.items[k];
+        if (t < 0 || !vals[t].known)
+            return false;
+        in[k] = &vals[t];
+    }
+    switch (code) {
+    case 45: /* STRIDED_SLICE */
+        return op->inputs.count == 4 &&
+               strided_slice(in[0], in[1], in[2], in[3], &op->options, out);
+    case 83: /* PACK: scalars along axis 0 */
+    case 2:  /* CONCATENATION: 1-D vectors along axis 0 */
+        if (etpu_option_int(&op->options, "axis", 0) != 0 || op->inputs.count > MAX_VALUES)
+            return false;
+        out->known = true;
+        for (size_t k = 0; k < op->inputs.count; k++) {
+            const value *v = &vals[op->inputs.items[k]];
+            if ((code == 83) != v->scalar || out->count + v->count > MAX_VALUES)
+                return false;
+            memcpy(out->v + out->count, v->v, v->count * sizeof v->v[0]);
+            out->count += v->count;
+        }
+        return true;
+    case 53: /* CAST between integer types */
+        *out = *in[0];
+        return true;
+    case 36: { /* GATHER of a 1-D vector */
+        if (op->inputs.count != 2 || in[0]->scalar)
+            return false;
+        out->known = true;
+        out->scalar = in[1]->scalar;
+        out->count = in[1]->count;
+        for (size_t i = 0; i < in[1]->count; i++) {
+            int64_t idx = in[1]->v[i];
+            if (idx < 0 || (size_t)idx >= in[0]->count)
+                return false;
+            out->v[i] = in[0]->v[idx];
+        }
+        return true;
+    }
+    case 81: /* REDUCE_PROD over everything */
+        out->known = true;
+        out->scalar = true;
+        out->count = 1;
+        out->v[0] = 1;
+        for (size_t i = 0; i < in[0]->count; i++)
+            out->v[0] *= in[0]->v[i];
+        return true;
+    case 0: case 41: case 18: case 42: case 90: { /* elementwise, scalar broadcast */
+        if (op->inputs.count != 2)
+            return false;
+        const value *a = in[0], *b = in[1];
+        size_t n = a->count > b->count ? a->count : b->count;
+        if ((a->count != n && a->count != 1) || (b->count != n && b->count != 1) ||
+            etpu_option_int(&op->options, "fused_activation_function", 0))
+            return false;
+        bool ok = true;
+        out->known = true;
+        out->scalar = a->scalar && b->scalar;
+        out->count = n;
+        for (size_t i = 0; i < n; i++)
+            out->v[i] = arith(code, a->v[a->count == 1 ? 0 : i], b->v[b->count == 1 ? 0 : i], &ok);
+        return ok;
+    }
+    }
+    return false;
+}
+
+/* Store a folded value as the output tensor's constant data. */
+static bool make_constant(etpu_model *m, etpu_tensor *t, const value *v, etpu_error *err)
+{
+    size_t width = t->type == ETPU_INT64 ? 8 : 4;
+    int64_t declared = t->shape.count == 0 ? 1 : etpu_tensor_elements(t);
+    if ((size_t)declared != v->count)
+        return false;
+    uint8_t bytes[MAX_VALUES * 8];
+    for (size_t i = 0; i < v->count; i++) {
+        if (width == 4 && (v->v[i] < INT32_MIN || v->v[i] > INT32_MAX))
+            return false;
+        uint64_t u = (uint64_t)v->v[i];
+        for (size_t b = 0; b < width; b++)
+            bytes[i * width + b] = (uint8_t)(u >> (8 * b));
+    }
+    int32_t buf = etpu_model_add_buffer(m, bytes, v->count * width, err);
+    if (buf < 0)
+        return false;
+    t->buffer = (uint32_t)buf;
+    return true;
+}
+
+etpu_status etpu_pass_static_shapes(etpu_model *m, const etpu_fix_options *opts,
+                                    etpu_fix_log *log, etpu_error *err)
+{
+    int batch = opts && opts->batch > 0 ? opts->batch : 1;
+    etpu_subgraph *sg = &m->subgraphs[0];
+
+    /* 1. shape_signature: every -1 becomes the static size */
+    size_t fixed = 0;
+    for (size_t t = 0; t < sg->tensor_count; t++) {
+        etpu_tensor *tensor = &sg->tensors[t];
+        bool changed = false;
+        for (size_t d = 0; d < tensor->shape_signature.count; d++) {
+            if (tensor->shape_signature.items[d] >= 0)
+                continue;
+            int32_t size = d < tensor->shape.count ? tensor->shape.items[d] : -1;
+            if (d == 0 && size != batch)
+                return etpu_error_set(err, ETPU_ERR_UNSUPPORTED, ETPU_NO_OFFSET,
+                                      "tensor %zu \"%.40s\" is sized for batch %" PRId32
+                                      ", not %d; re-export the model with that batch",
+                                      t, tensor->name, size, batch);
+            if (size < 0)
+                return etpu_error_set(err, ETPU_ERR_UNSUPPORTED, ETPU_NO_OFFSET,
+                                      "tensor %zu \"%.40s\" has an unknown size in dimension "
+                                      "%zu of its shape, not only of its signature",
+                                      t, tensor->name, d);
+            tensor->shape_signature.items[d] = size;
+            changed = true;
+        }
+        fixed += changed;
+    }
+    if (fixed)
+        etpu_fix_log_add(log, PASS_NAME,
+                         "set the -1 (dynamic) dimensions of %zu tensor%s' shape_signature to "
+                         "batch %d", fixed, fixed == 1 ? "" : "s", batch);
+
+    /* 2. fold shape arithmetic in execution order */
+    value *vals = calloc(sg->tensor_count ? sg->tensor_count : 1, sizeof *vals);
+    bool *dead = calloc(sg->operator_count ? sg->operator_count : 1, 1);
+    if (!vals || !dead) {
+        free(vals);
+        free(dead);
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    }
+    for (size_t t = 0; t < sg->tensor_count; t++)
+        read_constant(m, &sg->tensors[t], &vals[t]);
+    size_t folded = 0;
+    for (size_t i = 0; i < sg->operator_count; i++) {
+        const etpu_operator *op = &sg->operators[i];
+        if (op->outputs.count != 1)
+            continue;
+        int32_t o = op->outputs.items[0];
+        etpu_tensor *out = &sg->tensors[o];
+        value v;
+        if (!is_int(out->type) || vals[o].known || !evaluate(m, sg, op, vals, &v) || !v.known)
+            continue;
+        bool graph_output = false;
+        for (size_t k = 0; k < sg->outputs.count; k++)
+            graph_output |= sg->outputs.items[k] == o;
+        if (graph_output)
+            continue; /* keep the model's interface */
+        etpu_error_clear(err);
+        if (!make_constant(m, out, &v, err)) {
+            if (err && err->kind == ETPU_ERR_NOMEM)
+                goto fail;
+            continue;
+        }
+        vals[o] = v;
+        dead[i] = true;
+        folded++;
+        char shown[96] = "";
+        size_t pos = 0;
+        for (size_t k = 0; k < v.count && pos + 16 < sizeof shown; k++)
+            pos += (size_t)snprintf(shown + pos, sizeof shown - pos, "%s%" PRId64, k ? "," : "",
+                                    v.v[k]);
+        etpu_fix_log_add(log, PASS_NAME, "folded op %zu %s into the constant %s%s%s (tensor %"
+                         PRId32 " \"%.40s\")", i, etpu_op_display_name(m, op),
+                         v.scalar ? "" : "[", shown, v.scalar ? "" : "]", o, out->name);
+    }
+    if (folded) {
+        etpu_compact_stats st;
+        if (etpu_model_compact(m, dead, &st, err))
+            goto fail;
+        etpu_fix_log_add(log, PASS_NAME,
+                         "removed %zu op%s, %zu tensor%s, %zu buffer%s and %zu opcode%s left "
+                         "unused", st.ops_removed, st.ops_removed == 1 ? "" : "s",
+                         st.tensors_removed, st.tensors_removed == 1 ? "" : "s",
+                         st.buffers_removed, st.buffers_removed == 1 ? "" : "s",
+                         st.opcodes_removed, st.opcodes_removed == 1 ? "" : "s");
+    }
+    free(vals);
+    free(dead);
+    return ETPU_OK;
+fail:
+    free(vals);
+    free(dead);
+    return ETPU_FAIL;
+}

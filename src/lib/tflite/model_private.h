@@ -1,0 +1,19 @@
+/*
+ * model_private.h — what a decoded model owns beyond its public fields:
+ * the arena everything decoded (and everything a pass adds) lives in, and
+ * the file mapping. Shared by reader.c and ir.c only.
+ */
+#ifndef ETPU_MODEL_PRIVATE_H
+#define ETPU_MODEL_PRIVATE_H
+
+#include <stddef.h>
+
+#include "util/arena.h"
+
+struct etpu_model_private {
+    etpu_arena arena;
+    void *map;          /* mmap'ed file, or NULL */
+    size_t map_size;
+};
+
+#endif

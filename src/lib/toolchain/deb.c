@@ -1,0 +1,676 @@
+/*
+ * deb.c — unpack the compiler package with libarchive, refusing anything
+ * that could write outside the destination.
+ *
+ * A .deb is an ar archive: `debian-binary` ("2.0\n"), `control.tar[.gz|.xz
+ * |.zst]`, `data.tar[.gz|.xz|.zst|.bz2]`. The data member is read as a
+ * nested archive straight from the ar stream (no temporary copy). Every
+ * entry passes two independent layers:
+ *   1. our checks, with a clear message: no absolute path, no `..`
+ *      component, only files, directories and links; a symlink's target
+ *      and a hardlink's target must stay inside the tree; at most 100000
+ *      entries and 1 GiB of data; permissions masked to 0755 (no setuid);
+ *   2. libarchive's ARCHIVE_EXTRACT_SECURE_NODOTDOT | SECURE_SYMLINKS |
+ *      SECURE_NOABSOLUTEPATHS (never writes through a symlink either).
+ * Extraction runs with the destination as working directory (restored
+ * afterwards), as `tar -C` does, so entry names stay relative.
+ */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* nftw */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "etpu/toolchain.h"
+
+#define MAX_ENTRIES 100000
+#define MAX_BYTES ((int64_t)1 << 30)
+#define CONTROL_MAX 65536
+
+/* ---- path checks ------------------------------------------------------ */
+
+/* Lexically resolve rel (relative to dir, both relative to the root) and
+ * say whether it stays inside the root. */
+static bool stays_inside(const char *dir, const char *rel)
+{
+    if (rel[0] == '/')
+        return false;
+    int depth = 0;
+    /* Depth of dir. */
+    const char *parts[2] = {dir, rel};
+    for (int k = 0; k < 2; k++) {
+        const char *p = parts[k];
+        while (*p) {
+            const char *slash = strchr(p, '/');
+            size_t n = slash ? (size_t)(slash - p) : strlen(p);
+            if (n == 2 && p[0] == '.' && p[1] == '.') {
+                if (--depth < 0)
+                    return false;
+            } else if (n > 0 && !(n == 1 && p[0] == '.')) {
+                depth++;
+            }
+            p += n;
+            if (*p == '/')
+                p++;
+        }
+    }
+    return true;
+}
+
+static bool has_dotdot(const char *p)
+{
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return true;
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    return false;
+}
+
+/* Name of the entry without a leading "./"; "" for the root itself. */
+static const char *strip_dot(const char *name)
+{
+    while (name[0] == '.' && name[1] == '/')
+        name += 2;
+    if (!strcmp(name, "."))
+        return "";
+    return name;
+}
+
+static etpu_status check_entry(struct archive_entry *e, const char *what, etpu_error *err)
+{
+    const char *name = archive_entry_pathname(e);
+    if (!name || !*name)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: entry without a name",
+                              what);
+    if (name[0] == '/')
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%s: refusing absolute path '%.100s'", what, name);
+    if (has_dotdot(name))
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%s: refusing path with '..': '%.100s'", what, name);
+    const char *hard = archive_entry_hardlink(e);
+    if (hard) {
+        if (hard[0] == '/' || has_dotdot(hard))
+            return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                  "%s: refusing hard link '%.100s' to '%.100s'", what, name, hard);
+        return ETPU_OK;
+    }
+    mode_t type = archive_entry_filetype(e);
+    if (type == AE_IFLNK) {
+        const char *target = archive_entry_symlink(e);
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", strip_dot(name));
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            dir[0] = '\0';
+        if (!target || !*target || !stays_inside(dir, target))
+            return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                  "%s: refusing symlink '%.100s' -> '%.100s' (points outside the package)",
+                                  what, name, target ? target : "");
+        return ETPU_OK;
+    }
+    if (type != AE_IFREG && type != AE_IFDIR)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%s: refusing special file '%.100s' (not a file, directory or link)",
+                              what, name);
+    return ETPU_OK;
+}
+
+/* ---- the secure writer ----------------------------------------------- */
+
+typedef struct sink {
+    struct archive *disk;
+    const char *what; /* archive name for messages */
+    size_t entries;
+    int64_t bytes;
+} sink;
+
+static const int SECURE_FLAGS = ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                                ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
+                                ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME;
+
+static etpu_status sink_open(sink *s, const char *what, etpu_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->what = what;
+    s->disk = archive_write_disk_new();
+    if (!s->disk)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    archive_write_disk_set_options(s->disk, SECURE_FLAGS);
+    return ETPU_OK;
+}
+
+static void sink_close(sink *s)
+{
+    if (s->disk) {
+        archive_write_close(s->disk);
+        archive_write_free(s->disk);
+        s->disk = NULL;
+    }
+}
+
+/* Write the current entry of `in` (header e) through the checks. */
+static etpu_status sink_entry(sink *s, struct archive *in, struct archive_entry *e,
+                              etpu_error *err)
+{
+    if (++s->entries > MAX_ENTRIES)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%s: more than %d entries", s->what, MAX_ENTRIES);
+    if (check_entry(e, s->what, err) != ETPU_OK)
+        return ETPU_FAIL;
+    const char *name = strip_dot(archive_entry_pathname(e));
+    if (!*name)
+        return ETPU_OK; /* "./" itself: the destination exists */
+    archive_entry_set_pathname(e, name);
+    const char *hard = archive_entry_hardlink(e);
+    if (hard)
+        archive_entry_set_hardlink(e, strip_dot(hard));
+    mode_t perm = archive_entry_perm(e) & 0755;
+    if (archive_entry_filetype(e) == AE_IFDIR)
+        perm |= 0700;
+    else
+        perm |= 0600;
+    archive_entry_set_perm(e, perm);
+    archive_entry_set_uid(e, getuid());
+    archive_entry_set_gid(e, getgid());
+    int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+    if (size < 0 || size > MAX_BYTES - s->bytes)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%s: more than %lld bytes of data", s->what, (long long)MAX_BYTES);
+    int r = archive_write_header(s->disk, e);
+    if (r != ARCHIVE_OK)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: refusing '%.100s': %s",
+                              s->what, name, archive_error_string(s->disk));
+    if (archive_entry_filetype(e) == AE_IFREG && !hard) {
+        const void *buf;
+        size_t len;
+        la_int64_t off;
+        for (;;) {
+            r = archive_read_data_block(in, &buf, &len, &off);
+            if (r == ARCHIVE_EOF)
+                break;
+            if (r != ARCHIVE_OK)
+                return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                      "%s: damaged archive at '%.100s': %s", s->what, name,
+                                      archive_error_string(in));
+            if ((int64_t)len > MAX_BYTES - s->bytes)
+                return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                      "%s: more than %lld bytes of data", s->what,
+                                      (long long)MAX_BYTES);
+            s->bytes += (int64_t)len;
+            if (archive_write_data_block(s->disk, buf, len, off) != ARCHIVE_OK)
+                return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                      "%s: cannot write '%.100s': %s", s->what, name,
+                                      archive_error_string(s->disk));
+        }
+    }
+    if (archive_write_finish_entry(s->disk) != ARCHIVE_OK)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: cannot finish '%.100s': %s",
+                              s->what, name, archive_error_string(s->disk));
+    return ETPU_OK;
+}
+
+/* Run fn with dest_dir as the working directory, then come back. */
+typedef etpu_status (*in_dir_fn)(void *ctx, etpu_error *err);
+
+static etpu_status in_dir(const char *dest_dir, in_dir_fn fn, void *ctx, etpu_error *err)
+{
+    int back = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (back < 0)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open the current directory: %s",
+                              strerror(errno));
+    if (chdir(dest_dir) != 0) {
+        int e = errno;
+        close(back);
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", dest_dir, strerror(e));
+    }
+    etpu_status st = fn(ctx, err);
+    if (fchdir(back) != 0 && st == ETPU_OK)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot return to the working directory");
+    close(back);
+    return st;
+}
+
+/* Copy every entry of an opened archive into the cwd. */
+static etpu_status extract_all(struct archive *in, const char *what, etpu_error *err)
+{
+    sink s;
+    if (sink_open(&s, what, err) != ETPU_OK)
+        return ETPU_FAIL;
+    etpu_status st = ETPU_OK;
+    struct archive_entry *e;
+    size_t n = 0;
+    for (;;) {
+        int r = archive_read_next_header(in, &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            st = etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: %s", what,
+                                archive_error_string(in) ? archive_error_string(in)
+                                                         : "damaged archive");
+            break;
+        }
+        n++;
+        if ((st = sink_entry(&s, in, e, err)) != ETPU_OK)
+            break;
+    }
+    if (st == ETPU_OK && n == 0)
+        st = etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: empty archive", what);
+    sink_close(&s);
+    return st;
+}
+
+/* ---- tar ------------------------------------------------------------- */
+
+typedef struct tar_ctx {
+    const char *path;
+} tar_ctx;
+
+static etpu_status tar_run(void *vctx, etpu_error *err)
+{
+    tar_ctx *c = vctx;
+    struct archive *a = archive_read_new();
+    if (!a)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    archive_read_support_filter_all(a);
+    archive_read_support_format_tar(a);
+    archive_read_support_format_gnutar(a);
+    etpu_status st;
+    if (archive_read_open_filename(a, c->path, 65536) != ARCHIVE_OK)
+        st = etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: not a tar archive: %s",
+                            c->path, archive_error_string(a));
+    else
+        st = extract_all(a, c->path, err);
+    archive_read_free(a);
+    return st;
+}
+
+etpu_status etpu_tar_extract(const char *tar_path, const char *dest_dir, etpu_error *err)
+{
+    char abs[PATH_MAX];
+    if (!realpath(tar_path, abs))
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", tar_path, strerror(errno));
+    tar_ctx c = {abs};
+    return in_dir(dest_dir, tar_run, &c, err);
+}
+
+/* ---- deb ------------------------------------------------------------- */
+
+typedef struct nested {
+    struct archive *outer;
+    char buf[65536];
+} nested;
+
+static la_ssize_t nested_read(struct archive *a, void *ud, const void **out)
+{
+    (void)a;
+    nested *n = ud;
+    la_ssize_t r = archive_read_data(n->outer, n->buf, sizeof n->buf);
+    *out = n->buf;
+    return r;
+}
+
+static struct archive *open_nested(nested *n, struct archive *outer)
+{
+    n->outer = outer;
+    struct archive *in = archive_read_new();
+    if (!in)
+        return NULL;
+    archive_read_support_filter_all(in);
+    archive_read_support_format_tar(in);
+    archive_read_support_format_gnutar(in);
+    if (archive_read_open(in, n, NULL, nested_read, NULL) != ARCHIVE_OK) {
+        archive_read_free(in);
+        return NULL;
+    }
+    return in;
+}
+
+static bool member_is(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n))
+        return false;
+    const char *ext = name + n;
+    return !*ext || !strcmp(ext, ".gz") || !strcmp(ext, ".xz") || !strcmp(ext, ".zst") ||
+           !strcmp(ext, ".bz2") || !strcmp(ext, ".lzma");
+}
+
+static void control_field(const char *text, const char *field, char *out, size_t out_size)
+{
+    size_t fl = strlen(field);
+    const char *p = text;
+    while (p && *p) {
+        if (!strncasecmp(p, field, fl) && p[fl] == ':') {
+            const char *v = p + fl + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            size_t n = strcspn(v, "\r\n");
+            while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+                n--;
+            if (n < out_size) {
+                memcpy(out, v, n);
+                out[n] = '\0';
+            }
+            return;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+}
+
+static etpu_status read_control(struct archive *outer, const char *what, etpu_deb_control *ctl,
+                                etpu_error *err)
+{
+    nested *n = malloc(sizeof *n);
+    if (!n)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    struct archive *in = open_nested(n, outer);
+    if (!in) {
+        free(n);
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: unreadable control member",
+                              what);
+    }
+    etpu_status st = ETPU_OK;
+    struct archive_entry *e;
+    size_t entries = 0;
+    while (archive_read_next_header(in, &e) == ARCHIVE_OK) {
+        if (++entries > 1000)
+            break;
+        const char *name = archive_entry_pathname(e);
+        if (!name || strcmp(strip_dot(name), "control") || archive_entry_filetype(e) != AE_IFREG)
+            continue;
+        char *text = calloc(1, CONTROL_MAX + 1);
+        if (!text) {
+            st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+            break;
+        }
+        size_t len = 0;
+        for (;;) {
+            la_ssize_t r = archive_read_data(in, text + len, CONTROL_MAX - len);
+            if (r <= 0)
+                break;
+            len += (size_t)r;
+            if (len == CONTROL_MAX)
+                break;
+        }
+        text[len] = '\0';
+        control_field(text, "Package", ctl->package, sizeof ctl->package);
+        control_field(text, "Version", ctl->version, sizeof ctl->version);
+        control_field(text, "Architecture", ctl->architecture, sizeof ctl->architecture);
+        free(text);
+        break;
+    }
+    archive_read_free(in);
+    free(n);
+    return st;
+}
+
+typedef struct deb_ctx {
+    const char *path;
+    etpu_deb_control *control;
+} deb_ctx;
+
+static etpu_status deb_run(void *vctx, etpu_error *err)
+{
+    deb_ctx *c = vctx;
+    struct archive *a = archive_read_new();
+    if (!a)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    archive_read_support_format_ar(a);
+    etpu_status st = ETPU_OK;
+    if (archive_read_open_filename(a, c->path, 65536) != ARCHIVE_OK) {
+        st = etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                            "%s: not a Debian package (not an ar archive)", c->path);
+        archive_read_free(a);
+        return st;
+    }
+    struct archive_entry *e;
+    int index = 0;
+    bool data_done = false;
+    while (st == ETPU_OK && !data_done) {
+        int r = archive_read_next_header(a, &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK) {
+            st = etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                "%s: not a Debian package (%s)", c->path,
+                                archive_error_string(a) ? archive_error_string(a) : "bad ar member");
+            break;
+        }
+        const char *name = archive_entry_pathname(e);
+        if (!name)
+            name = "";
+        if (index++ == 0) {
+            char magic[16] = "";
+            la_ssize_t got = strcmp(name, "debian-binary") ? -1
+                                                           : archive_read_data(a, magic, sizeof magic - 1);
+            if (got < 2 || strncmp(magic, "2.", 2)) {
+                st = etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                    "%s: not a Debian package (first member is not debian-binary 2.x)",
+                                    c->path);
+                break;
+            }
+        } else if (member_is(name, "control.tar")) {
+            if (c->control)
+                st = read_control(a, c->path, c->control, err);
+        } else if (member_is(name, "data.tar")) {
+            nested *n = malloc(sizeof *n);
+            struct archive *in = n ? open_nested(n, a) : NULL;
+            if (!in)
+                st = etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                    "%s: unreadable data member %s", c->path, name);
+            else
+                st = extract_all(in, c->path, err);
+            if (in)
+                archive_read_free(in);
+            free(n);
+            data_done = true;
+        }
+        /* other members (signatures, _gpgbuilder) are ignored */
+    }
+    if (st == ETPU_OK && !data_done)
+        st = etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                            "%s: not a Debian package (no data.tar member)", c->path);
+    archive_read_free(a);
+    return st;
+}
+
+etpu_status etpu_deb_extract(const char *deb_path, const char *dest_dir,
+                             etpu_deb_control *control, etpu_error *err)
+{
+    char abs[PATH_MAX];
+    if (!realpath(deb_path, abs))
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", deb_path, strerror(errno));
+    if (control)
+        memset(control, 0, sizeof *control);
+    deb_ctx c = {abs, control};
+    return in_dir(dest_dir, deb_run, &c, err);
+}
+
+/* ---- directory --------------------------------------------------------- */
+
+typedef struct dir_ctx {
+    const char *src; /* absolute */
+} dir_ctx;
+
+static etpu_status dir_run(void *vctx, etpu_error *err)
+{
+    dir_ctx *c = vctx;
+    struct archive *rd = archive_read_disk_new();
+    if (!rd)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    archive_read_disk_set_symlink_physical(rd);
+    archive_read_disk_set_behavior(rd, ARCHIVE_READDISK_NO_XATTR | ARCHIVE_READDISK_NO_ACL |
+                                           ARCHIVE_READDISK_NO_FFLAGS |
+                                           ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+    etpu_status st = ETPU_OK;
+    if (archive_read_disk_open(rd, c->src) != ARCHIVE_OK) {
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", c->src,
+                            archive_error_string(rd));
+        archive_read_free(rd);
+        return st;
+    }
+    sink s;
+    if (sink_open(&s, c->src, err) != ETPU_OK) {
+        archive_read_free(rd);
+        return ETPU_FAIL;
+    }
+    size_t srclen = strlen(c->src);
+    struct archive_entry *e = archive_entry_new();
+    for (;;) {
+        archive_entry_clear(e);
+        int r = archive_read_next_header2(rd, e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", c->src,
+                                archive_error_string(rd));
+            break;
+        }
+        archive_read_disk_descend(rd);
+        const char *name = archive_entry_pathname(e);
+        if (!name || strncmp(name, c->src, srclen) || (name[srclen] && name[srclen] != '/')) {
+            st = etpu_error_set(err, ETPU_ERR_INTERNAL, ETPU_NO_OFFSET, "unexpected path %.100s",
+                                name ? name : "");
+            break;
+        }
+        const char *rel = name + srclen;
+        while (*rel == '/')
+            rel++;
+        if (!*rel)
+            continue;
+        char relcopy[PATH_MAX];
+        snprintf(relcopy, sizeof relcopy, "%s", rel);
+        archive_entry_set_pathname(e, relcopy);
+        archive_entry_set_hardlink(e, NULL); /* copy link contents, never link */
+        if ((st = sink_entry(&s, rd, e, err)) != ETPU_OK)
+            break;
+    }
+    archive_entry_free(e);
+    sink_close(&s);
+    archive_read_close(rd);
+    archive_read_free(rd);
+    return st;
+}
+
+etpu_status etpu_dir_copy(const char *src_dir, const char *dest_dir, etpu_error *err)
+{
+    char abs[PATH_MAX];
+    if (!realpath(src_dir, abs))
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", src_dir, strerror(errno));
+    dir_ctx c = {abs};
+    return in_dir(dest_dir, dir_run, &c, err);
+}
+
+/* ---- layout ------------------------------------------------------------ */
+
+static bool is_regular(const char *dir, const char *rel)
+{
+    char p[PATH_MAX];
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, rel) >= sizeof p)
+        return false;
+    struct stat st;
+    return lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool layout_at(const char *dir)
+{
+    return is_regular(dir, "edgetpu_compiler_bin/edgetpu_compiler") &&
+           is_regular(dir, "edgetpu_compiler_bin/ld-linux-x86-64.so.2");
+}
+
+static bool try_base(const char *base, char *out, size_t out_size)
+{
+    char p[PATH_MAX];
+    if ((size_t)snprintf(p, sizeof p, "%s/usr/bin", base) < sizeof p && layout_at(p)) {
+        snprintf(out, out_size, "%s", p);
+        return true;
+    }
+    if (layout_at(base)) {
+        snprintf(out, out_size, "%s", base);
+        return true;
+    }
+    return false;
+}
+
+etpu_status etpu_layout_find(const char *root, char *out, size_t out_size, etpu_error *err)
+{
+    if (try_base(root, out, out_size))
+        return ETPU_OK;
+    DIR *d = opendir(root);
+    if (!d)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", root, strerror(errno));
+    struct dirent *de;
+    bool found = false;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char p[PATH_MAX];
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", root, de->d_name) >= sizeof p)
+            continue;
+        struct stat st;
+        if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (try_base(p, out, out_size)) {
+            found = true;
+            break;
+        }
+    }
+    closedir(d);
+    if (!found)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "no edgetpu_compiler layout found (expected usr/bin/edgetpu_compiler_bin/"
+                              "{edgetpu_compiler,ld-linux-x86-64.so.2} as regular files)");
+    return ETPU_OK;
+}
+
+/* ---- removal ---------------------------------------------------------- */
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) != 0 && errno != ENOENT)
+        return -1;
+    return 0;
+}
+
+etpu_status etpu_remove_tree(const char *path, etpu_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? ETPU_OK
+                               : etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path,
+                                                strerror(errno));
+    if (!S_ISDIR(st.st_mode)) {
+        if (unlink(path) != 0)
+            return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path, strerror(errno));
+        return ETPU_OK;
+    }
+    if (nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot remove %s: %s", path,
+                              strerror(errno));
+    return ETPU_OK;
+}

@@ -1,0 +1,334 @@
+/*
+ * edgetpu_compiler_double.c — a TEST DOUBLE of Google's edgetpu_compiler 16.
+ *
+ * It is NOT a compiler. It accepts the real command line, prints the real
+ * compiler's stdout lines and writes a `.log` in the real layout (FACTS.md
+ * §1.5 and the corpus logs), but the per-op statuses are etpu's own
+ * prediction (etpu_check_model) and `<stem>_edgetpu.tflite` is a byte copy
+ * of the input model, not a compiled model. Its only purpose is to let the
+ * tests install, run (natively and under qemu-x86_64) and parse a program
+ * that looks like the compiler where the real one cannot be downloaded.
+ *
+ * Exit 0 on "success", 1 when the model cannot be read or etpu predicts a
+ * fatal compiler failure (with the real compiler's failure text), 1 for a
+ * bad command line. Test hooks: ETPU_DOUBLE_SLEEP=S sleeps S seconds first;
+ * ETPU_DOUBLE_CRASH=1 dies with SIGSEGV as the real one sometimes does.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "etpu/check.h"
+#include "etpu/model.h"
+
+#define VERSION_LINE "Edge TPU Compiler version 16.0.384591198"
+
+typedef struct flags {
+    const char *out_dir;
+    bool show_ops, search_delegate, multiple_subgraphs;
+    long min_runtime, num_segments, timeout, step;
+    const char *intermediate;
+} flags;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            VERSION_LINE "\n"
+            "(test double: etpu's stand-in, not Google's compiler)\n\n"
+            "Usage:\nedgetpu_compiler [options] model...\n\n"
+            "Options:\n"
+            "  -h, --help\n"
+            "  -i, --intermediate_tensors         Intermediate tensors to be outputs\n"
+            "  -m, --min_runtime_version          Lowest Edge TPU runtime version\n"
+            "  -n, --num_segments                 Number of output segment models\n"
+            "  -o, --out_dir                      Output directory\n"
+            "  -s, --show_operations              Print the log showing operation mapping\n"
+            "  -t, --timeout_sec                  Compilation timeout in seconds\n"
+            "  -v, --version                      Print version\n"
+            "  -a, --enable_multiple_subgraphs    Enable multiple subgraphs (experimental)\n"
+            "  -d, --search_delegate              Search for the largest delegate on failure\n"
+            "  -k, --delegate_search_step         Step size for the delegate search\n");
+}
+
+static void fmt_size(uint64_t b, char *out, size_t n)
+{
+    if (b >= 1048576)
+        snprintf(out, n, "%.2fMiB", (double)b / 1048576.0);
+    else if (b >= 1024)
+        snprintf(out, n, "%.2fKiB", (double)b / 1024.0);
+    else
+        snprintf(out, n, "%.2fB", (double)b);
+}
+
+static bool get_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || !*s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* One row per (op, status) pair in order of first appearance. */
+typedef struct row {
+    const char *op;
+    etpu_op_status status;
+    size_t count;
+} row;
+
+static size_t table_rows(const etpu_check_report *r, row *rows, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->op_count; i++) {
+        size_t j;
+        for (j = 0; j < n; j++)
+            if (!strcmp(rows[j].op, r->ops[i].op) && rows[j].status == r->ops[i].status)
+                break;
+        if (j == n) {
+            if (n == max)
+                continue;
+            rows[n].op = r->ops[i].op;
+            rows[n].status = r->ops[i].status;
+            rows[n].count = 0;
+            n++;
+        }
+        rows[j].count++;
+    }
+    return n;
+}
+
+static void print_table(FILE *f, const row *rows, size_t n)
+{
+    fprintf(f, "Operator                       Count      Status\n\n");
+    for (size_t i = 0; i < n; i++) {
+        const char *text = etpu_op_status_text(rows[i].status);
+        fprintf(f, "%-30s %-10zu %s\n", rows[i].op, rows[i].count, text ? text : "");
+    }
+}
+
+static void stem_of(const char *path, char *out, size_t n)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(out, n, "%s", base);
+    size_t len = strlen(out);
+    if (len > 7 && !strcmp(out + len - 7, ".tflite"))
+        out[len - 7] = '\0';
+}
+
+static bool copy_file(const char *src, const char *dst)
+{
+    FILE *in = fopen(src, "rb");
+    if (!in)
+        return false;
+    FILE *out = fopen(dst, "wb");
+    if (!out) {
+        fclose(in);
+        return false;
+    }
+    char buf[65536];
+    size_t r;
+    bool ok = true;
+    while ((r = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, r, out) != r)
+            ok = false;
+    fclose(in);
+    if (fclose(out) != 0)
+        ok = false;
+    return ok;
+}
+
+static int fatal_output(const etpu_check_report *r, const char *path)
+{
+    const etpu_check_fatal *f = &r->fatals[0];
+    if (f->kind == ETPU_FATAL_OP_VERSION) {
+        const char *op = "UNKNOWN";
+        int32_t version = 0;
+        if (f->op_count > 0)
+            for (size_t i = 0; i < r->op_count; i++)
+                if ((int32_t)r->ops[i].index == f->ops[0]) {
+                    op = r->ops[i].op;
+                    version = r->ops[i].version;
+                }
+        printf("ERROR: Didn't find op for builtin opcode '%s' version '%d'. An older version of "
+               "this builtin might be supported. Are you using an old TFLite binary with a newer "
+               "model?\n\nERROR: Registration failed.\n\nInvalid model: %s\nModel could not be "
+               "parsed\n",
+               op, version, path);
+        return 1;
+    }
+    printf("Started a compilation timeout timer of 180 seconds.\n");
+    if (f->kind == ETPU_FATAL_DYNAMIC_TENSOR)
+        printf("ERROR: Attempting to use a delegate that only supports static-sized tensors with "
+               "a graph that has dynamic-sized tensors.\nCompilation failed: Model failed in "
+               "Tflite interpreter. Please ensure model can be loaded/run in Tflite "
+               "interpreter.\n");
+    printf("Compilation child process completed within timeout period.\nCompilation failed! \n");
+    return 1;
+}
+
+static int compile_one(const flags *fl, const char *path)
+{
+    etpu_model *model = NULL;
+    etpu_error err;
+    if (etpu_model_open(path, &model, &err) != ETPU_OK) {
+        printf("Invalid model: %s\nModel could not be parsed\n", path);
+        return 1;
+    }
+    etpu_check_options co = {16, fl->multiple_subgraphs};
+    etpu_check_report *r = NULL;
+    if (etpu_check_model(model, &co, &r, &err) != ETPU_OK) {
+        printf("Internal compiler error. Aborting! \n");
+        etpu_model_free(model);
+        return 1;
+    }
+    if (r->fatal_count > 0) {
+        int rc = fatal_output(r, path);
+        etpu_check_report_free(r);
+        etpu_model_free(model);
+        return rc;
+    }
+    char stem[1024], out_model[2048], out_log[2048];
+    stem_of(path, stem, sizeof stem);
+    const char *dir = fl->out_dir ? fl->out_dir : ".";
+    snprintf(out_model, sizeof out_model, "%s/%s_edgetpu.tflite", dir, stem);
+    snprintf(out_log, sizeof out_log, "%s/%s_edgetpu.log", dir, stem);
+    if (fl->search_delegate) {
+        printf("Searching for valid delegate with step %ld\n", fl->step);
+        printf("Try to compile segment with %zu ops\n", r->op_count);
+    }
+    printf("Started a compilation timeout timer of %ld seconds.\n", fl->timeout);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool ok = copy_file(path, out_model);
+    row rows[512];
+    size_t nrows = table_rows(r, rows, 512);
+    FILE *log = ok ? fopen(out_log, "w") : NULL;
+    if (log) {
+        fprintf(log, VERSION_LINE "\nInput: %s\nOutput: %s\n\n", path, out_model);
+        print_table(log, rows, nrows);
+        ok = fclose(log) == 0;
+    } else {
+        ok = false;
+    }
+    if (!ok) {
+        printf("Compilation child process completed within timeout period.\nCompilation "
+               "failed! \n");
+        fprintf(stderr, "ERROR: cannot write %s\n", out_model);
+        etpu_check_report_free(r);
+        etpu_model_free(model);
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+    char in_size[32], on_used[32], on_left[32], off_used[32];
+    fmt_size(model->size, in_size, sizeof in_size);
+    uint64_t cache = etpu_check_on_chip_bytes();
+    fmt_size(r->param_bytes_on_chip, on_used, sizeof on_used);
+    fmt_size(cache > r->param_bytes_on_chip ? cache - r->param_bytes_on_chip : 0, on_left,
+             sizeof on_left);
+    fmt_size(r->param_bytes_off_chip, off_used, sizeof off_used);
+    printf("\nModel compiled successfully in %ld ms.\n\n", ms);
+    printf("Input model: %s\nInput size: %s\nOutput model: %s\nOutput size: %s\n", path, in_size,
+           out_model, in_size);
+    printf("On-chip memory used for caching model parameters: %s\n", on_used);
+    printf("On-chip memory remaining for caching model parameters: %s\n", on_left);
+    printf("Off-chip memory used for streaming uncached model parameters: %s\n", off_used);
+    printf("Number of Edge TPU subgraphs: %zu\n", r->edgetpu_subgraphs);
+    printf("Total number of operations: %zu\n", r->op_count);
+    printf("Operation log: %s\n\n", out_log);
+    if (r->cpu_ops > 0)
+        printf("Model successfully compiled but not all operations are supported by the Edge "
+               "TPU. A percentage of the model will instead run on the CPU, which is slower. If "
+               "possible, consider updating your model to use only operations supported by the "
+               "Edge TPU. For details, visit g.co/coral/model-reqs.\n"
+               "Number of operations that will run on Edge TPU: %zu\n"
+               "Number of operations that will run on CPU: %zu\n",
+               r->tpu_ops, r->cpu_ops);
+    if (fl->show_ops) {
+        if (r->cpu_ops > 0)
+            printf("\n");
+        print_table(stdout, rows, nrows);
+    } else {
+        printf("See the operation log file for individual operation details.\n");
+    }
+    printf("Compilation child process completed within timeout period.\nCompilation succeeded! \n");
+    etpu_check_report_free(r);
+    etpu_model_free(model);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'v'},
+        {"out_dir", required_argument, NULL, 'o'},
+        {"show_operations", no_argument, NULL, 's'},
+        {"min_runtime_version", required_argument, NULL, 'm'},
+        {"intermediate_tensors", required_argument, NULL, 'i'},
+        {"num_segments", required_argument, NULL, 'n'},
+        {"timeout_sec", required_argument, NULL, 't'},
+        {"search_delegate", no_argument, NULL, 'd'},
+        {"delegate_search_step", required_argument, NULL, 'k'},
+        {"enable_multiple_subgraphs", no_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0}};
+    flags fl = {NULL, false, false, false, 14, 1, 180, 1, NULL};
+    const char *sleep_s = getenv("ETPU_DOUBLE_SLEEP");
+    if (sleep_s && *sleep_s)
+        sleep((unsigned)atoi(sleep_s));
+    const char *crash = getenv("ETPU_DOUBLE_CRASH");
+    if (crash && *crash == '1')
+        raise(SIGSEGV);
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hvo:sm:i:n:t:dk:a", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return 0;
+        case 'v': printf(VERSION_LINE "\n"); return 0;
+        case 'o': fl.out_dir = optarg; break;
+        case 's': fl.show_ops = true; break;
+        case 'd': fl.search_delegate = true; break;
+        case 'a': fl.multiple_subgraphs = true; break;
+        case 'i': fl.intermediate = optarg; break;
+        case 'm':
+            if (!get_long(optarg, 10, 16, &fl.min_runtime))
+                goto bad;
+            break;
+        case 'n':
+            if (!get_long(optarg, 1, 64, &fl.num_segments))
+                goto bad;
+            break;
+        case 't':
+            if (!get_long(optarg, 1, 86400, &fl.timeout))
+                goto bad;
+            break;
+        case 'k':
+            if (!get_long(optarg, 1, 100000, &fl.step))
+                goto bad;
+            break;
+        default:
+        bad:
+            fprintf(stderr, "ERROR: invalid command line argument '%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return 1;
+        }
+    }
+    printf(VERSION_LINE "\n");
+    if (optind >= argc) {
+        fprintf(stderr, "ERROR: no model given\n");
+        usage(stderr);
+        return 1;
+    }
+    int rc = 0;
+    for (int i = optind; i < argc && rc == 0; i++)
+        rc = compile_one(&fl, argv[i]);
+    return rc;
+}
