@@ -96,7 +96,7 @@ class Writer:
         return p
 
 
-def build(dim, layers, out, seed=1):
+def build(dim, layers, out, seed=1, dynamic_batch=False):
     w = Writer()
     in_scale, in_zp = 0.0235, -128
     w_scale = 0.0042
@@ -140,9 +140,13 @@ def build(dim, layers, out, seed=1):
     tv = w.offsets(len(tensors))
     w.ref(sp[0], tv)
     for k, (name, shape, ttype, buf, (scale, zp)) in enumerate(tensors):
-        t, tp = w.table([(0, "ref"), (1, "b", ttype), (2, "I", buf), (3, "ref"), (4, "ref")])
+        dynamic = dynamic_batch and buf == 0  # activations, as from_saved_model exports them
+        fields = [(0, "ref"), (1, "b", ttype), (2, "I", buf), (3, "ref"), (4, "ref")]
+        t, tp = w.table(fields + ([(7, "ref")] if dynamic else []))
         w.ref(tv + 4 + 4 * k, t)
         w.ref(tp[0], w.vector("i", shape))
+        if dynamic:
+            w.ref(tp[7], w.vector("i", [-1] + list(shape[1:])))
         w.ref(tp[3], w.string(name))
         q, qp = w.table([(2, "ref"), (3, "ref")])
         w.ref(tp[4], q)
@@ -233,12 +237,14 @@ def main():
     ap.add_argument("--weights-mb", type=float, default=200.0,
                     help="total int8 weight bytes, in MiB (default 200)")
     ap.add_argument("--layers", type=int, default=4, help="FULLY_CONNECTED layers (default 4)")
+    ap.add_argument("--dynamic-batch", action="store_true",
+                    help="write shape_signature [-1, ...] on activations (for bench/fix.sh)")
     args = ap.parse_args()
     if args.layers < 1 or args.weights_mb <= 0:
         ap.error("--layers and --weights-mb must be positive")
     dim = max(8, math.ceil(math.sqrt(args.weights_mb * 1024 * 1024 / args.layers)))
     dim = (dim + 15) // 16 * 16
-    size = build(dim, args.layers, args.out)
+    size = build(dim, args.layers, args.out, dynamic_batch=args.dynamic_batch)
     print(f"{args.out}: {size} bytes, {args.layers} x FULLY_CONNECTED [{dim}x{dim}] int8, "
           f"{args.layers * dim * dim} weight bytes")
 

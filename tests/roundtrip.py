@@ -189,6 +189,8 @@ def check_model(path, args, codes, workdir, index):
         return "FAIL", "", ["LiteRT: " + said]
     except subprocess.TimeoutExpired as e:
         return "FAIL", "", ["timed out: %s" % (e.cmd,)]
+    except OSError as e:  # flatc, node or the rewriter missing
+        return "FAIL", "", ["cannot run: %s" % e]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -9,7 +9,9 @@
  * → read, and every decoded field must be equal (a deep comparison that
  * knows which fields are positions, not content); serialize(read(
  * serialize(x))) must be byte-identical to serialize(x); etpu_model_write()
- * must produce the same bytes as etpu_model_serialize(). A synthetic model
+ * must produce the same bytes as etpu_model_serialize(), both when it copies
+ * the weights from the source file in the kernel and when the model was read
+ * from memory and they are written from there. A synthetic model
  * built here covers what the corpus lacks: quantization details, sparsity,
  * variant tensors, builtin_options_2, external buffers, large custom
  * options, empty-but-present vectors, deprecated_tag, debug_metadata_index.
@@ -831,8 +833,24 @@ static void test_round_trip_real_models(void **state)
         uint8_t *file = read_file(out_path, &file_size);
         assert_non_null(file);
         SAME(file_size == size && !memcmp(file, once, size), "written file = serialized bytes");
-        written++;
         free(file);
+        /* a model read from memory has no source file for the kernel to
+         * copy from: the weights are written from memory, same bytes */
+        size_t orig_size;
+        uint8_t *orig = read_file(g_model, &orig_size);
+        assert_non_null(orig);
+        etpu_model *mem;
+        assert_int_equal(etpu_model_from_memory(orig, orig_size, NULL, &mem, &err), ETPU_OK);
+        if (etpu_model_write(mem, out_path, &err) != ETPU_OK)
+            fail_msg("%s: write from memory: %s", g_model, err.message);
+        file = read_file(out_path, &file_size);
+        assert_non_null(file);
+        SAME(file_size == size && !memcmp(file, once, size),
+             "written file (model in memory) = serialized bytes");
+        free(file);
+        etpu_model_free(mem);
+        free(orig);
+        written++;
         free(once);
         etpu_model_free(a);
         free(models.items[i]);
@@ -954,7 +972,10 @@ static void test_write_failures_leave_no_trace(void **state)
 
 static fb_ref str(fb_builder *b, const char *s) { return fb_create_string(b, s, strlen(s)); }
 
-static fb_ref i32s(fb_builder *b, const int32_t *v, size_t n) { return fb_create_vector_i32(b, v, n); }
+static fb_ref i32s(fb_builder *b, const int32_t *v, size_t n)
+{
+    return fb_create_vector_i32(b, v, n);
+}
 
 /* Bytes placed after the flatbuffer, reached by Buffer.offset and
  * Operator.large_custom_options_offset (both counted from the file start). */

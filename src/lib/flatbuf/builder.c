@@ -461,7 +461,8 @@ fb_ref fb_table_end(fb_builder *b)
         fail(b, ETPU_ERR_INTERNAL, "table ended without being started");
         return 0;
     }
-    qsort(b->fields, b->field_count, sizeof *b->fields, staged_order);
+    if (b->field_count > 1)
+        qsort(b->fields, b->field_count, sizeof *b->fields, staged_order);
     uint16_t max_id = 0;
     for (size_t i = 0; i < b->field_count; i++)
         if (b->fields[i].id > max_id)

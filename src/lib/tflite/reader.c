@@ -621,6 +621,7 @@ etpu_status etpu_model_from_memory(const uint8_t *data, size_t size,
     size_t budget = (size_t)64 << 20;
     budget += size > (SIZE_MAX - budget) / 16 ? SIZE_MAX - budget : size * 16;
     etpu_arena_init(&priv->arena, budget);
+    priv->fd = -1;
     m->priv = priv;
     m->data = data;
     m->size = size;
@@ -667,16 +668,19 @@ etpu_status etpu_model_open(const char *path, etpu_model **out, etpu_error *err)
     size_t size = (size_t)st.st_size;
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     int e = errno;
-    close(fd);
-    if (map == MAP_FAILED)
+    if (map == MAP_FAILED) {
+        close(fd);
         return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot map: %s", strerror(e));
+    }
     etpu_model *m;
     if (etpu_model_from_memory(map, size, NULL, &m, err)) {
         munmap(map, size);
+        close(fd);
         return ETPU_FAIL;
     }
     m->priv->map = map;
     m->priv->map_size = size;
+    m->priv->fd = fd;
     *out = m;
     return ETPU_OK;
 }
@@ -689,6 +693,8 @@ void etpu_model_free(etpu_model *model)
         etpu_arena_free(&model->priv->arena);
         if (model->priv->map)
             munmap(model->priv->map, model->priv->map_size);
+        if (model->priv->fd >= 0)
+            close(model->priv->fd);
         free(model->priv);
     }
     free(model);

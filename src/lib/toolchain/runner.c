@@ -90,8 +90,9 @@ static bool find_on_path(const char *name, char *out, size_t out_size)
         if (n > 0 && n < ETPU_PATH_MAX) {
             char p[ETPU_PATH_MAX + 64];
             snprintf(p, sizeof p, "%.*s/%s", (int)n, path, name);
-            if (executable_file(p) && strlen(p) < out_size) {
-                snprintf(out, out_size, "%s", p);
+            size_t len = strlen(p);
+            if (executable_file(p) && len < out_size) {
+                memcpy(out, p, len + 1);
                 return true;
             }
         }
