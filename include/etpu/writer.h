@@ -10,21 +10,26 @@
  * schema describes them. A vector is written when it has elements or when the
  * source stored it (its has_* flag), so empty vectors survive a round trip.
  *
- * The layout is one that TFLite releases since 2019 load: identifier "TFL3",
- * Model.version 3, every buffer's bytes inline in Buffer.data and 16-byte
- * aligned (external Buffer.offset/size and large custom options are brought
- * inline), both deprecated_builtin_code (min(code, 127)) and builtin_code.
- * So the output is limited to 2 GiB, the most a FlatBuffer can address.
+ * The layout is one old TFLite runtimes (2019-2021, the Edge TPU compiler's)
+ * load: identifier "TFL3", Model.version 3, every buffer's bytes inline in
+ * Buffer.data and 16-byte aligned (external Buffer.offset/size and large
+ * custom options are brought inline), and deprecated_builtin_code =
+ * min(code, 127) beside builtin_code = code (readers that predate
+ * builtin_code ignore it). So the output is limited to 2 GiB, the most a
+ * FlatBuffer can address. The bytes depend only on the decoded model:
+ * serialize(read(serialize(m))) == serialize(m).
  *
  * Refused with ETPU_ERR_UNSUPPORTED, naming what: models with
  * Model.external_buffers / external_buffer_groups or Tensor.external_buffer
  * (data in other files), options tables etpu does not know, and outputs over
  * 2 GiB.
  *
- * Buffer bytes are read from the model's source (model->data) while writing,
- * so the model must stay open until the call returns; they are not copied
- * into memory first: etpu_model_write() hands them straight from the source
- * mapping to the output file.
+ * Buffer bytes are read from the model's source (or etpu_buffer.bytes) while
+ * writing, so the model must stay open until the call returns; they are
+ * never gathered in memory: etpu_model_write() has the kernel copy them
+ * from the source file (copy_file_range, as cp does; from the mapping where
+ * that is unavailable), so rewriting a 200 MB model takes about as long as
+ * `cp` + fsync and a few MB of memory.
  */
 #ifndef ETPU_WRITER_H
 #define ETPU_WRITER_H

@@ -30,6 +30,7 @@ typedef struct cli_command {
 int cmd_inspect(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_fix(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_compiler(int argc, char **argv);
 

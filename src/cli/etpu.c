@@ -18,6 +18,7 @@ static const cli_command commands[] = {
     {"inspect", cmd_inspect, "show what is in a .tflite model (any model, also compiled ones)"},
     {"check", cmd_check, "predict the Edge TPU compiler's verdict, op by op, with the fix"},
     {"fix", cmd_fix, "rewrite a model so the compiler accepts it (proven numerically identical)"},
+    {"compile", cmd_compile, "run the real edgetpu_compiler here (natively or under QEMU) and report"},
     {"log", cmd_log, "read an edgetpu_compiler log or captured output into a clear report"},
     {"compiler", cmd_compiler, "install and locate the real edgetpu_compiler (x86_64 natively, elsewhere under QEMU)"},
 };

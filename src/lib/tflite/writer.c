@@ -707,8 +707,10 @@ static int create_temp(const char *path, char **tmp, etpu_error *err)
         return -1;
     }
     for (int attempt = 0; attempt < 100; attempt++) {
-        snprintf(name, cap, "%.*s.%s.etpu-%ld-%u.tmp", (int)dir_len, path, base, (long)getpid(),
-                 counter++);
+        /* the base name is cut so that the temporary name stays within
+         * NAME_MAX (255) */
+        snprintf(name, cap, "%.*s.%.200s.etpu-%ld-%u.tmp", (int)dir_len, path, base,
+                 (long)getpid(), counter++);
         int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
         if (fd >= 0) {
             *tmp = name;
