@@ -137,6 +137,39 @@ static bool insert_quantize(etpu_model *m, size_t pos, int32_t in, int32_t out, 
     return true;
 }
 
+/* Give every 8-bit model input (or output) the type want, through an
+ * integer QUANTIZE placed first (or last): uint8 and int8 with the same
+ * scale and a zero point 128 apart represent the same reals. */
+static etpu_status retype_io(etpu_model *m, bool inputs, int want, etpu_fix_log *log,
+                             etpu_error *err)
+{
+    const char *side = inputs ? "input" : "output";
+    for (size_t p = 0;; p++) {
+        etpu_subgraph *sg = &m->subgraphs[0];
+        etpu_i32_array *list = inputs ? &sg->inputs : &sg->outputs;
+        if (p >= list->count)
+            return ETPU_OK;
+        int32_t t = list->items[p];
+        if (!is_int8ish(sg->tensors[t].type) || sg->tensors[t].type == want)
+            continue;
+        int32_t nt = retyped_tensor(m, t, want, want == ETPU_UINT8 ? "_uint8" : "_int8", err);
+        if (nt < 0)
+            return ETPU_FAIL;
+        size_t at = inputs ? 0 : m->subgraphs[0].operator_count;
+        if (!(inputs ? insert_quantize(m, at, nt, t, err) : insert_quantize(m, at, t, nt, err)))
+            return ETPU_FAIL;
+        sg = &m->subgraphs[0];
+        list = inputs ? &sg->inputs : &sg->outputs;
+        list->items[p] = nt;
+        retarget_signatures(m, t, nt);
+        char quant[96];
+        describe_quant(&sg->tensors[nt], quant, sizeof quant);
+        if (!etpu_fix_log_add(log, PASS_NAME, "%s %zu is now %s (%s), converted by an integer "
+                              "QUANTIZE the Edge TPU maps", side, p, etpu_type_name(want), quant))
+            return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    }
+}
+
 etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_fix_log *log,
                              etpu_error *err)
 {
@@ -204,33 +237,6 @@ etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_f
         return rc;
 
     /* --io: convert the integer I/O type with integer QUANTIZE ops */
-    for (size_t p = 0; p < sg->inputs.count; p++) {
-        int32_t t = sg->inputs.items[p];
-        if (!is_int8ish(sg->tensors[t].type) || sg->tensors[t].type == want)
-            continue;
-        int32_t nt = retyped_tensor(m, t, want, want == ETPU_UINT8 ? "_uint8" : "_int8", err);
-        if (nt < 0 || !insert_quantize(m, 0, nt, t, err))
-            return ETPU_FAIL;
-        sg = &m->subgraphs[0];
-        sg->inputs.items[p] = nt;
-        retarget_signatures(m, t, nt);
-        describe_quant(&sg->tensors[nt], quant, sizeof quant);
-        etpu_fix_log_add(log, PASS_NAME, "input %zu is now %s (%s), converted by an integer "
-                         "QUANTIZE the Edge TPU maps", p, etpu_type_name(want), quant);
-    }
-    for (size_t p = 0; p < sg->outputs.count; p++) {
-        int32_t t = sg->outputs.items[p];
-        if (!is_int8ish(sg->tensors[t].type) || sg->tensors[t].type == want)
-            continue;
-        int32_t nt = retyped_tensor(m, t, want, want == ETPU_UINT8 ? "_uint8" : "_int8", err);
-        if (nt < 0 || !insert_quantize(m, m->subgraphs[0].operator_count, t, nt, err))
-            return ETPU_FAIL;
-        sg = &m->subgraphs[0];
-        sg->outputs.items[p] = nt;
-        retarget_signatures(m, t, nt);
-        describe_quant(&sg->tensors[nt], quant, sizeof quant);
-        etpu_fix_log_add(log, PASS_NAME, "output %zu is now %s (%s), converted by an integer "
-                         "QUANTIZE the Edge TPU maps", p, etpu_type_name(want), quant);
-    }
-    return ETPU_OK;
+    return retype_io(m, true, want, log, err) || retype_io(m, false, want, log, err)
+               ? ETPU_FAIL : ETPU_OK;
 }
