@@ -151,6 +151,140 @@ static int32_t needed_version(const char *name, const etpu_subgraph *sg, const e
     return 0;
 }
 
+/* ---- min_runtime_version metadata ------------------------------------------ */
+
+/* First TF release with each (op, version) (runtime_versions.def). */
+typedef struct runtime_version {
+    const char *op;
+    int32_t version;
+    const char *release;
+} runtime_version;
+
+static const runtime_version runtime_versions[] = {
+#define RUNTIME_VERSION(op, v, release) {#op, v, release},
+#include "edgetpu/runtime_versions.def"
+#undef RUNTIME_VERSION
+};
+
+static const char *first_release(const char *op, int32_t version)
+{
+    for (size_t i = 0; i < sizeof runtime_versions / sizeof runtime_versions[0]; i++)
+        if (runtime_versions[i].version == version && !strcmp(runtime_versions[i].op, op))
+            return runtime_versions[i].release;
+    return NULL;
+}
+
+/* A release "1.14.0" as numbers; false unless it is digits separated by
+ * single dots (at most 4 parts). Releases compare part by part as numbers:
+ * "1.14.0" is later than "1.5.0" although it sorts first as text. */
+typedef struct release { unsigned long part[4]; } release;
+
+static bool parse_release(const char *s, release *r)
+{
+    memset(r, 0, sizeof *r);
+    for (size_t k = 0; k < 4; k++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        char *end;
+        r->part[k] = strtoul(s, &end, 10);
+        if (*end == '\0')
+            return true;
+        if (*end != '.')
+            return false;
+        s = end + 1;
+    }
+    return false;
+}
+
+static int compare_release(const release *a, const release *b)
+{
+    for (size_t k = 0; k < 4; k++)
+        if (a->part[k] != b->part[k])
+            return a->part[k] < b->part[k] ? -1 : 1;
+    return 0;
+}
+
+static bool keep_min_runtime_note(etpu_fix_log *log, const char *why)
+{
+    return etpu_fix_log_note(log, PASS_NAME, "min_runtime_version metadata left as it was: %s",
+                             why);
+}
+
+/* After lowering, the converter's metadata (the highest first-release over
+ * the model's (op, version) pairs, computed before) may claim a newer TFLite
+ * than the model now needs, and a runtime that honours it would refuse the
+ * model for nothing. Recompute it with the converter's own rule, but only
+ * when every pair is in the table: one unknown pair could be the maximum.
+ * The new value gets its own buffer (the old one may be shared, and
+ * etpu_model_compact drops it when nothing else refers to it), laid out like
+ * the original: the string NUL-padded to the original buffer's size. It is
+ * only ever lowered. */
+static etpu_status update_min_runtime_version(etpu_model *m, etpu_fix_log *log, etpu_error *err)
+{
+    etpu_metadata *md = NULL;
+    for (size_t i = 0; i < m->metadata_count && !md; i++)
+        if (m->metadata[i].name && !strcmp(m->metadata[i].name, "min_runtime_version"))
+            md = &m->metadata[i];
+    if (!md)
+        return ETPU_OK;
+    const uint8_t *old = etpu_buffer_data(m, md->buffer);
+    if (!old)
+        return ETPU_OK;
+    size_t size = (size_t)m->buffers[md->buffer].size;
+    char before[32];
+    size_t len = 0;
+    while (len < size && len < sizeof before - 1 && old[len])
+        len++;
+    memcpy(before, old, len);
+    before[len] = '\0';
+    release have, best = {{0}}, r;
+    if ((len < size && old[len]) || !parse_release(before, &have))
+        return keep_min_runtime_note(log, "it is not a version string")
+                   ? ETPU_OK : etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+
+    const char *need = NULL;
+    for (size_t g = 0; g < m->subgraph_count; g++) {
+        for (size_t i = 0; i < m->subgraphs[g].operator_count; i++) {
+            const etpu_operator_code *c = etpu_op_code(m, &m->subgraphs[g].operators[i]);
+            const char *name = c ? etpu_builtin_name(c->builtin_code) : NULL;
+            const char *rel = name && c->builtin_code != ETPU_OP_CUSTOM
+                                  ? first_release(name, c->version) : NULL;
+            if (!rel || !parse_release(rel, &r)) {
+                char why[128];
+                snprintf(why, sizeof why, "etpu does not know the first TFLite release of "
+                         "%s version %" PRId32, name ? name : "a custom op", c ? c->version : 0);
+                return keep_min_runtime_note(log, why)
+                           ? ETPU_OK
+                           : etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+            }
+            if (!need || compare_release(&r, &best) > 0) {
+                need = rel;
+                best = r;
+            }
+        }
+    }
+    if (!need || compare_release(&best, &have) >= 0)
+        return ETPU_OK; /* still what the ops need (or the model claims more: keep it) */
+    size_t need_len = strlen(need);
+    if (need_len >= size) /* keep a terminating NUL, as the converter does */
+        return keep_min_runtime_note(log, "its buffer is too small for the new value")
+                   ? ETPU_OK : etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    uint8_t *bytes = calloc(size, 1);
+    if (!bytes)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    memcpy(bytes, need, need_len);
+    int32_t buf = etpu_model_add_buffer(m, bytes, size, err);
+    free(bytes);
+    if (buf < 0)
+        return ETPU_FAIL;
+    md->buffer = (uint32_t)buf;
+    if (!etpu_fix_log_add(log, PASS_NAME, "min_runtime_version metadata: %s -> %s (the newest "
+                          "TFLite release any op now needs)", before, need))
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    etpu_compact_stats st;
+    return etpu_model_compact(m, NULL, &st, err);
+}
+
 etpu_status etpu_pass_min_op_versions(etpu_model *m, const etpu_fix_options *opts,
                                       etpu_fix_log *log, etpu_error *err)
 {
@@ -183,9 +317,7 @@ etpu_status etpu_pass_min_op_versions(etpu_model *m, const etpu_fix_options *opt
         etpu_compact_stats st;
         if (etpu_model_compact(m, NULL, &st, err))
             return ETPU_FAIL;
-        if (etpu_metadata_bytes(m, "min_runtime_version", NULL))
-            etpu_fix_log_note(log, PASS_NAME, "min_runtime_version metadata left as it was: it "
-                              "may now overstate the TFLite runtime the model needs");
+        return update_min_runtime_version(m, log, err);
     }
     return ETPU_OK;
 }
