@@ -13,5 +13,9 @@ set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgco
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE NEVER)
-# -L: the aarch64 dynamic loader and libc from libc6-arm64-cross.
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# No -L: /lib/ld-linux-aarch64.so.1 and /lib/aarch64-linux-gnu/libc.so.6 both come
+# from libc6:arm64 (pulled in by the arm64 -dev packages). With -L /usr/aarch64-linux-gnu
+# QEMU took the loader from libc6-arm64-cross (2.36-8cross1) but libc.so.6 from
+# libc6:arm64 (2.36-9+deb12u14, found through /etc/ld.so.cache): two glibc builds
+# whose private ABI differs, and every fork() child looped forever in glibc.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64)

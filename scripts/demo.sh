@@ -1,7 +1,8 @@
 #!/bin/sh
 # The main job on the bundled example: install, build, then take the seed's
 # regime classifier (exported with a dynamic batch) through the whole path:
-# inspect it, predict the compiler's verdict, fix it, check again, get the real
+# inspect it, predict the compiler's verdict, draw it (an HTML report to open
+# in a browser), fix it, check again, get the real
 # edgetpu_compiler and compile. Where the compiler cannot be downloaded (no
 # network, Google's repo gone), set ETPU_COMPILER_FROM to a local .deb/.tar.gz
 # of it; without one the demo says so and stops after the offline steps.
@@ -14,6 +15,7 @@ run() { echo "\$ etpu $*"; ./build/src/etpu "$@" || true; echo; }
 EX=build/examples
 run inspect $EX/regime_dynamic.tflite
 run check $EX/regime_dynamic.tflite
+run report $EX/regime_dynamic.tflite -o build/regime_dynamic_report.html
 run fix $EX/regime_dynamic.tflite -o $EX/regime_dynamic_fixed.tflite
 run check $EX/regime_dynamic_fixed.tflite
 if [ -n "${ETPU_COMPILER_FROM:-}" ]; then
@@ -25,6 +27,10 @@ if ./build/src/etpu compiler path >/dev/null 2>&1; then
   run compiler status
   mkdir -p build/compiled
   run compile -o build/compiled $EX/regime_dynamic_fixed.tflite
+  if [ -f build/compiled/regime_dynamic_fixed_edgetpu.tflite ]; then
+    run report $EX/regime_dynamic_fixed.tflite -o build/regime_dynamic_fixed_report.html \
+        --compiled build/compiled/regime_dynamic_fixed_edgetpu.tflite
+  fi
 else
   echo "No edgetpu_compiler could be obtained here (see above). The prediction of"
   echo "\`etpu check\` stands in for it; with ETPU_COMPILER_FROM=<edgetpu-compiler .deb>"

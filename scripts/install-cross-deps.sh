@@ -7,7 +7,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 ARM_DEVS="libcjson-dev:arm64 libcmocka-dev:arm64 libcurl4-openssl-dev:arm64
           libarchive-dev:arm64 libssl-dev:arm64"
-PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user $ARM_DEVS"
+PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user $ARM_DEVS"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

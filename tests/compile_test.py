@@ -27,8 +27,11 @@ def check(name, cond, detail=""):
 
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-env = dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache"))
-env.pop("ETPU_DOUBLE_CRASH", None)
+tmpdir = os.path.join(work, "tmp")  # etpu's work directories go here (TMPDIR)
+os.makedirs(tmpdir)
+env = dict(os.environ, XDG_CACHE_HOME=os.path.join(work, "cache"), TMPDIR=tmpdir)
+for hook in ("ETPU_DOUBLE_CRASH", "ETPU_DOUBLE_SLEEP", "ETPU_DOUBLE_FAIL", "ETPU_DOUBLE_NEEDS_SEC"):
+    env.pop(hook, None)
 
 
 def run(*args, extra_env=None, cwd=None):
@@ -104,6 +107,223 @@ if shutil.which("qemu-x86_64") and not no_qemu:
     check("qemu runner compiles", code == 0 and json.loads(o)["runner"] == "qemu", o + e)
 else:
     print("note: qemu-x86_64 not installed; qemu case skipped")
+
+# ---- --retry: the double's hooks (tests/compiler_double) make it fail the way
+# the real compiler does; each case uses its own copy of the model (the name is
+# part of the cache key) and a fresh output directory.
+cache_dir = os.path.join(work, "cache", "etpu", "compile")
+crash_env = {"ETPU_DOUBLE_CRASH": "1", "ASAN_OPTIONS": "handle_segv=0"}
+
+
+def model_copy(name):
+    path = os.path.join(work, name + ".tflite")
+    shutil.copyfile(ex("regime_static"), path)
+    return path
+
+
+def fresh_out(name):
+    d = os.path.join(work, "out-" + name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def entries():
+    return sorted(os.listdir(cache_dir)) if os.path.isdir(cache_dir) else []
+
+
+def attempts_of(r):
+    return [(a["step"], a["outcome"], a["failure"]) for a in r["attempts"]]
+
+
+def check_winner(name, d, stem, attempt_index):
+    """Exactly the winner's outputs: the .tflite and a .log that the compiler
+    wrote into etpu's directory for that attempt (out-<index>), none of the
+    failed attempts' debris."""
+    files = sorted(os.listdir(d))
+    check(name + ": only the winner's outputs", files == [stem + "_edgetpu.log",
+                                                          stem + "_edgetpu.tflite"], files)
+    log = open(os.path.join(d, stem + "_edgetpu.log")).read() if files else ""
+    check(name + ": outputs from the winning attempt",
+          f"/out-{attempt_index}/" in log and "failed attempt" not in log, log[:300])
+    check(name + ": no work directory left", os.listdir(tmpdir) == [], os.listdir(tmpdir))
+
+
+# internal compiler error unless -d: attempt 2 (-d -k 1) wins
+m = model_copy("ice")
+d = fresh_out("ice")
+before = entries()
+code, o, e, _ = run("compile", "--retry", "--json", "-o", d, m,
+                    extra_env={"ETPU_DOUBLE_FAIL": "internal_error"})
+r = json.loads(o) if o.startswith("{") else {}
+check("retry ICE -> 0", code == 0 and r.get("exit_code") == 0, o + e)
+check("retry ICE attempts", attempts_of(r) == [("as given", "failed", "internal_error"),
+                                               ("search delegate", "succeeded", None)], r)
+check("retry ICE worked_with", r.get("worked_with") == "-d -k 1" and
+      r["attempts"][1]["args"][:3] == ["-d", "-k", "1"], r)
+check("retry ICE report from the winner", r["report"]["models"][0]["compiled"] and
+      r["report"]["models"][0]["delegate_search_step"] == 1, r["report"])
+check("retry ICE outputs listed", sorted(map(os.path.basename, r["outputs"])) ==
+      ["ice_edgetpu.log", "ice_edgetpu.tflite"], r["outputs"])
+check_winner("retry ICE", d, "ice", 1)
+check("retry ICE cached once", len(entries()) == len(before) + 1, entries())
+# the cache answers the same command with the winner (the compiler would crash now)
+os.remove(os.path.join(d, "ice_edgetpu.tflite"))
+code, o, e, _ = run("compile", "--retry", "--json", "-o", d, m, extra_env=crash_env)
+r2 = json.loads(o) if o.startswith("{") else {}
+check("retry ICE cache hit", code == 0 and r2.get("cached") is True and
+      r2["attempts"] == r["attempts"] and r2["worked_with"] == "-d -k 1" and
+      r2["report"] == r["report"], o + e)
+check_winner("retry ICE cache hit", d, "ice", 1)
+# keyed by the flags: the same model without --retry is another compile
+code, o, e, _ = run("compile", "-o", d, m, extra_env={"ETPU_DOUBLE_FAIL": "internal_error"})
+check("no --retry: ICE -> 1 with a --retry hint", code == 1 and "internal error" in o and
+      "--retry tries" in o, o + e)
+check("ICE not cached (may not happen again)", len(entries()) == len(before) + 1, entries())
+code, o, e, _ = run("compile", "--retry", "-a", "-o", d, m, extra_env=crash_env)
+check("--retry -a: another key (runs, crashes -> 3)", code == 3, o + e)
+# the text report names every attempt and the flags that worked
+code, o, e, _ = run("compile", "--retry", "-o", d, m, extra_env=crash_env)
+check("retry text report", code == 0 and "attempt 1 (as given): failed: internal_error" in o and
+      "attempt 2 (search delegate) -d -k 1: succeeded" in o and
+      "worked with: -d -k 1" in o and "(cached result)" in o, o)
+
+# large activations unless -a: -d keeps failing, attempt 3 (-a -d -k 1) wins
+m = model_copy("large")
+d = fresh_out("large")
+code, o, e, _ = run("compile", "--retry", "--json", "-o", d, m,
+                    extra_env={"ETPU_DOUBLE_FAIL": "large_activations"})
+r = json.loads(o) if o.startswith("{") else {}
+check("retry large activations -> 0", code == 0, o + e)
+check("retry large activations attempts", attempts_of(r) == [
+    ("as given", "failed", "large_activations"), ("search delegate", "failed", "large_activations"),
+    ("multiple subgraphs", "succeeded", None)], r)
+check("retry large activations worked_with", r.get("worked_with") == "-a -d -k 1", r)
+check_winner("retry large activations", d, "large", 2)
+code, o, e, _ = run("compile", "--retry", "--no-cache", "-o", fresh_out("large_text"), m,
+                    extra_env={"ETPU_DOUBLE_FAIL": "large_activations"})
+check("retry progress on stderr", code == 0 and "retrying with -d -k 1 (search delegate)" in e
+      and "retrying with -a -d -k 1 (multiple subgraphs)" in e, e)
+# the user's -k is kept by the search-delegate retry
+m = model_copy("large_k")
+d = fresh_out("large_k")
+code, o, e, _ = run("compile", "--retry", "-k", "3", "--json", "-o", d, m,
+                    extra_env={"ETPU_DOUBLE_FAIL": "large_activations"})
+r = json.loads(o) if o.startswith("{") else {}
+check("retry keeps -k 3", code == 0 and r.get("worked_with") == "-a -d -k 3", o + e)
+# a deterministic model failure is cached: without --retry, large activations
+m = model_copy("large_plain")
+d = fresh_out("large_plain")
+code, o, e, _ = run("compile", "-o", d, m, extra_env={"ETPU_DOUBLE_FAIL": "large_activations"})
+check("large activations without --retry -> 1", code == 1 and os.listdir(d) == [], o + e)
+code, o, e, _ = run("compile", "-o", d, m, extra_env=crash_env)
+check("large activations failure cached", code == 1 and "(cached result)" in o and
+      "large" in o and os.listdir(d) == [], o + e)
+
+# hang unless given more time: -t 1 times out, 4x the timeout (-t 4) wins;
+# a timeout skips -d and -a (each would time out again)
+m = model_copy("slow")
+d = fresh_out("slow")
+code, o, e, t = run("compile", "--retry", "-t", "1", "--json", "-o", d, m,
+                    extra_env={"ETPU_DOUBLE_NEEDS_SEC": "2"})
+r = json.loads(o) if o.startswith("{") else {}
+check("retry timeout -> 0", code == 0, o + e)
+check("retry timeout attempts", attempts_of(r) == [("as given", "failed", "timeout"),
+                                                   ("longer timeout", "succeeded", None)], r)
+check("retry timeout worked_with -t 4", r.get("worked_with") == "-t 4" and
+      r["attempts"][1]["args"] == ["-t", "4"], r)
+check("retry timeout took the time", 3 <= t < 60, t)
+check_winner("retry timeout", d, "slow", 1)
+code, o, e, _ = run("compile", "-t", "1", "-o", fresh_out("slow2"), model_copy("slow2"),
+                    extra_env={"ETPU_DOUBLE_NEEDS_SEC": "2"})
+check("timeout without --retry -> 1, hint", code == 1 and "timeout" in o and "--retry" in o, o + e)
+
+# always failing: every step is tried, nothing is written, exit 1, not cached
+m = model_copy("always")
+d = fresh_out("always")
+before = entries()
+code, o, e, _ = run("compile", "--retry", "--json", "-o", d, m,
+                    extra_env={"ETPU_DOUBLE_FAIL": "always"})
+r = json.loads(o) if o.startswith("{") else {}
+check("retry always -> 1", code == 1 and r.get("exit_code") == 1, o + e)
+check("retry always: four attempts", [a["step"] for a in r.get("attempts", [])] == [
+    "as given", "search delegate", "multiple subgraphs", "longer timeout"] and
+    all(a["outcome"] == "failed" for a in r["attempts"]), r)
+check("retry always: last attempt has every flag",
+      r["attempts"][-1]["flags"] == "-a -d -k 1 -t 720", r["attempts"][-1])
+check("retry always: worked_with null, no outputs", r.get("worked_with") is None and
+      r.get("outputs") == [] and os.listdir(d) == [], (r, os.listdir(d)))
+check("retry always: no work directory left", os.listdir(tmpdir) == [], os.listdir(tmpdir))
+check("retry always: not cached", entries() == before, entries())
+code, o, e, _ = run("compile", "--retry", "-o", d, m, extra_env={"ETPU_DOUBLE_FAIL": "always"})
+check("retry always text", code == 1 and "no attempt compiled" in o and "attempt 4 (longer "
+      "timeout) -a -d -k 1 -t 720: failed: internal_error" in o, o)
+# a crash is not retried (it says nothing about the flags)
+code, o, e, _ = run("compile", "--retry", "--no-cache", "-o", d, m, extra_env=crash_env)
+check("retry: crash -> 3, one attempt", code == 3 and "attempt 2" not in o, o + e)
+
+# ---- -n N: every segment and its log placed, reported and cached
+m = model_copy("seg")
+d = fresh_out("seg")
+segs = sorted(f"seg_segment_{i}_of_2_edgetpu.{x}" for i in range(2) for x in ("log", "tflite"))
+code, o, e, _ = run("compile", "-n", "2", "--json", "-o", d, m)
+r = json.loads(o) if o.startswith("{") else {}
+check("-n 2 compiles", code == 0 and len(r["report"]["models"]) == 2, o + e)
+check("-n 2 outputs", sorted(os.listdir(d)) == segs and
+      sorted(map(os.path.basename, r["outputs"])) == segs, (os.listdir(d), r.get("outputs")))
+check("-n 2 no work directory left", os.listdir(tmpdir) == [], os.listdir(tmpdir))
+code, o, e, _ = run("compile", "-n", "2", "-o", d, m)
+check("-n 2 text report", code == 0 and all(f"wrote {d}/{f}" in o for f in segs) and
+      "seg_segment_1_of_2_edgetpu.tflite: compiled" in o, o)
+for f in segs:
+    os.remove(os.path.join(d, f))
+code, o, e, _ = run("compile", "-n", "2", "--json", "-o", d, m, extra_env=crash_env)
+check("-n 2 cache hit restores every segment", code == 0 and json.loads(o)["cached"] and
+      sorted(os.listdir(d)) == segs, o + e)
+# all or nothing: a directory where one segment's log goes -> none of them
+d = fresh_out("seg_blocked")
+os.makedirs(os.path.join(d, "seg_segment_1_of_2_edgetpu.log"))
+code, o, e, _ = run("compile", "-n", "2", "--no-cache", "-o", d, m)
+check("-n 2 blocked -> 3, nothing placed", code == 3 and
+      os.listdir(d) == ["seg_segment_1_of_2_edgetpu.log"] and
+      os.path.isdir(os.path.join(d, "seg_segment_1_of_2_edgetpu.log")), (code, os.listdir(d), e))
+
+# ---- a cache hit repeats the preflight: the same messages and exit codes
+d = fresh_out("dyn")
+code, o, e, _ = run("compile", "--force", "-o", d, ex("regime_dynamic"))
+code2, o2, e2, _ = run("compile", "--force", "-o", d, ex("regime_dynamic"), extra_env=crash_env)
+check("--force failure cached with its preflight notes", code == code2 == 1 and
+      "(cached result)" in o2 and "predicted to fail" in e2 and e2 == e, (e, e2))
+code, o, e, _ = run("compile", "-o", d, ex("regime_dynamic"), extra_env=crash_env)
+check("without --force the cached entry still stops at the preflight",
+      code == 1 and "not compiling" in e and o == "", o + e)
+d = fresh_out("fixhit")
+code, o, e, _ = run("compile", "--fix", "-o", d, ex("regime_dynamic"))
+code2, o2, e2, _ = run("compile", "--fix", "-o", d, ex("regime_dynamic"), extra_env=crash_env)
+check("--fix hit: same notes, same outputs", code == code2 == 0 and e == e2 and "fix:" in e and
+      "(cached result)" in o2 and sorted(os.listdir(d)) ==
+      ["regime_dynamic_edgetpu.log", "regime_dynamic_edgetpu.tflite"], (e, e2, o2))
+# a damaged entry (a file gone) is a miss, not a broken output
+m = model_copy("damaged")
+d = fresh_out("damaged")
+before = entries()
+code, o, e, _ = run("compile", "-o", d, m)
+key = [k for k in entries() if k not in before]
+check("damaged: stored", code == 0 and len(key) == 1, entries())
+if key:
+    os.remove(os.path.join(cache_dir, key[0], "files", "damaged_edgetpu.tflite"))
+code, o, e, _ = run("compile", "-o", d, m)
+check("damaged entry -> compiled again", code == 0 and "(cached result)" not in o, o + e)
+code, o, e, _ = run("compile", "-o", d, m, extra_env=crash_env)
+check("damaged entry replaced", code == 0 and "(cached result)" in o, o + e)
+
+# a relative model path (the compiler runs in our working directory)
+d = fresh_out("rel")
+code, o, e, _ = run("compile", "--no-cache", "-o", d, "ice.tflite", cwd=work)
+check("relative model path", code == 0 and sorted(os.listdir(d)) ==
+      ["ice_edgetpu.log", "ice_edgetpu.tflite"], o + e)
+code, o, e, _ = run("compile", "--help")
+check("--help explains --retry", code == 0 and "--retry" in o and "-d -k N" in o, o)
 
 # usage
 code, o, e, _ = run("compile")

@@ -8,36 +8,15 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # keep the source tree clean
+import fixlib  # noqa: E402
+
 etpu, examples, corpus, repo = sys.argv[1:5]
-litert = [os.environ.get("NODE", "node"), os.path.join(repo, "tools/litert/litert_run.mjs")]
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name} {str(detail)[:600]}")
-
-
-def run(*args):
-    p = subprocess.run([etpu, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
-
-
-def inspect(path):
-    return json.loads(run("inspect", "--json", path)[1])
-
-
-def same_outputs(a, b, count=10):
-    p = subprocess.run([*litert, "compare", a, b, "--count", str(count)], capture_output=True, text=True)
-    return p.returncode, (p.stdout + p.stderr).strip()
+suite = fixlib.Suite(etpu, repo)
+check, run, inspect, identical = suite.check, suite.run, suite.inspect, suite.identical
 
 
 def sha(path):
@@ -76,10 +55,8 @@ try:
     check("check predicts all mapped", code == 0 and json.loads(out)["summary"]["all_mapped"], out[:300])
 
     # numerically identical: to the original, and to the static export
-    code, msg = same_outputs(dyn, fixed, 20)
-    check("LiteRT: fixed == original", code == 0 and msg.startswith("IDENTICAL"), msg)
-    code, msg = same_outputs(os.path.join(examples, "regime_static.tflite"), fixed, 20)
-    check("LiteRT: fixed == static export", code == 0 and msg.startswith("IDENTICAL"), msg)
+    check("LiteRT: fixed == original", *identical(dyn, fixed, 20))
+    check("LiteRT: fixed == static export", *identical(os.path.join(examples, "regime_static.tflite"), fixed, 20))
 
     # a real model exported with a dynamic batch (73 tensors with -1, compiler 16 mapped it)
     mbv2 = os.path.join(corpus, "DamianOlei__ImportData/mobilenet_v2_1.0_224_quant.tflite")
@@ -87,16 +64,13 @@ try:
     code, out, err = run("fix", mbv2, "-o", out_mbv2)
     check("mobilenet_v2 fix", code == 0 and "73 tensors" in out, out + err)
     check("mobilenet_v2 no -1", all(-1 not in (t["shape_signature"] or []) for t in inspect(out_mbv2)["subgraphs"][0]["tensors"]))
-    code, msg = same_outputs(mbv2, out_mbv2, 3)
-    check("LiteRT: mobilenet_v2 fixed == original", code == 0 and msg.startswith("IDENTICAL"), msg)
+    check("LiteRT: mobilenet_v2 fixed == original", *identical(mbv2, out_mbv2, 3))
 
     # int-io: float QUANTIZE/DEQUANTIZE at the edges go; the integer model is
     # identical once the caller applies the printed scale and zero point
     # (the harness does exactly that: --quantize-inputs/--dequantize-outputs auto)
-    def same_after_int_io(a, b, count=10):
-        p = subprocess.run([*litert, "compare", a, b, "--count", str(count), "--quantize-inputs",
-                            "auto", "--dequantize-outputs", "auto"], capture_output=True, text=True)
-        return p.returncode, (p.stdout + p.stderr).strip()
+    def identical_after_int_io(a, b, count=10):
+        return identical(a, b, count, "--quantize-inputs", "auto", "--dequantize-outputs", "auto")
 
     fio = os.path.join(examples, "float_io.tflite")
     for io, want in ((None, "INT8"), ("uint8", "UINT8"), ("int8", "INT8")):
@@ -109,8 +83,7 @@ try:
         types = {sg["tensors"][i]["type"] for i in sg["inputs"] + sg["outputs"]}
         check(f"int-io {io} I/O type", types == {want}, types)
         check(f"int-io {io} no float ops", all(o["op"] != "DEQUANTIZE" for o in sg["operators"]))
-        code, msg = same_after_int_io(fio, out_fio, 20)
-        check(f"LiteRT: int-io {io} identical", code == 0 and msg.startswith("IDENTICAL"), msg)
+        check(f"LiteRT: int-io {io} identical", *identical_after_int_io(fio, out_fio, 20))
     for rel in ("Big-Brain-Crew__learn_ml/examples__models__mnist_quant.tflite",
                 "system-software-lab__nrf20/convert__mnist4.tflite",
                 "google-coral__coralmicro/models__yamnet_spectra_in.tflite"):
@@ -118,8 +91,7 @@ try:
         dst = os.path.join(tmp, os.path.basename(rel))
         code, out, err = run("fix", "--only", "int-io", src, "-o", dst)
         check(f"int-io {rel}", code == 0 and os.path.exists(dst), out + err)
-        code, msg = same_after_int_io(src, dst, 3)
-        check(f"LiteRT: int-io {rel} identical", code == 0 and msg.startswith("IDENTICAL"), msg)
+        check(f"LiteRT: int-io {rel} identical", *identical_after_int_io(src, dst, 3))
 
     # grouped-conv + min-op-versions: CONV_2D v6 (compiler 16 cannot load it)
     gc = os.path.join(examples, "grouped_conv.tflite")
@@ -131,8 +103,7 @@ try:
     check("grouped-conv versions", ("DEPTHWISE_CONV_2D", 3) in ops and ("CONV_2D", 6) not in ops, ops)
     code, out, _ = run("check", "--json", out_gc)
     check("grouped-conv check: compiles", code == 0 and json.loads(out)["fatal"] == [], out[:300])
-    code, msg = same_outputs(gc, out_gc, 20)
-    check("LiteRT: grouped-conv identical", code == 0 and msg.startswith("IDENTICAL"), msg)
+    check("LiteRT: grouped-conv identical", *identical(gc, out_gc, 20))
     # two input channels per group: no single-op equivalent, left with a note
     g2 = os.path.join(examples, "grouped_conv_g2.tflite")
     out_g2 = os.path.join(tmp, "g2_fixed.tflite")
@@ -140,8 +111,7 @@ try:
     rep = json.loads(out)
     check("grouped g2 left with a note", code == 1 and any(c["note"] and "no DEPTHWISE_CONV_2D equivalent" in c["change"]
                                                             for c in rep["changes"]), out)
-    code, msg = same_outputs(g2, out_g2, 10)
-    check("LiteRT: grouped g2 identical", code == 0 and msg.startswith("IDENTICAL"), msg)
+    check("LiteRT: grouped g2 identical", *identical(g2, out_g2, 10))
     # min-op-versions alone on real models: only ever lowers, computes the same
     for rel in ("zye1996__facemesh_EdgeTPU/models__face_landmark_192_full_integer_quant.tflite",
                 "ShawnHymel__google-coral-micro-object-detection/models__model_int8.tflite"):
@@ -153,8 +123,7 @@ try:
             before_v = {o["index"]: o["version"] for o in inspect(src)["subgraphs"][0]["operators"]}
             after_v = {o["index"]: o["version"] for o in inspect(dst)["subgraphs"][0]["operators"]}
             check(f"never raised {rel}", all(after_v[i] <= before_v[i] for i in after_v))
-            code, msg = same_outputs(src, dst, 3)
-            check(f"LiteRT: min-op-versions {rel}", code == 0 and msg.startswith("IDENTICAL"), msg)
+            check(f"LiteRT: min-op-versions {rel}", *identical(src, dst, 3))
 
     # nothing to fix: no file written, exit from check
     st = os.path.join(tmp, "static.tflite")
@@ -178,5 +147,4 @@ try:
     check("unwritable output: exit 2, nothing left", code == 2 and not os.listdir(ro), err)
 finally:
     shutil.rmtree(tmp)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+suite.finish()

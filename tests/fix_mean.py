@@ -33,30 +33,14 @@ import tempfile
 etpu, examples, repo = sys.argv[1:4]
 flatc = sys.argv[4] if len(sys.argv) > 4 else shutil.which("flatc") or "flatc"
 schema = os.path.join(repo, "schema", "tflite.fbs")
-litert = [os.environ.get("NODE", "node"), os.path.join(repo, "tools/litert/litert_run.mjs")]
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.join(repo, "tests", "rules"))
 from model_builder import Model, NO_QUANT, pack  # noqa: E402
+import fixlib  # noqa: E402
 
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name} {str(detail)[:600]}")
-
-
-def run(*args):
-    p = subprocess.run([etpu, *args], capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
-
-
-def inspect(path):
-    return json.loads(run("inspect", "--json", path)[1])
+suite = fixlib.Suite(etpu, repo)
+check, run, inspect, ops_of = suite.check, suite.run, suite.inspect, suite.ops_of
+identical, differ = suite.identical, suite.differ
 
 
 def decode(path):
@@ -66,25 +50,6 @@ def decode(path):
                    check=True, capture_output=True)
     with open(os.path.splitext(path)[0] + ".json") as f:
         return json.load(f)
-
-
-def compare(a, b, count=20):
-    p = subprocess.run([*litert, "compare", a, b, "--count", str(count)], capture_output=True, text=True)
-    return p.returncode, (p.stdout + p.stderr).strip()
-
-
-def identical(a, b, count=20):
-    code, msg = compare(a, b, count)
-    return code == 0 and msg.startswith("IDENTICAL"), msg
-
-
-def differ(a, b, count=20):
-    code, msg = compare(a, b, count)
-    return code == 1 and msg.startswith("DIFFER"), msg
-
-
-def ops_of(path):
-    return [(o["op"], o["version"]) for o in inspect(path)["subgraphs"][0]["operators"]]
 
 
 tmp = tempfile.mkdtemp()
@@ -337,5 +302,4 @@ try:
     check("LiteRT: conv v6 -> v3 identical", ok, msg)
 finally:
     shutil.rmtree(tmp)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+suite.finish()

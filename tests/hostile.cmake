@@ -28,3 +28,10 @@ if(ETPU_SANITIZE)
   set_tests_properties(hostile_lsan_canary PROPERTIES LABELS hostile
                        PASS_REGULAR_EXPRESSION "LeakSanitizer: detected memory leaks")
 endif()
+
+# `etpu fix` on graphs with missing/optional tensors where passes look.
+add_test(NAME hostile_fix
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/hostile/fix_hostile.py
+                 ${ETPU_CLI} ${PROJECT_SOURCE_DIR}/schema/tflite.fbs)
+set_tests_properties(hostile_fix PROPERTIES TIMEOUT 300 LABELS hostile
+                     ENVIRONMENT "${ETPU_HOSTILE_ENV}")

@@ -13,6 +13,8 @@
  *   runner     how the x86-64 compiler is started on this host (native,
  *              binfmt_misc, or an explicit qemu-x86_64), and a process runner
  *              with timeout, signal forwarding and captured output.
+ *   compile    the compiler's flags, the `etpu compile --retry` ladder, and
+ *              a content-addressed cache of compile results.
  * Every input (index, archive, server, directory) is untrusted; every failure
  * is one etpu_error (TOOLCHAIN for download/extract/emulator problems, USAGE
  * or BAD_MODEL for bad input).
@@ -24,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "etpu/compiler_log.h"
 #include "etpu/error.h"
 
 #ifdef __cplusplus
@@ -105,9 +108,27 @@ etpu_status etpu_fetch_file(const char *url, const char *path, uint64_t expected
                             const char *sha256_hex, const etpu_fetch_options *opts,
                             etpu_error *err);
 
-/* SHA-256 (lowercase hex) and size of a file. */
+/* SHA-256 (lowercase hex) and size of a file. Does not follow a symlink
+ * at path (downloads); etpu_sha256_fd hashes what an open descriptor reads. */
 etpu_status etpu_sha256_file(const char *path, char out_hex[65], uint64_t *size,
                              etpu_error *err);
+etpu_status etpu_sha256_fd(int fd, const char *name, char out_hex[65], uint64_t *size,
+                           etpu_error *err);
+/* SHA-256 (lowercase hex) of len bytes of memory. */
+void etpu_sha256_buffer(const void *data, size_t len, char out_hex[65]);
+
+/* libcurl and libarchive are loaded on first use (dlopen), not when etpu
+ * starts: they bring some forty shared libraries that every command would
+ * otherwise pay for. This loads them now and returns their versions (for
+ * `etpu --version`); a field is NULL when its library cannot be loaded. */
+typedef struct etpu_toolchain_libs {
+    const char *curl;            /* "7.88.1" */
+    const char *curl_ssl;        /* "OpenSSL/3.0.11", or NULL */
+    const char *curl_libz;       /* "1.2.13", or NULL */
+    const char *archive;         /* "libarchive 3.6.2" */
+    const char *archive_details; /* "libarchive 3.6.2 zlib/1.2.13 liblzma/..." */
+} etpu_toolchain_libs;
+void etpu_toolchain_libs_get(etpu_toolchain_libs *out);
 
 /* Ask a running fetch/run to stop (async-signal-safe): set by SIGINT. */
 void etpu_toolchain_cancel(void);
@@ -250,6 +271,115 @@ void etpu_run_result_free(etpu_run_result *res);
  * stderr when there is one. */
 void etpu_run_describe(const etpu_run_result *res, double timeout_s, char *out,
                        size_t out_size);
+
+/* ---- compile flags and the --retry plan (compile_plan.c) --------------- */
+
+#define ETPU_COMPILER_DEFAULT_TIMEOUT_S 180.0
+/* -k for the search-delegate retry when the user gave none: the compiler's
+ * own default step (FACTS.md §1.4; the corpus' `-d` logs print "Searching
+ * for valid delegate with step 1"), so the search finds the largest part
+ * that compiles. */
+#define ETPU_RETRY_SEARCH_STEP "1"
+/* The longer-timeout retry multiplies the timeout by this. */
+#define ETPU_RETRY_TIMEOUT_FACTOR 4.0
+
+/* The compiler's own flags (edgetpu_compiler 16). Strings are passed
+ * through as given (the compiler validates them) and are not owned. */
+typedef struct etpu_compile_flags {
+    bool show_operations;           /* -s */
+    bool multiple_subgraphs;        /* -a */
+    bool search_delegate;           /* -d */
+    const char *min_runtime;        /* -m N, or NULL */
+    const char *num_segments;       /* -n N */
+    const char *search_step;        /* -k N */
+    const char *intermediate;       /* -i a,b,... */
+    double timeout_s;               /* -t S; 0 = the compiler's default (180) */
+} etpu_compile_flags;
+
+/* The compiler's arguments for f (no program, no -o, no models), always
+ * with an explicit -t. tbuf holds the -t value. Returns the count, or 0 if
+ * max (>= 16 suffices) is too small. */
+size_t etpu_compile_flags_argv(const etpu_compile_flags *f, char tbuf[32], const char **argv,
+                               size_t max);
+/* f as a user types it ("-a -d -k 1 -t 720"; -t only when not the default;
+ * "" for none). */
+void etpu_compile_flags_text(const etpu_compile_flags *f, char *out, size_t out_size);
+/* Every flag in a fixed order (for cache keys): equal texts = same compile. */
+void etpu_compile_flags_canonical(const etpu_compile_flags *f, char *out, size_t out_size);
+double etpu_compile_flags_timeout(const etpu_compile_flags *f);
+
+/* The --retry ladder. After a failed attempt the next one adds, to the
+ * flags of the failed one: SEARCH `-d -k N` (N = the user's -k or
+ * ETPU_RETRY_SEARCH_STEP), then MULTI `-a`, then TIME the timeout times
+ * ETPU_RETRY_TIMEOUT_FACTOR. A timeout goes straight to TIME (-d and -a
+ * would each cost another full timeout). Steps that change nothing (the
+ * user gave -d or -a already) are skipped. */
+typedef enum etpu_retry_step {
+    ETPU_RETRY_AS_GIVEN = 0,
+    ETPU_RETRY_SEARCH,
+    ETPU_RETRY_MULTI,
+    ETPU_RETRY_TIME,
+} etpu_retry_step;
+
+/* "as given", "search delegate", "multiple subgraphs", "longer timeout". */
+const char *etpu_retry_step_name(etpu_retry_step step);
+/* Failures worth another attempt: internal_error, large_activations,
+ * timeout. Everything else is a property of the model. */
+bool etpu_compile_failure_retriable(etpu_compile_failure failure);
+/* The attempt after one with flags cur at step cur_step that failed with
+ * why: true with *next and *next_step filled, false when there is none. next's
+ * strings point into cur or to static storage. */
+bool etpu_retry_next(const etpu_compile_flags *cur, etpu_retry_step cur_step,
+                     etpu_compile_failure why, etpu_compile_flags *next,
+                     etpu_retry_step *next_step);
+
+/* ---- compile result cache (compile_cache.c) ----------------------------- */
+
+struct cJSON;
+
+/* Content-addressed: an entry's key is the SHA-256 of a text naming every
+ * input of the compile (the caller's: models' SHA-256, compiler version,
+ * flags). An entry is a directory <cache>/<key>/ holding entry.json (the
+ * caller's record plus the list of files with their sizes) and files/,
+ * built in a temporary directory and published by one rename(), so a
+ * reader sees a complete entry or none. */
+
+/* $XDG_CACHE_HOME/etpu/compile (or ~/.cache/etpu/compile). */
+etpu_status etpu_compile_cache_dir(char *out, size_t out_size, etpu_error *err);
+
+typedef struct etpu_compile_cache_entry {
+    char dir[ETPU_PATH_MAX];   /* <cache>/<key> */
+    char files_dir[ETPU_PATH_MAX];
+    char **files;              /* output file names (no '/') */
+    size_t file_count;
+    struct cJSON *record;      /* the caller's record, owned by the entry */
+} etpu_compile_cache_entry;
+
+/* Look key (64 hex digits) up. ETPU_OK with *found false for a miss; an
+ * entry that is damaged (unreadable entry.json, a file missing or of
+ * another size) is removed and reported as a miss. */
+etpu_status etpu_compile_cache_lookup(const char *key, etpu_compile_cache_entry *out,
+                                      bool *found, etpu_error *err);
+void etpu_compile_cache_entry_free(etpu_compile_cache_entry *entry);
+
+/* Store names[0..n) of src_dir (moved when on the same file system, else
+ * copied) with record (not consumed) under key. An entry already there
+ * (another run stored it first) is kept. */
+etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
+                                     const char *const *names, size_t n,
+                                     const struct cJSON *record, etpu_error *err);
+
+/* Place names[0..n) of src_dir into dest_dir: each is first copied beside
+ * its destination under a temporary name, and only when all copies are
+ * complete are they renamed into place; on failure the temporary copies
+ * are removed and dest_dir is as it was. */
+etpu_status etpu_place_files(const char *src_dir, const char *const *names, size_t n,
+                             const char *dest_dir, etpu_error *err);
+
+/* The regular files in dir (names not starting with '.'), sorted; free
+ * each and the array. */
+etpu_status etpu_list_files(const char *dir, char ***names, size_t *n, etpu_error *err);
+void etpu_free_names(char **names, size_t n);
 
 #ifdef __cplusplus
 }

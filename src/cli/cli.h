@@ -33,6 +33,10 @@ int cmd_fix(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_compiler(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* `etpu --version [--json]` (cli_version.c); argv[0] is "--version". */
+int cli_version(int argc, char **argv);
 
 /* "etpu: FILE: message at byte N" on stderr. file may be NULL. */
 void cli_print_error(const char *file, const etpu_error *err);

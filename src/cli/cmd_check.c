@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "cli_text.h"
 #include "etpu/check.h"
 
@@ -158,19 +159,10 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
                "checked.\n", r->extra_subgraphs, r->extra_subgraphs == 1 ? "" : "s");
 }
 
-static cJSON *index_array(const int32_t *v, size_t n)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
-    return a;
-}
-
+/* The report's strings, made safe and cut at 4 KiB (NULL: null). */
 static void add_string(cJSON *o, const char *key, const char *value)
 {
-    char *s = cli_safe_string(value ? value : "", 4096);
-    cJSON_AddStringToObject(o, key, s ? s : "");
-    free(s);
+    cli_json_add_string(o, key, value, 4096);
 }
 
 static cJSON *report_json(const char *path, const etpu_check_report *r)
@@ -185,12 +177,9 @@ static cJSON *report_json(const char *path, const etpu_check_report *r)
         cJSON_AddStringToObject(e, "kind", fatal_kind_name(f->kind));
         add_string(e, "message", f->message);
         add_string(e, "hint", f->hint);
-        if (f->fix_pass)
-            cJSON_AddStringToObject(e, "fix_pass", f->fix_pass);
-        else
-            cJSON_AddNullToObject(e, "fix_pass");
-        cJSON_AddItemToObject(e, "ops", index_array(f->ops, f->op_count));
-        cJSON_AddItemToObject(e, "tensors", index_array(f->tensors, f->tensor_count));
+        add_string(e, "fix_pass", f->fix_pass); /* null when none */
+        cJSON_AddItemToObject(e, "ops", cli_json_int_array(f->ops, f->op_count));
+        cJSON_AddItemToObject(e, "tensors", cli_json_int_array(f->tensors, f->tensor_count));
         cJSON_AddItemToArray(fatal, e);
     }
     cJSON *ops = cJSON_AddArrayToObject(j, "ops");

@@ -6,14 +6,24 @@
  * starts, with the reasons; --force compiles anyway), `--fix` (compile the
  * output of `etpu fix` instead), the runner that works on this host (native
  * loader on x86_64, binfmt_misc or explicit qemu-x86_64 elsewhere), a
- * timeout, outputs moved into place only when the run is over, the log
- * parsed into a report, and a cache keyed by the models' SHA-256, the
- * compiler version and the flags.
+ * timeout, `--retry` (after an internal error, large activations or a
+ * timeout: -d -k N, then -a, then a longer timeout), outputs placed into
+ * the output directory only when the compile succeeded, the log parsed into
+ * a report, and a cache keyed by the models' SHA-256, the compiler version
+ * and the flags.
+ *
+ * Everything a report shows is kept in one record (cJSON): the preflight's
+ * messages, each attempt, the compiler's output, the files written. The
+ * report is drawn from the record, and the cache stores the record, so a
+ * cache hit prints the same report (flagged "cached") and exits the same way
+ * as the run that filled it — without opening the model or starting the
+ * compiler.
  */
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +40,10 @@
 #include "etpu/toolchain.h"
 #include "etpu/writer.h"
 
+#ifndef ETPU_VERSION
+#define ETPU_VERSION "0.0.0"
+#endif
+
 static const char compile_usage[] =
     "usage: etpu compile [options] MODEL...\n"
     "\n"
@@ -39,7 +53,9 @@ static const char compile_usage[] =
     "Before compiling, etpu predicts the verdict (as `etpu check`) and stops a\n"
     "compile that cannot succeed; afterwards it reads the compiler's log into a\n"
     "report. Outputs are named as the compiler names them (X_edgetpu.tflite,\n"
-    "X_edgetpu.log) and appear in the output directory only when complete.\n"
+    "X_edgetpu.log; X_segment_I_of_N_edgetpu.tflite and .log with -n N) and\n"
+    "appear in the output directory only when the compile succeeded, all of\n"
+    "them complete.\n"
     "\n"
     "The compiler's own flags, passed through:\n"
     "  -o, --out_dir DIR             output directory (default: current directory)\n"
@@ -52,40 +68,38 @@ static const char compile_usage[] =
     "  -k, --delegate_search_step N  ops to step back per retry with -d\n"
     "  -i, --intermediate_tensors T  comma-separated tensor names\n"
     "etpu's options:\n"
+    "  --retry              when the compile fails with an internal compiler error or\n"
+    "                       large activations, try again with -d -k N (the search\n"
+    "                       delegate; N = your -k or 1), then adding -a, then with 4x\n"
+    "                       the timeout; a timeout goes straight to 4x the timeout.\n"
+    "                       Stops at the first attempt that compiles, reports every\n"
+    "                       attempt and the flags that worked (reuse them to skip the\n"
+    "                       failed attempts). Outputs come from that attempt only.\n"
     "  --force              compile even when the preflight check predicts failure\n"
     "  --fix                compile what `etpu fix` makes of each model (default passes)\n"
     "  --max-cpu-ops N      ops allowed on the CPU before the exit status is 1 (default 0)\n"
     "  --compiler-version V which installed compiler to use (default: newest)\n"
     "  --runner auto|native|binfmt|qemu, --emulator PATH   how to run it (default auto)\n"
     "  --no-cache           always run the compiler (results are cached by model SHA-256,\n"
-    "                       compiler version and flags)\n"
+    "                       compiler version and flags; a cached result is reported\n"
+    "                       again, with its outputs, without running anything)\n"
     "  --json               machine-readable report\n"
     "  -h, --help           show this help\n"
     "\n"
     "Exit status: 0 compiled within --max-cpu-ops; 1 compiled with more ops on the\n"
     "CPU, or the compile failed (or would) for a reason in the model; 2 bad usage or\n"
-    "unreadable model; 3 compiler missing, crashed or timed out.\n";
+    "unreadable model; 3 compiler missing or crashed, or stopped by etpu after\n"
+    "running 60 s past its own timeout.\n";
 
 typedef struct compile_opts {
     const char *out_dir;
-    bool show_ops, multi, search, force, fix, json, no_cache;
-    const char *min_runtime, *segments, *timeout, *step, *intermediate;
+    etpu_compile_flags flags;
+    bool force, fix, json, no_cache, retry;
     long max_cpu_ops;
     const char *compiler_version;
     etpu_runner_kind runner;
     const char *emulator;
 } compile_opts;
-
-/* ---- small file helpers ---------------------------------------------------- */
-
-static char *path_join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
 
 static const char *base_name(const char *path)
 {
@@ -93,154 +107,94 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* "X.tflite" -> "X" (malloc'd). */
-static char *model_stem(const char *path)
+/* out = a/b; false when it does not fit. */
+static bool join(char *out, size_t size, const char *a, const char *b)
 {
-    const char *b = base_name(path);
-    size_t n = strlen(b);
-    if (n > 7 && !strcmp(b + n - 7, ".tflite"))
-        n -= 7;
-    char *s = malloc(n + 1);
-    if (s) {
-        memcpy(s, b, n);
-        s[n] = '\0';
-    }
-    return s;
+    int w = snprintf(out, size, "%s/%s", a, b);
+    return w >= 0 && (size_t)w < size;
 }
 
-static bool copy_file(const char *from, const char *to)
+static const char *json_str(const cJSON *obj, const char *key)
 {
-    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
-    bool ok = in && out;
-    char buf[1 << 16];
-    size_t n;
-    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        ok = fwrite(buf, 1, n, out) == n;
-    ok = ok && !ferror(in);
-    if (in)
-        fclose(in);
-    if (out && fclose(out) != 0)
-        ok = false;
-    return ok;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Move (or, across file systems, copy) every file of dir into dest, replacing
- * what is there; each file appears complete or not at all. */
-static bool move_outputs(const char *dir, const char *dest, bool keep_source, size_t *moved)
+static double json_num(const cJSON *obj, const char *key)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return false;
-    bool ok = true;
-    struct dirent *e;
-    while (ok && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char *from = path_join(dir, e->d_name), *to = path_join(dest, e->d_name);
-        char *tmp = to ? malloc(strlen(to) + 16) : NULL;
-        ok = from && to && tmp;
-        if (ok) {
-            sprintf(tmp, "%s.etpu-tmp", to);
-            if (!keep_source && rename(from, to) == 0)
-                (*moved)++;
-            else if ((ok = copy_file(from, tmp) && rename(tmp, to) == 0))
-                (*moved)++;
-            else
-                unlink(tmp);
-        }
-        free(from);
-        free(to);
-        free(tmp);
-    }
-    closedir(d);
-    return ok;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
-/* ---- the cache ------------------------------------------------------------- */
+/* ---- messages a cache hit repeats ---------------------------------------- */
 
-/* $XDG_CACHE_HOME/etpu/compile/<key>: the compiler's outputs and stdout. */
-static char *cache_dir_for(const char *key)
+/* Print a message on stderr (with --json only when also_json) and keep it
+ * in the record's "notes", so that a cache hit prints it again. */
+static void note(const compile_opts *o, cJSON *notes, bool also_json, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void note(const compile_opts *o, cJSON *notes, bool also_json, const char *fmt, ...)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char base[4096];
-    if (xdg && *xdg)
-        snprintf(base, sizeof base, "%s/etpu/compile", xdg);
-    else if (home && *home)
-        snprintf(base, sizeof base, "%s/.cache/etpu/compile", home);
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (also_json || !o->json)
+        fputs(buf, stderr);
+    cJSON *n = cJSON_CreateObject();
+    if (n && cJSON_AddStringToObject(n, "text", buf) && cJSON_AddBoolToObject(n, "json", also_json))
+        cJSON_AddItemToArray(notes, n);
     else
-        return NULL;
-    return path_join(base, key);
+        cJSON_Delete(n);
 }
 
-static bool mkdirs(const char *path)
+static void replay_notes(const compile_opts *o, const cJSON *record)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return false;
-            *p = '/';
-        }
-    return mkdir(buf, 0755) == 0 || errno == EEXIST;
+    const cJSON *n;
+    cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(record, "notes")) {
+        const char *text = json_str(n, "text");
+        if (text && (!o->json || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(n, "json"))))
+            fputs(text, stderr);
+    }
 }
 
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0, r;
-    do {
-        if (n + 65536 > cap) {
-            char *nb = realloc(buf, cap = cap * 2 + 65536);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-    } while (r > 0);
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
+/* ---- report -------------------------------------------------------------- */
 
-/* ---- report ---------------------------------------------------------------- */
-
-static int print_report(const compile_opts *o, const char *stdout_text, size_t len,
-                        const etpu_compiler_info *info, const etpu_runner *runner,
-                        double seconds, bool cached, const char *failure_desc,
+/* Draw the report of a record (fresh or from the cache) and return the exit
+ * status it implies. */
+static int print_report(const compile_opts *o, const cJSON *rec, bool cached,
                         const char *const *models, size_t nmodels)
 {
+    const char *text = json_str(rec, "output");
+    size_t len = text ? strlen(text) : 0;
     etpu_compiler_report rep;
     etpu_error err;
-    bool parsed = etpu_compiler_log_parse(stdout_text, len, &rep, &err) == ETPU_OK;
+    bool parsed = text && etpu_compiler_log_parse(text, len, &rep, &err) == ETPU_OK;
     int status = EXIT_PASS;
     uint64_t cpu = 0;
     bool failed = !parsed || rep.model_count == 0;
     for (size_t i = 0; parsed && i < rep.model_count; i++) {
-        const etpu_compiler_model *mm = &rep.models[i];
-        cpu += mm->ops_on_cpu;
-        failed |= !mm->compiled;
+        cpu += rep.models[i].ops_on_cpu;
+        failed |= !rep.models[i].compiled;
     }
-    if (failed)
+    if (failed || (long)cpu > o->max_cpu_ops)
         status = EXIT_FINDING;
-    else if ((long)cpu > o->max_cpu_ops)
-        status = EXIT_FINDING;
+    const char *version = json_str(rec, "compiler_version");
+    const char *runner = json_str(rec, "runner");
+    const char *failure_desc = json_str(rec, "failure");
+    const char *worked = json_str(rec, "worked_with");
+    const cJSON *attempts = cJSON_GetObjectItemCaseSensitive(rec, "attempts");
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(rec, "files");
+    int nattempts = cJSON_GetArraySize(attempts);
+    double seconds = json_num(rec, "seconds");
+    const cJSON *a, *f;
     if (o->json) {
         cJSON *j = cJSON_CreateObject();
         cJSON *ms = cJSON_AddArrayToObject(j, "models");
         for (size_t i = 0; i < nmodels; i++)
             cJSON_AddItemToArray(ms, cJSON_CreateString(models[i]));
-        cJSON_AddStringToObject(j, "compiler_version", info->version);
-        cJSON_AddStringToObject(j, "runner", etpu_runner_kind_name(runner->kind));
+        cJSON_AddStringToObject(j, "compiler_version", version ? version : "");
+        cJSON_AddStringToObject(j, "runner", runner ? runner : "");
         cJSON_AddBoolToObject(j, "cached", cached);
         cJSON_AddNumberToObject(j, "seconds", seconds);
         cJSON_AddNumberToObject(j, "cpu_ops", (double)cpu);
@@ -248,18 +202,58 @@ static int print_report(const compile_opts *o, const char *stdout_text, size_t l
         cJSON_AddNumberToObject(j, "exit_code", status);
         if (failure_desc)
             cJSON_AddStringToObject(j, "failure", failure_desc);
+        cJSON_AddBoolToObject(j, "retry", o->retry);
+        cJSON_AddItemToObject(j, "attempts", cJSON_Duplicate(attempts, true));
+        if (worked)
+            cJSON_AddStringToObject(j, "worked_with", worked);
+        else
+            cJSON_AddNullToObject(j, "worked_with");
+        cJSON *outs = cJSON_AddArrayToObject(j, "outputs");
+        cJSON_ArrayForEach(f, files) {
+            if (!cJSON_IsString(f))
+                continue;
+            char path[ETPU_PATH_MAX];
+            if (join(path, sizeof path, o->out_dir, f->valuestring))
+                cJSON_AddItemToArray(outs, cJSON_CreateString(path));
+        }
+        cJSON *pre = cJSON_AddArrayToObject(j, "preflight");
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rec, "notes")) {
+            const char *t = json_str(f, "text");
+            if (t)
+                cJSON_AddItemToArray(pre, cJSON_CreateString(t));
+        }
         cJSON_AddItemToObject(j, "report", parsed ? etpu_compiler_report_to_json(&rep)
                                                   : cJSON_CreateNull());
         cli_print_json(j);
         cJSON_Delete(j);
     } else {
-        printf("edgetpu_compiler %s via %s%s: %.2f s\n", info->version,
-               etpu_runner_kind_name(runner->kind), cached ? " (cached result)" : "", seconds);
+        printf("edgetpu_compiler %s via %s%s: %.2f s\n", version ? version : "?",
+               runner ? runner : "?", cached ? " (cached result)" : "", seconds);
+        if (nattempts > 1) {
+            int k = 0;
+            cJSON_ArrayForEach(a, attempts) {
+                const char *fl = json_str(a, "flags"), *fail = json_str(a, "failure");
+                printf("  attempt %d (%s)%s%s: %s", ++k, json_str(a, "step"),
+                       fl && *fl ? " " : "", fl ? fl : "", json_str(a, "outcome"));
+                if (fail)
+                    printf(": %s", fail);
+                printf(", %.2f s\n", json_num(a, "seconds"));
+            }
+            if (worked)
+                printf("  worked with: %s (give these flags to skip the failed attempts)\n",
+                       *worked ? worked : "the flags as given");
+            else
+                printf("  no attempt compiled\n");
+        }
         for (size_t i = 0; parsed && i < rep.model_count; i++) {
             const etpu_compiler_model *mm = &rep.models[i];
-            /* the compiler saw temporary paths: show the names the user knows */
-            const char *shown = mm->input_path ? base_name(mm->input_path)
-                                : nmodels == 1 ? base_name(models[0]) : "(model)";
+            /* the compiler saw temporary paths: show the names the user knows;
+             * segments by their output names */
+            const char *shown = rep.model_count > nmodels && mm->output_path
+                                    ? base_name(mm->output_path)
+                                : mm->input_path ? base_name(mm->input_path)
+                                : nmodels == 1   ? base_name(models[0])
+                                                 : "(model)";
             char *in = cli_safe_string(shown, 200);
             if (mm->compiled) {
                 printf("  %s: compiled; %" PRIu64 " op%s on the Edge TPU, %" PRIu64
@@ -269,11 +263,6 @@ static int print_report(const compile_opts *o, const char *stdout_text, size_t l
                     printf("; %" PRIu64 " Edge TPU subgraph%s", mm->edgetpu_subgraphs.value,
                            mm->edgetpu_subgraphs.value == 1 ? "" : "s");
                 printf("\n");
-                if (mm->output_path) {
-                    char *out = cli_safe_string(base_name(mm->output_path), 200);
-                    printf("    output: %s/%s\n", o->out_dir, out ? out : "");
-                    free(out);
-                }
                 for (size_t r = 0; r < mm->row_count; r++)
                     if (!etpu_op_status_is_mapped(mm->rows[r].status))
                         printf("    CPU: %-24s %3" PRIu64 "  %s\n", mm->rows[r].op_name,
@@ -287,12 +276,21 @@ static int print_report(const compile_opts *o, const char *stdout_text, size_t l
                     free(line);
                 }
                 printf("    hint: %s\n", etpu_compile_failure_hint(mm->failure));
+                if (!o->retry && etpu_compile_failure_retriable(mm->failure))
+                    printf("    --retry tries -d -k N, then -a, then a longer timeout for you\n");
             }
             free(in);
         }
         if (!parsed || rep.model_count == 0)
             printf("  the compiler's output could not be read as a compile report%s%s\n",
                    failure_desc ? ": " : "", failure_desc ? failure_desc : "");
+        cJSON_ArrayForEach(f, files) {
+            if (!cJSON_IsString(f))
+                continue;
+            char *out = cli_safe_string(f->valuestring, 250);
+            printf("  wrote %s/%s\n", o->out_dir, out ? out : "");
+            free(out);
+        }
         if (!failed && (long)cpu > o->max_cpu_ops)
             printf("policy: %" PRIu64 " op%s on the CPU, more than --max-cpu-ops %ld\n", cpu,
                    cpu == 1 ? "" : "s", o->max_cpu_ops);
@@ -304,13 +302,18 @@ static int print_report(const compile_opts *o, const char *stdout_text, size_t l
 
 /* ---- preflight --------------------------------------------------------------- */
 
+typedef struct preflight_result {
+    bool predicted_fatal;
+    uint64_t total_ops;
+} preflight_result;
+
 /* Check (and with --fix, fix into tmpdir) every model; fills run_paths with
  * what to compile. Returns EXIT_PASS or the status to stop with. */
 static int preflight(const compile_opts *o, char **models, size_t n, const char *tmpdir,
-                     char **run_paths)
+                     char **run_paths, cJSON *notes, preflight_result *pr)
 {
-    int status = EXIT_PASS;
     for (size_t i = 0; i < n; i++) {
+        int status = EXIT_PASS;
         etpu_model *m = NULL;
         etpu_error err;
         if (etpu_model_open(models[i], &m, &err)) {
@@ -329,42 +332,218 @@ static int preflight(const compile_opts *o, char **models, size_t n, const char 
                     status = EXIT_INPUT;
                 }
             if (status == EXIT_PASS && etpu_fix_log_changes(&log)) {
-                char *fixed = path_join(tmpdir, base_name(models[i]));
-                if (!fixed || etpu_model_write(m, fixed, &err)) {
+                char fixed[ETPU_PATH_MAX];
+                if (!join(fixed, sizeof fixed, tmpdir, base_name(models[i]))) {
+                    etpu_error_set(&err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "name too long");
+                    cli_print_error(models[i], &err);
+                    status = EXIT_INPUT;
+                } else if (etpu_model_write(m, fixed, &err)) {
                     cli_print_error(models[i], &err);
                     status = EXIT_INPUT;
                 }
-                for (size_t k = 0; k < log.count && !o->json; k++)
+                for (size_t k = 0; k < log.count; k++)
                     if (!log.changes[k].note)
-                        fprintf(stderr, "etpu: %s: fix: %s: %s\n", models[i], log.changes[k].pass,
-                                log.changes[k].text);
+                        note(o, notes, false, "etpu: %s: fix: %s: %s\n", models[i],
+                             log.changes[k].pass, log.changes[k].text);
                 free(run_paths[i]);
-                run_paths[i] = fixed;
+                run_paths[i] = strdup(fixed);
             }
             etpu_fix_log_free(&log);
         }
         etpu_check_report *r = NULL;
         if (status == EXIT_PASS && etpu_check_model(m, NULL, &r, &err) == ETPU_OK) {
             for (size_t f = 0; f < r->fatal_count; f++)
-                fprintf(stderr, "etpu: %s: predicted to fail: %s\n  fix: %s\n", models[i],
-                        r->fatals[f].message, r->fatals[f].hint);
-            if (r->fatal_count && !o->force)
-                status = EXIT_FINDING;
+                note(o, notes, true, "etpu: %s: predicted to fail: %s\n  fix: %s\n", models[i],
+                     r->fatals[f].message, r->fatals[f].hint);
+            pr->predicted_fatal |= r->fatal_count > 0;
+            pr->total_ops += r->op_count;
             etpu_check_report_free(r);
         }
         etpu_model_free(m);
+        if (status == EXIT_PASS && !run_paths[i])
+            status = EXIT_TOOLCHAIN;
         if (status != EXIT_PASS)
             return status;
     }
-    return status;
+    return EXIT_PASS;
+}
+
+static int stop_predicted(void)
+{
+    fprintf(stderr, "etpu: not compiling: the compiler would fail (use --force to try, or --fix)\n");
+    return EXIT_FINDING;
+}
+
+/* ---- the cache key ------------------------------------------------------------- */
+
+/* SHA-256 over everything the result depends on: etpu (its check and fix
+ * decide what is compiled), the compiler package, the flags, --fix and
+ * --retry, and each model's name (outputs are named after it) and bytes. */
+static int cache_key(const compile_opts *o, const etpu_compiler_info *info, char **models,
+                     size_t n, char key[65])
+{
+    size_t cap = 1024 + n * 400, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return EXIT_TOOLCHAIN;
+    char flags[1024];
+    etpu_compile_flags_canonical(&o->flags, flags, sizeof flags);
+    int w = snprintf(buf, cap, "etpu-compile 2\netpu %s\ncompiler %s %s\nflags %s\nfix %d retry %d\n",
+                     ETPU_VERSION, info->version, info->sha256, flags, o->fix, o->retry);
+    len = w > 0 && (size_t)w < cap ? (size_t)w : cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        char hex[65];
+        etpu_error err;
+        /* a model that cannot be read has no key; the preflight says why */
+        int fd = open(models[i], O_RDONLY | O_CLOEXEC);
+        etpu_status st = fd < 0 ? ETPU_FAIL : etpu_sha256_fd(fd, models[i], hex, NULL, &err);
+        if (fd >= 0)
+            close(fd);
+        if (st != ETPU_OK) {
+            free(buf);
+            return EXIT_INPUT;
+        }
+        const char *b = base_name(models[i]);
+        w = snprintf(buf + len, cap - len, "model %zu:%.300s %s\n", strlen(b), b, hex);
+        len += w > 0 && (size_t)w < cap - len ? (size_t)w : 0;
+    }
+    etpu_sha256_buffer(buf, len, key);
+    free(buf);
+    return EXIT_PASS;
+}
+
+/* ---- attempts ---------------------------------------------------------------- */
+
+typedef struct attempt_result {
+    bool ok;          /* exited 0 and no model failed: outputs are good */
+    bool interrupted; /* a signal we passed on: stop */
+    bool finished;    /* the compiler ended by itself (not killed, not stopped) */
+    etpu_compile_failure failure;
+    char *text;       /* stdout + stderr */
+} attempt_result;
+
+/* Run one attempt with flags f into outdir; append it to the record's
+ * attempts. */
+static int run_attempt(const compile_opts *o, const etpu_runner *runner,
+                       const etpu_compile_flags *f, etpu_retry_step step, char **run_paths,
+                       size_t n, const char *outdir, uint64_t total_ops,
+                       cJSON *attempts, attempt_result *ar, double *seconds)
+{
+    memset(ar, 0, sizeof *ar);
+    const char *args[96];
+    size_t a = 0;
+    for (int i = 0; i < runner->argc && a < 16; i++)
+        args[a++] = runner->argv[i];
+    char tbuf[32];
+    size_t flags_at = a, nf = etpu_compile_flags_argv(f, tbuf, args + a, 32);
+    if (!nf)
+        return EXIT_TOOLCHAIN;
+    a += nf;
+    args[a++] = "-o";
+    args[a++] = outdir;
+    /* the compiler reads models by path; more than fits is a usage error */
+    if (a + n >= sizeof args / sizeof args[0])
+        return cli_usage_error("compile", "too many models in one run");
+    for (size_t i = 0; i < n; i++)
+        args[a++] = run_paths[i];
+    args[a] = NULL;
+    /* etpu's own limit, over the compiler's: QEMU start-up and its child
+     * process; with -d every try of the search has its own timer */
+    double t = etpu_compile_flags_timeout(f), limit = t + 60;
+    if (f->search_delegate) {
+        long k = f->search_step ? strtol(f->search_step, NULL, 10) : 1;
+        limit = (t + 1) * (double)(total_ops / (uint64_t)(k > 0 ? k : 1) + 2) + 60;
+    }
+    etpu_run_result res;
+    etpu_error err;
+    /* in our working directory, as if the user ran it: model paths stay as
+     * given (and relative ones valid) */
+    if (etpu_run(args, NULL, limit, 64u << 20, &res, &err)) {
+        cli_print_error(NULL, &err);
+        return EXIT_TOOLCHAIN;
+    }
+    *seconds += res.seconds;
+    char desc[512];
+    etpu_run_describe(&res, limit, desc, sizeof desc);
+    if (!o->json && res.err_len)
+        fwrite(res.err, 1, res.err_len, stderr);
+    /* stdout and stderr together are what the compiler "said" */
+    size_t tl = res.out_len + res.err_len;
+    ar->text = malloc(tl + 2);
+    if (ar->text) {
+        memcpy(ar->text, res.out, res.out_len);
+        ar->text[res.out_len] = '\n';
+        memcpy(ar->text + res.out_len + 1, res.err, res.err_len);
+        ar->text[tl + 1] = '\0';
+    }
+    ar->interrupted = res.forwarded_signal != 0 || etpu_toolchain_cancelled();
+    ar->finished = res.exited && !res.timed_out && !ar->interrupted;
+    etpu_compiler_report rep;
+    bool parsed = ar->text && etpu_compiler_log_parse(ar->text, tl + 1, &rep, &err) == ETPU_OK;
+    bool model_failed = false;
+    for (size_t i = 0; parsed && i < rep.model_count; i++)
+        if (!rep.models[i].compiled && !model_failed) {
+            model_failed = true;
+            ar->failure = rep.models[i].failure;
+        }
+    if (parsed)
+        etpu_compiler_report_free(&rep);
+    const char *outcome;
+    if (res.timed_out) {
+        ar->failure = ETPU_COMPILE_TIMEOUT;
+        outcome = "stopped by etpu";
+    } else if (ar->interrupted) {
+        outcome = "interrupted";
+    } else if (res.signaled) {
+        ar->failure = ETPU_COMPILE_SEGFAULT;
+        outcome = "crashed";
+    } else if (res.exit_code == 0 && !model_failed) {
+        ar->ok = true;
+        ar->failure = ETPU_COMPILE_OK;
+        outcome = "succeeded";
+    } else {
+        if (!model_failed)
+            ar->failure = ETPU_COMPILE_UNKNOWN;
+        outcome = "failed";
+    }
+    char text[512];
+    etpu_compile_flags_text(f, text, sizeof text);
+    cJSON *j = cJSON_CreateObject();
+    if (j) {
+        cJSON *argv = cJSON_AddArrayToObject(j, "args");
+        for (size_t i = 0; i < nf; i++)
+            cJSON_AddItemToArray(argv, cJSON_CreateString(args[flags_at + i]));
+        cJSON_AddStringToObject(j, "flags", text);
+        cJSON_AddStringToObject(j, "step", etpu_retry_step_name(step));
+        cJSON_AddStringToObject(j, "outcome", outcome);
+        if (ar->failure != ETPU_COMPILE_OK)
+            cJSON_AddStringToObject(j, "failure", etpu_compile_failure_name(ar->failure));
+        else
+            cJSON_AddNullToObject(j, "failure");
+        cJSON_AddStringToObject(j, "exit", desc);
+        cJSON_AddNumberToObject(j, "seconds", res.seconds);
+        cJSON_AddItemToArray(attempts, j);
+    }
+    if (res.signaled || res.timed_out || ar->interrupted)
+        fprintf(stderr, "etpu: edgetpu_compiler %s\n", desc);
+    etpu_run_result_free(&res);
+    return ar->text ? EXIT_PASS : EXIT_TOOLCHAIN;
+}
+
+/* A failure that says something about the model (the same compile fails
+ * the same way again), so it can be cached. */
+static bool deterministic(etpu_compile_failure f)
+{
+    return f != ETPU_COMPILE_INTERNAL_ERROR && f != ETPU_COMPILE_TIMEOUT &&
+           f != ETPU_COMPILE_SEGFAULT && f != ETPU_COMPILE_UNKNOWN;
 }
 
 /* ---- the command --------------------------------------------------------------- */
 
-int cmd_compile(int argc, char **argv)
+static bool parse_options(int argc, char **argv, compile_opts *o, int *status)
 {
     enum { OPT_FORCE = 1000, OPT_FIX, OPT_JSON, OPT_MAXCPU, OPT_CVER, OPT_RUNNER, OPT_EMU,
-           OPT_NOCACHE };
+           OPT_NOCACHE, OPT_RETRY };
     static const struct option longopts[] = {
         {"out_dir", required_argument, NULL, 'o'},
         {"show_operations", no_argument, NULL, 's'},
@@ -383,53 +562,93 @@ int cmd_compile(int argc, char **argv)
         {"runner", required_argument, NULL, OPT_RUNNER},
         {"emulator", required_argument, NULL, OPT_EMU},
         {"no-cache", no_argument, NULL, OPT_NOCACHE},
+        {"retry", no_argument, NULL, OPT_RETRY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    compile_opts o = {.out_dir = ".", .runner = ETPU_RUNNER_AUTO};
     int c;
+    char *end;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:sm:n:t:adk:i:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': o.out_dir = optarg; break;
-        case 's': o.show_ops = true; break;
-        case 'm': o.min_runtime = optarg; break;
-        case 'n': o.segments = optarg; break;
-        case 't': o.timeout = optarg; break;
-        case 'a': o.multi = true; break;
-        case 'd': o.search = true; break;
-        case 'k': o.step = optarg; break;
-        case 'i': o.intermediate = optarg; break;
-        case OPT_FORCE: o.force = true; break;
-        case OPT_FIX: o.fix = true; break;
-        case OPT_JSON: o.json = true; break;
-        case OPT_NOCACHE: o.no_cache = true; break;
-        case OPT_MAXCPU: {
-            char *end;
-            o.max_cpu_ops = strtol(optarg, &end, 10);
-            if (*end || o.max_cpu_ops < 0)
-                return cli_usage_error("compile", "--max-cpu-ops takes a number >= 0");
+        case 'o': o->out_dir = optarg; break;
+        case 's': o->flags.show_operations = true; break;
+        case 'm': o->flags.min_runtime = optarg; break;
+        case 'n': o->flags.num_segments = optarg; break;
+        case 't':
+            o->flags.timeout_s = strtod(optarg, &end);
+            if (*end || !(o->flags.timeout_s > 0) || o->flags.timeout_s > 1e7) {
+                *status = cli_usage_error("compile", "--timeout_sec takes seconds > 0");
+                return false;
+            }
             break;
-        }
-        case OPT_CVER: o.compiler_version = optarg; break;
+        case 'a': o->flags.multiple_subgraphs = true; break;
+        case 'd': o->flags.search_delegate = true; break;
+        case 'k': o->flags.search_step = optarg; break;
+        case 'i': o->flags.intermediate = optarg; break;
+        case OPT_FORCE: o->force = true; break;
+        case OPT_FIX: o->fix = true; break;
+        case OPT_JSON: o->json = true; break;
+        case OPT_NOCACHE: o->no_cache = true; break;
+        case OPT_RETRY: o->retry = true; break;
+        case OPT_MAXCPU:
+            o->max_cpu_ops = strtol(optarg, &end, 10);
+            if (*end || !*optarg || o->max_cpu_ops < 0) {
+                *status = cli_usage_error("compile", "--max-cpu-ops takes a number >= 0");
+                return false;
+            }
+            break;
+        case OPT_CVER: o->compiler_version = optarg; break;
         case OPT_RUNNER:
-            if (!etpu_runner_kind_parse(optarg, &o.runner))
-                return cli_usage_error("compile", "--runner takes auto, native, binfmt or qemu");
+            if (!etpu_runner_kind_parse(optarg, &o->runner)) {
+                *status = cli_usage_error("compile", "--runner takes auto, native, binfmt or qemu");
+                return false;
+            }
             break;
-        case OPT_EMU: o.emulator = optarg; break;
-        case 'h': fputs(compile_usage, stdout); return EXIT_PASS;
+        case OPT_EMU: o->emulator = optarg; break;
+        case 'h':
+            fputs(compile_usage, stdout);
+            *status = EXIT_PASS;
+            return false;
         default:
-            return cli_usage_error("compile", "unknown option or missing value: '%s'",
-                                   argv[optind - 1]);
+            *status = cli_usage_error("compile", "unknown option or missing value: '%s'",
+                                      argv[optind - 1]);
+            return false;
         }
     }
-    double timeout_s = 180;
-    if (o.timeout) {
-        char *end;
-        timeout_s = strtod(o.timeout, &end);
-        if (*end || timeout_s <= 0)
-            return cli_usage_error("compile", "--timeout_sec takes seconds > 0");
+    return true;
+}
+
+/* Answer from the cache entry: the same messages, outputs and report as the
+ * run that stored it. */
+static int replay(const compile_opts *o, const etpu_compile_cache_entry *e, char **models,
+                  size_t n, bool *done)
+{
+    const cJSON *rec = e->record;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "predicted_fatal")) && !o->force) {
+        replay_notes(o, rec);
+        *done = true;
+        return stop_predicted();
     }
+    etpu_error err;
+    if (etpu_place_files(e->files_dir, (const char *const *)e->files, e->file_count, o->out_dir,
+                         &err) != ETPU_OK) {
+        /* the entry went away under us, or the output directory is in the
+         * way: compile instead, which says what is wrong */
+        *done = false;
+        return EXIT_PASS;
+    }
+    replay_notes(o, rec);
+    *done = true;
+    return print_report(o, rec, true, (const char *const *)models, n);
+}
+
+int cmd_compile(int argc, char **argv)
+{
+    compile_opts o = {.out_dir = ".", .runner = ETPU_RUNNER_AUTO};
+    int status = EXIT_PASS;
+    if (!parse_options(argc, argv, &o, &status))
+        return status;
     size_t n = (size_t)(argc - optind);
     if (n == 0)
         return cli_usage_error("compile", "no model given");
@@ -452,161 +671,130 @@ int cmd_compile(int argc, char **argv)
         return EXIT_TOOLCHAIN;
     }
 
-    char tmpl[] = "/tmp/etpu-compile-XXXXXX";
+    /* the cache first: a hit needs only the models' SHA-256 */
+    char key[65];
+    bool use_cache = !o.no_cache && cache_key(&o, &info, models, n, key) == EXIT_PASS;
+    if (use_cache) {
+        etpu_compile_cache_entry entry;
+        bool found = false, done = false;
+        if (etpu_compile_cache_lookup(key, &entry, &found, &err) != ETPU_OK) {
+            use_cache = false; /* no usable cache directory: compile without it */
+        } else if (found) {
+            status = replay(&o, &entry, models, n, &done);
+            etpu_compile_cache_entry_free(&entry);
+            if (done)
+                return status;
+        }
+    }
+
+    const char *tmp = getenv("TMPDIR");
+    char tmpl[ETPU_PATH_MAX];
+    if (!tmp || tmp[0] != '/' || !join(tmpl, sizeof tmpl - 32, tmp, "etpu-compile-XXXXXX"))
+        snprintf(tmpl, sizeof tmpl, "/tmp/etpu-compile-XXXXXX");
     char *work = mkdtemp(tmpl);
     if (!work) {
         fprintf(stderr, "etpu: cannot create a temporary directory: %s\n", strerror(errno));
         return EXIT_TOOLCHAIN;
     }
-    char *fixdir = path_join(work, "in"), *outdir = path_join(work, "out");
+    char fixdir[ETPU_PATH_MAX];
+    join(fixdir, sizeof fixdir, work, "in");
     char **run_paths = calloc(n, sizeof *run_paths);
-    int status = EXIT_PASS;
-    if (!fixdir || !outdir || !run_paths || mkdir(fixdir, 0700) || mkdir(outdir, 0700)) {
+    cJSON *rec = cJSON_CreateObject();
+    cJSON *notes = cJSON_AddArrayToObject(rec, "notes");
+    cJSON *attempts = cJSON_AddArrayToObject(rec, "attempts");
+    attempt_result ar = {0};
+    char **names = NULL;
+    size_t nnames = 0;
+    if (!run_paths || !notes || !attempts || mkdir(fixdir, 0700)) {
         status = EXIT_TOOLCHAIN;
         goto done;
     }
-    status = preflight(&o, models, n, fixdir, run_paths);
-    if (status != EXIT_PASS) {
-        if (status == EXIT_FINDING)
-            fprintf(stderr, "etpu: not compiling: the compiler would fail (use --force to try, "
-                            "or --fix)\n");
+    preflight_result pr = {0};
+    status = preflight(&o, models, n, fixdir, run_paths, notes, &pr);
+    if (status != EXIT_PASS)
+        goto done;
+    if (pr.predicted_fatal && !o.force) {
+        status = stop_predicted();
         goto done;
     }
+    cJSON_AddBoolToObject(rec, "predicted_fatal", pr.predicted_fatal);
+    cJSON_AddStringToObject(rec, "compiler_version", info.version);
+    cJSON_AddStringToObject(rec, "runner", etpu_runner_kind_name(runner.kind));
 
-    /* cache key: models' SHA-256, compiler version, flags */
-    char key_src[8192];
-    size_t kp = (size_t)snprintf(key_src, sizeof key_src, "%s|%s|%d%d%d|%s|%s|%s|%s|%s|%g",
-                                 info.version, info.sha256, o.show_ops, o.multi, o.search,
-                                 o.min_runtime ? o.min_runtime : "", o.segments ? o.segments : "",
-                                 o.step ? o.step : "", o.intermediate ? o.intermediate : "",
-                                 o.fix ? "fix" : "", timeout_s);
-    for (size_t i = 0; i < n && kp < sizeof key_src - 80; i++) {
-        char hex[65];
-        if (etpu_sha256_file(run_paths[i], hex, NULL, &err)) {
-            cli_print_error(run_paths[i], &err);
-            status = EXIT_INPUT;
+    /* attempts: as given, then (--retry) the ladder */
+    etpu_compile_flags flags = o.flags, next;
+    etpu_retry_step step = ETPU_RETRY_AS_GIVEN, next_step;
+    double seconds = 0;
+    char outdir[ETPU_PATH_MAX];
+    for (int k = 0;; k++) {
+        char sub[32];
+        snprintf(sub, sizeof sub, "out-%d", k);
+        if (!join(outdir, sizeof outdir, work, sub) || mkdir(outdir, 0700) != 0) {
+            status = EXIT_TOOLCHAIN;
             goto done;
         }
-        char *stem = model_stem(models[i]);
-        kp += (size_t)snprintf(key_src + kp, sizeof key_src - kp, "|%s=%s", stem ? stem : "", hex);
-        free(stem);
-    }
-    char keyfile[4096], key[65];
-    snprintf(keyfile, sizeof keyfile, "%s/key", work);
-    FILE *kf = fopen(keyfile, "wb");
-    if (!kf || fwrite(key_src, 1, kp, kf) != kp || fclose(kf) != 0 ||
-        etpu_sha256_file(keyfile, key, NULL, &err)) {
-        status = EXIT_TOOLCHAIN;
-        goto done;
-    }
-    char *cache = o.no_cache ? NULL : cache_dir_for(key);
-    char *cached_stdout = cache ? path_join(cache, "stdout.txt") : NULL;
-    size_t len = 0;
-    char *text = cached_stdout ? read_text(cached_stdout, &len) : NULL;
-    if (text) {
-        char *files = path_join(cache, "files");
-        size_t moved = 0;
-        if (!files || !move_outputs(files, o.out_dir, true, &moved)) {
-            free(text);
-            text = NULL; /* a damaged cache entry: compile again */
-        } else {
-            status = print_report(&o, text, len, &info, &runner, 0, true, NULL,
-                                  (const char *const *)models, n);
+        free(ar.text);
+        status = run_attempt(&o, &runner, &flags, step, run_paths, n, outdir, pr.total_ops,
+                             attempts, &ar, &seconds);
+        if (status != EXIT_PASS)
+            goto done;
+        if (ar.ok || ar.interrupted || !o.retry ||
+            !etpu_retry_next(&flags, step, ar.failure, &next, &next_step))
+            break;
+        /* nothing of a failed attempt stays */
+        etpu_remove_tree(outdir, &err);
+        if (!o.json) {
+            char t[512];
+            etpu_compile_flags_text(&next, t, sizeof t);
+            fprintf(stderr, "etpu: attempt %d failed (%s); retrying with %s (%s)\n", k + 1,
+                    etpu_compile_failure_name(ar.failure), *t ? t : "the flags as given",
+                    etpu_retry_step_name(next_step));
         }
-        free(files);
+        flags = next;
+        step = next_step;
     }
-    if (!text) {
-        /* argv: runner prefix, compiler flags, -o tmp, models */
-        const char *args[64];
-        size_t a = 0;
-        for (int i = 0; i < runner.argc && a < 40; i++)
-            args[a++] = runner.argv[i];
-        if (o.show_ops) args[a++] = "-s";
-        if (o.multi) args[a++] = "-a";
-        if (o.search) args[a++] = "-d";
-        if (o.min_runtime) { args[a++] = "-m"; args[a++] = o.min_runtime; }
-        if (o.segments) { args[a++] = "-n"; args[a++] = o.segments; }
-        if (o.step) { args[a++] = "-k"; args[a++] = o.step; }
-        if (o.intermediate) { args[a++] = "-i"; args[a++] = o.intermediate; }
-        char tbuf[32];
-        snprintf(tbuf, sizeof tbuf, "%g", timeout_s);
-        args[a++] = "-t";
-        args[a++] = tbuf;
-        args[a++] = "-o";
-        args[a++] = outdir;
-        /* the compiler reads models by path; more than fits is a usage error */
-        if (a + n >= sizeof args / sizeof args[0]) {
-            status = cli_usage_error("compile", "too many models in one run");
-            goto done_cache;
-        }
-        for (size_t i = 0; i < n; i++)
-            args[a++] = run_paths[i];
-        args[a] = NULL;
-        etpu_run_result res;
-        /* margin over the compiler's own timeout: QEMU start-up and its child */
-        if (etpu_run(args, work, timeout_s + 60, 64u << 20, &res, &err)) {
+    cJSON_AddStringToObject(rec, "output", ar.text);
+    cJSON_AddNumberToObject(rec, "seconds", seconds);
+    cJSON *last = cJSON_GetArrayItem(attempts, cJSON_GetArraySize(attempts) - 1);
+    if (!ar.ok && last && json_str(last, "exit"))
+        cJSON_AddStringToObject(rec, "failure", json_str(last, "exit"));
+    if (ar.ok) {
+        char t[512];
+        etpu_compile_flags_text(&flags, t, sizeof t);
+        cJSON_AddStringToObject(rec, "worked_with", t);
+    }
+    /* the outputs of the attempt that compiled, all complete, or none */
+    cJSON *files = cJSON_AddArrayToObject(rec, "files");
+    if (ar.ok) {
+        if (etpu_list_files(outdir, &names, &nnames, &err) != ETPU_OK ||
+            etpu_place_files(outdir, (const char *const *)names, nnames, o.out_dir, &err) !=
+                ETPU_OK) {
             cli_print_error(NULL, &err);
+            fprintf(stderr, "etpu: cannot place the compiler's outputs into %s\n", o.out_dir);
             status = EXIT_TOOLCHAIN;
-            goto done_cache;
+            goto done;
         }
-        char desc[512];
-        etpu_run_describe(&res, timeout_s + 60, desc, sizeof desc);
-        bool crashed = res.signaled || res.timed_out || res.forwarded_signal;
-        if (!o.json && res.err_len)
-            fwrite(res.err, 1, res.err_len, stderr);
-        /* stdout and stderr together are what the compiler "said" */
-        size_t tl = res.out_len + res.err_len;
-        text = malloc(tl + 2);
-        if (text) {
-            memcpy(text, res.out, res.out_len);
-            text[res.out_len] = '\n';
-            memcpy(text + res.out_len + 1, res.err, res.err_len);
-            text[tl + 1] = '\0';
-            len = tl + 1;
-        }
-        size_t moved = 0;
-        if (!crashed && !move_outputs(outdir, o.out_dir, true, &moved)) {
-            fprintf(stderr, "etpu: cannot move the compiler's outputs into %s\n", o.out_dir);
-            status = EXIT_TOOLCHAIN;
-        } else if (crashed) {
-            fprintf(stderr, "etpu: edgetpu_compiler %s\n", desc);
-            status = EXIT_TOOLCHAIN;
-            if (text)
-                print_report(&o, text, len, &info, &runner, res.seconds, false, desc,
-                             (const char *const *)models, n);
-        } else if (text) {
-            status = print_report(&o, text, len, &info, &runner, res.seconds, false,
-                                  res.exited && res.exit_code ? desc : NULL,
-                                  (const char *const *)models, n);
-            /* cache only what a finished run produced */
-            if (cache && res.exited && mkdirs(cache)) {
-                char *files = path_join(cache, "files");
-                char *stmp = cached_stdout ? malloc(strlen(cached_stdout) + 8) : NULL;
-                if (files && stmp && mkdirs(files) && move_outputs(outdir, files, false, &moved)) {
-                    sprintf(stmp, "%s.tmp", cached_stdout);
-                    FILE *f = fopen(stmp, "wb");
-                    if (f && fwrite(text, 1, len, f) == len && fclose(f) == 0)
-                        rename(stmp, cached_stdout);
-                    else if (f)
-                        fclose(f);
-                }
-                free(files);
-                free(stmp);
-            }
-        }
-        etpu_run_result_free(&res);
+        for (size_t i = 0; i < nnames; i++)
+            cJSON_AddItemToArray(files, cJSON_CreateString(names[i]));
     }
-done_cache:
-    free(text);
-    free(cache);
-    free(cached_stdout);
+    status = print_report(&o, rec, false, (const char *const *)models, n);
+    if (!ar.finished) {
+        status = EXIT_TOOLCHAIN;
+    } else if (use_cache && (ar.ok || deterministic(ar.failure))) {
+        /* cache what a finished run produced (a failure only when the model
+         * decides it); a cache that cannot be written is not an error */
+        if (etpu_compile_cache_store(key, outdir, (const char *const *)names, nnames, rec, &err) !=
+            ETPU_OK && !o.json)
+            fprintf(stderr, "etpu: note: result not cached: %s\n", err.message);
+    }
 done:
+    etpu_free_names(names, nnames);
+    free(ar.text);
+    cJSON_Delete(rec);
     if (run_paths)
         for (size_t i = 0; i < n; i++)
             free(run_paths[i]);
     free(run_paths);
-    free(fixdir);
-    free(outdir);
     etpu_remove_tree(work, &err);
     return status;
 }

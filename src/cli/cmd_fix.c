@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cli_text.h"
 #include "etpu/check.h"
+#include "etpu/fileio.h"
 #include "etpu/fix.h"
 #include "etpu/writer.h"
 
@@ -91,14 +92,18 @@ static bool same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-/* Write via a temporary name, verify it with our own reader, then rename. */
+/* The rewritten model must pass our own verifier before it replaces out.
+ * etpu_model_write() writes, fsyncs and renames in one call, so it is aimed
+ * at a temporary name beside out (reserved with O_EXCL, so no other file is
+ * ever replaced); that file is verified, then renamed into place once and
+ * the rename made durable. The data is written and synced once. */
 static etpu_status write_verified(const etpu_model *m, const char *out, etpu_error *err)
 {
-    size_t n = strlen(out) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-    snprintf(tmp, n, "%s.etpu-%ld.tmp", out, (long)getpid());
+    char *tmp = NULL;
+    int fd = etpu_temp_create(out, &tmp, err);
+    if (fd < 0)
+        return ETPU_FAIL;
+    close(fd);
     etpu_status rc = etpu_model_write(m, tmp, err);
     if (rc == ETPU_OK) {
         etpu_model *check = NULL;
@@ -116,6 +121,8 @@ static etpu_status write_verified(const etpu_model *m, const char *out, etpu_err
                             strerror(errno));
     if (rc)
         unlink(tmp);
+    else
+        etpu_sync_parent_dir(out);
     free(tmp);
     return rc;
 }

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "cli_text.h"
 #include "etpu/model.h"
 
@@ -405,23 +406,10 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static cJSON *int_array(const int32_t *items, size_t count)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < count; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(items[i]));
-    return a;
-}
-
+/* Strings from the file are shown whole up to 1 MiB. */
 static void add_safe_string(cJSON *obj, const char *key, const char *value)
 {
-    if (!value) {
-        cJSON_AddNullToObject(obj, key);
-        return;
-    }
-    char *s = cli_safe_string(value, 1 << 20);
-    cJSON_AddStringToObject(obj, key, s ? s : "");
-    free(s);
+    cli_json_add_string(obj, key, value, 1 << 20);
 }
 
 static cJSON *quant_json(const etpu_quant *q)
@@ -458,10 +446,11 @@ static cJSON *tensor_json(const etpu_model *m, const etpu_tensor *t, size_t inde
     add_safe_string(j, "name", t->name);
     const char *type = etpu_type_name(t->type);
     cJSON_AddStringToObject(j, "type", type ? type : "UNKNOWN");
-    cJSON_AddItemToObject(j, "shape", int_array(t->shape.items, t->shape.count));
+    cJSON_AddItemToObject(j, "shape", cli_json_int_array(t->shape.items, t->shape.count));
     if (t->has_shape_signature)
-        cJSON_AddItemToObject(j, "shape_signature",
-                              int_array(t->shape_signature.items, t->shape_signature.count));
+        cJSON_AddItemToObject(
+            j, "shape_signature",
+            cli_json_int_array(t->shape_signature.items, t->shape_signature.count));
     else
         cJSON_AddNullToObject(j, "shape_signature");
     cJSON_AddNumberToObject(j, "buffer", t->buffer);
@@ -494,8 +483,8 @@ static cJSON *operator_json(const etpu_model *m, const etpu_operator *op, size_t
     cJSON_AddNumberToObject(j, "builtin_code", c ? c->builtin_code : -1);
     cJSON_AddNumberToObject(j, "opcode_index", op->opcode_index);
     cJSON_AddNumberToObject(j, "version", c ? c->version : 0);
-    cJSON_AddItemToObject(j, "inputs", int_array(op->inputs.items, op->inputs.count));
-    cJSON_AddItemToObject(j, "outputs", int_array(op->outputs.items, op->outputs.count));
+    cJSON_AddItemToObject(j, "inputs", cli_json_int_array(op->inputs.items, op->inputs.count));
+    cJSON_AddItemToObject(j, "outputs", cli_json_int_array(op->outputs.items, op->outputs.count));
     if (op->options.type_name)
         cJSON_AddStringToObject(j, "options_type", op->options.type_name);
     cJSON_AddItemToObject(j, "options", options_json(&op->options));
@@ -566,8 +555,10 @@ static cJSON *model_json(const char *path, const etpu_model *m)
         cJSON *s = cJSON_CreateObject();
         cJSON_AddNumberToObject(s, "index", (double)g);
         add_safe_string(s, "name", sg->name);
-        cJSON_AddItemToObject(s, "inputs", int_array(sg->inputs.items, sg->inputs.count));
-        cJSON_AddItemToObject(s, "outputs", int_array(sg->outputs.items, sg->outputs.count));
+        cJSON_AddItemToObject(s, "inputs",
+                              cli_json_int_array(sg->inputs.items, sg->inputs.count));
+        cJSON_AddItemToObject(s, "outputs",
+                              cli_json_int_array(sg->outputs.items, sg->outputs.count));
         cJSON *ts = cJSON_AddArrayToObject(s, "tensors");
         for (size_t i = 0; i < sg->tensor_count; i++)
             cJSON_AddItemToArray(ts, tensor_json(m, &sg->tensors[i], i));

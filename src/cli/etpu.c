@@ -19,6 +19,7 @@ static const cli_command commands[] = {
     {"check", cmd_check, "predict the Edge TPU compiler's verdict, op by op, with the fix"},
     {"fix", cmd_fix, "rewrite a model so the compiler accepts it (proven numerically identical)"},
     {"compile", cmd_compile, "run the real edgetpu_compiler here (natively or under QEMU) and report"},
+    {"report", cmd_report, "draw the TPU/CPU partition as a picture: one self-contained HTML or SVG file"},
     {"log", cmd_log, "read an edgetpu_compiler log or captured output into a clear report"},
     {"compiler", cmd_compiler, "install and locate the real edgetpu_compiler (x86_64 natively, elsewhere under QEMU)"},
 };
@@ -37,7 +38,7 @@ static void print_usage(FILE *out)
             "\n"
             "Global options:\n"
             "  -h, --help     show this help (or `etpu <command> --help`)\n"
-            "  --version      show the version\n"
+            "  --version      show the version and the libraries it was built with (--json)\n"
             "\n"
             "Exit codes: 0 success, 1 the model has a problem the command reports,\n"
             "2 usage error or invalid input, 3 toolchain missing or crashed.\n");
@@ -90,10 +91,8 @@ int main(int argc, char **argv)
         print_usage(stdout);
         return EXIT_PASS;
     }
-    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
-        printf("etpu %s\n", ETPU_VERSION);
-        return EXIT_PASS;
-    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version"))
+        return cli_version(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(commands[i].name, name))
             return commands[i].run(argc - 1, argv + 1);

@@ -11,8 +11,38 @@
  *
  * Exit 0 on "success", 1 when the model cannot be read or etpu predicts a
  * fatal compiler failure (with the real compiler's failure text), 1 for a
- * bad command line. Test hooks: ETPU_DOUBLE_SLEEP=S sleeps S seconds first;
- * ETPU_DOUBLE_CRASH=1 dies with SIGSEGV as the real one sometimes does.
+ * bad command line.
+ *
+ * -n N (N > 1) writes <stem>_segment_<i>_of_<N>_edgetpu.tflite and .log for
+ * i = 0..N-1 instead of <stem>_edgetpu.*: the naming libcoral relies on when
+ * it runs the compiler with --num_segments (google-coral/libcoral,
+ * coral/tools/partitioner/profiling_based_partitioner.cc: GetBounds() reads
+ * GenerateSegmentsNames(<out_dir>/<stem>, N, "_edgetpu.tflite"), i.e.
+ * "<stem>_segment_<i>_of_<N>_edgetpu.tflite"; FACTS.md §1.4). The ops are
+ * cut into N consecutive runs, one per segment; stdout has one block per
+ * segment in the co-compilation layout (corpus: HanChangHun__DeepPiCar) —
+ * the real compiler's stdout for -n is not in the corpus [U].
+ *
+ * Test hooks (environment variables; they apply to every model of the run):
+ *   ETPU_DOUBLE_SLEEP=S      sleep S seconds before anything else.
+ *   ETPU_DOUBLE_CRASH=1      die with SIGSEGV, as the real one sometimes does.
+ *   ETPU_DOUBLE_FAIL=internal_error
+ *                            "Internal compiler error. Aborting!" unless -d
+ *                            is given (with -d the first try compiles).
+ *   ETPU_DOUBLE_FAIL=large_activations
+ *                            "Compilation failed due to large activation
+ *                            tensors in model." unless -a is given (with -d
+ *                            and no -a, every try of the search fails).
+ *   ETPU_DOUBLE_FAIL=always  an internal compiler error whatever the flags.
+ *   ETPU_DOUBLE_NEEDS_SEC=S  the compile takes S seconds: with -t below S it
+ *                            waits -t seconds and fails with the compiler's
+ *                            "Compilation timeout." message; otherwise it
+ *                            sleeps S seconds and compiles.
+ * Failures print the real compiler's wordings (FACTS.md §1.5, issues #212,
+ * #512, #686) and exit 1, as the real compiler does. A run failed by a hook
+ * also leaves debris in the output directory — <stem>_edgetpu.log with the
+ * failure and <stem>_edgetpu.failed — so the tests can see that etpu keeps
+ * nothing of a failed attempt.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -174,6 +204,157 @@ static int fatal_output(const etpu_check_report *r, const char *path)
     return 1;
 }
 
+typedef enum fail_hook { FAIL_NONE, FAIL_INTERNAL, FAIL_LARGE, FAIL_ALWAYS } fail_hook;
+
+static fail_hook fail_hook_from_env(void)
+{
+    const char *v = getenv("ETPU_DOUBLE_FAIL");
+    if (!v || !*v)
+        return FAIL_NONE;
+    if (!strcmp(v, "internal_error"))
+        return FAIL_INTERNAL;
+    if (!strcmp(v, "large_activations"))
+        return FAIL_LARGE;
+    return FAIL_ALWAYS;
+}
+
+static void sleep_seconds(double s)
+{
+    if (s <= 0)
+        return;
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* The lines of one failed try (after its timer line), as compiler 16 prints
+ * them: large activations (#512), internal error (#212, #189). */
+static void print_failed_try(fail_hook kind, bool searching)
+{
+    if (kind == FAIL_LARGE)
+        printf("ERROR: Restored original execution plan after delegate application failure.\n"
+               "Compilation failed: Compilation failed due to large activation tensors in "
+               "model.\n");
+    else
+        printf("Compilation failed: Internal error\n");
+    printf("Compilation child process completed within timeout period.\n");
+    if (kind == FAIL_LARGE || searching)
+        printf("Compilation failed! \n");
+    else
+        printf("Internal compiler error. Aborting! \n");
+}
+
+/* What a failed run leaves behind (see the hooks above). */
+static void leave_debris(const char *dir, const char *stem, const char *why)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s_edgetpu.log", dir, stem);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, VERSION_LINE "\nfailed attempt: %s\n", why);
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%s/%s_edgetpu.failed", dir, stem);
+    if ((f = fopen(path, "w")))
+        fclose(f);
+}
+
+/* Whether the hook makes this run fail, given the flags. */
+static bool hook_fails(fail_hook kind, const flags *fl)
+{
+    switch (kind) {
+    case FAIL_NONE: return false;
+    case FAIL_INTERNAL: return !fl->search_delegate;
+    case FAIL_LARGE: return !fl->multiple_subgraphs;
+    case FAIL_ALWAYS: return true;
+    }
+    return false;
+}
+
+/* ETPU_DOUBLE_NEEDS_SEC: false (after printing the compiler's timeout
+ * failure) when -t is too short for it. */
+static bool take_time(const flags *fl, const char *dir, const char *stem)
+{
+    const char *v = getenv("ETPU_DOUBLE_NEEDS_SEC");
+    double need = v && *v ? atof(v) : 0;
+    if (need <= 0)
+        return true;
+    if ((double)fl->timeout < need) {
+        sleep_seconds((double)fl->timeout);
+        printf("Compilation timeout. This is usually caused by large activations.\n"
+               "Compilation failed! \n");
+        leave_debris(dir, stem, "timeout");
+        return false;
+    }
+    sleep_seconds(need);
+    return true;
+}
+
+/* One output (the model, or a segment of it): a byte copy of the input and
+ * a .log with the table of the ops [first, last). */
+typedef struct output {
+    char model[2048], log[2048];
+    size_t first, last, tpu, cpu;
+} output;
+
+static bool write_output(const char *path, const output *o, const etpu_check_report *r)
+{
+    if (!copy_file(path, o->model))
+        return false;
+    etpu_check_report part = *r;
+    part.ops = r->ops + o->first;
+    part.op_count = o->last - o->first;
+    row rows[512];
+    size_t nrows = table_rows(&part, rows, 512);
+    FILE *log = fopen(o->log, "w");
+    if (!log)
+        return false;
+    fprintf(log, VERSION_LINE "\nInput: %s\nOutput: %s\n\n", path, o->model);
+    print_table(log, rows, nrows);
+    return fclose(log) == 0;
+}
+
+static void print_block(const flags *fl, const char *path, const etpu_model *model,
+                        const etpu_check_report *r, const output *o, size_t n_out)
+{
+    char in_size[32], on_used[32], on_left[32], off_used[32];
+    uint64_t cache = etpu_check_on_chip_bytes();
+    uint64_t on = r->param_bytes_on_chip / n_out, off = r->param_bytes_off_chip / n_out;
+    fmt_size(model->size, in_size, sizeof in_size);
+    fmt_size(on, on_used, sizeof on_used);
+    fmt_size(cache > on ? cache - on : 0, on_left, sizeof on_left);
+    fmt_size(off, off_used, sizeof off_used);
+    printf("Input model: %s\nInput size: %s\nOutput model: %s\nOutput size: %s\n", path, in_size,
+           o->model, in_size);
+    printf("On-chip memory used for caching model parameters: %s\n", on_used);
+    printf("On-chip memory remaining for caching model parameters: %s\n", on_left);
+    printf("Off-chip memory used for streaming uncached model parameters: %s\n", off_used);
+    printf("Number of Edge TPU subgraphs: %zu\n",
+           n_out == 1 ? r->edgetpu_subgraphs : (size_t)(o->tpu > 0));
+    printf("Total number of operations: %zu\n", o->last - o->first);
+    printf("Operation log: %s\n", o->log);
+    if (o->cpu > 0)
+        printf("\nModel successfully compiled but not all operations are supported by the Edge "
+               "TPU. A percentage of the model will instead run on the CPU, which is slower. If "
+               "possible, consider updating your model to use only operations supported by the "
+               "Edge TPU. For details, visit g.co/coral/model-reqs.\n"
+               "Number of operations that will run on Edge TPU: %zu\n"
+               "Number of operations that will run on CPU: %zu\n",
+               o->tpu, o->cpu);
+    if (fl->show_ops) {
+        etpu_check_report part = *r;
+        part.ops = r->ops + o->first;
+        part.op_count = o->last - o->first;
+        row rows[512];
+        size_t nrows = table_rows(&part, rows, 512);
+        if (o->cpu > 0)
+            printf("\n");
+        print_table(stdout, rows, nrows);
+    } else {
+        printf("See the operation log file for individual operation details.\n");
+    }
+}
+
 static int compile_one(const flags *fl, const char *path)
 {
     etpu_model *model = NULL;
@@ -195,69 +376,92 @@ static int compile_one(const flags *fl, const char *path)
         etpu_model_free(model);
         return rc;
     }
-    char stem[1024], out_model[2048], out_log[2048];
+    char stem[1024];
     stem_of(path, stem, sizeof stem);
     const char *dir = fl->out_dir ? fl->out_dir : ".";
-    snprintf(out_model, sizeof out_model, "%s/%s_edgetpu.tflite", dir, stem);
-    snprintf(out_log, sizeof out_log, "%s/%s_edgetpu.log", dir, stem);
+    fail_hook hook = fail_hook_from_env();
+    bool fails = hook_fails(hook, fl);
     if (fl->search_delegate) {
         printf("Searching for valid delegate with step %ld\n", fl->step);
         printf("Try to compile segment with %zu ops\n", r->op_count);
+        if (fails) {
+            /* the search: every try fails the same way, then it gives up */
+            for (size_t t = 0; t < 2; t++) {
+                if (t > 0) {
+                    printf("Try to compile segment with %zu ops\n",
+                           r->op_count > (size_t)fl->step * t ? r->op_count - (size_t)fl->step * t
+                                                              : 1);
+                    printf("Intermediate tensors: %s\n", "double/intermediate_0");
+                }
+                printf("Started a compilation timeout timer of %ld seconds.\n", fl->timeout);
+                print_failed_try(hook, true);
+            }
+            leave_debris(dir, stem, hook == FAIL_LARGE ? "large activations" : "internal error");
+            etpu_check_report_free(r);
+            etpu_model_free(model);
+            return 1;
+        }
     }
     printf("Started a compilation timeout timer of %ld seconds.\n", fl->timeout);
+    if (!take_time(fl, dir, stem)) {
+        etpu_check_report_free(r);
+        etpu_model_free(model);
+        return 1;
+    }
+    if (fails) {
+        print_failed_try(hook, false);
+        leave_debris(dir, stem, hook == FAIL_LARGE ? "large activations" : "internal error");
+        etpu_check_report_free(r);
+        etpu_model_free(model);
+        return 1;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    bool ok = copy_file(path, out_model);
-    row rows[512];
-    size_t nrows = table_rows(r, rows, 512);
-    FILE *log = ok ? fopen(out_log, "w") : NULL;
-    if (log) {
-        fprintf(log, VERSION_LINE "\nInput: %s\nOutput: %s\n\n", path, out_model);
-        print_table(log, rows, nrows);
-        ok = fclose(log) == 0;
-    } else {
-        ok = false;
+    size_t n_out = fl->num_segments > 1 ? (size_t)fl->num_segments : 1;
+    if (n_out > r->op_count && r->op_count > 0)
+        n_out = r->op_count;
+    output outs[64];
+    bool ok = true;
+    for (size_t i = 0; i < n_out && ok; i++) {
+        output *o = &outs[i];
+        if (n_out == 1) {
+            snprintf(o->model, sizeof o->model, "%s/%s_edgetpu.tflite", dir, stem);
+            snprintf(o->log, sizeof o->log, "%s/%s_edgetpu.log", dir, stem);
+        } else {
+            snprintf(o->model, sizeof o->model, "%s/%s_segment_%zu_of_%zu_edgetpu.tflite", dir,
+                     stem, i, n_out);
+            snprintf(o->log, sizeof o->log, "%s/%s_segment_%zu_of_%zu_edgetpu.log", dir, stem, i,
+                     n_out);
+        }
+        o->first = r->op_count * i / n_out;
+        o->last = r->op_count * (i + 1) / n_out;
+        o->tpu = o->cpu = 0;
+        for (size_t k = o->first; k < o->last; k++) {
+            if (etpu_op_status_is_mapped(r->ops[k].status))
+                o->tpu++;
+            else
+                o->cpu++;
+        }
+        if (n_out == 1) { /* the whole model: the prediction's own totals */
+            o->tpu = r->tpu_ops;
+            o->cpu = r->cpu_ops;
+        }
+        ok = write_output(path, o, r);
     }
     if (!ok) {
         printf("Compilation child process completed within timeout period.\nCompilation "
                "failed! \n");
-        fprintf(stderr, "ERROR: cannot write %s\n", out_model);
+        fprintf(stderr, "ERROR: cannot write the outputs in %s\n", dir);
         etpu_check_report_free(r);
         etpu_model_free(model);
         return 1;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
-    char in_size[32], on_used[32], on_left[32], off_used[32];
-    fmt_size(model->size, in_size, sizeof in_size);
-    uint64_t cache = etpu_check_on_chip_bytes();
-    fmt_size(r->param_bytes_on_chip, on_used, sizeof on_used);
-    fmt_size(cache > r->param_bytes_on_chip ? cache - r->param_bytes_on_chip : 0, on_left,
-             sizeof on_left);
-    fmt_size(r->param_bytes_off_chip, off_used, sizeof off_used);
-    printf("\nModel compiled successfully in %ld ms.\n\n", ms);
-    printf("Input model: %s\nInput size: %s\nOutput model: %s\nOutput size: %s\n", path, in_size,
-           out_model, in_size);
-    printf("On-chip memory used for caching model parameters: %s\n", on_used);
-    printf("On-chip memory remaining for caching model parameters: %s\n", on_left);
-    printf("Off-chip memory used for streaming uncached model parameters: %s\n", off_used);
-    printf("Number of Edge TPU subgraphs: %zu\n", r->edgetpu_subgraphs);
-    printf("Total number of operations: %zu\n", r->op_count);
-    printf("Operation log: %s\n\n", out_log);
-    if (r->cpu_ops > 0)
-        printf("Model successfully compiled but not all operations are supported by the Edge "
-               "TPU. A percentage of the model will instead run on the CPU, which is slower. If "
-               "possible, consider updating your model to use only operations supported by the "
-               "Edge TPU. For details, visit g.co/coral/model-reqs.\n"
-               "Number of operations that will run on Edge TPU: %zu\n"
-               "Number of operations that will run on CPU: %zu\n",
-               r->tpu_ops, r->cpu_ops);
-    if (fl->show_ops) {
-        if (r->cpu_ops > 0)
-            printf("\n");
-        print_table(stdout, rows, nrows);
-    } else {
-        printf("See the operation log file for individual operation details.\n");
+    printf("\n%s compiled successfully in %ld ms.\n", n_out > 1 ? "Models" : "Model", ms);
+    for (size_t i = 0; i < n_out; i++) {
+        printf("\n");
+        print_block(fl, path, model, r, &outs[i], n_out);
     }
     printf("Compilation child process completed within timeout period.\nCompilation succeeded! \n");
     etpu_check_report_free(r);

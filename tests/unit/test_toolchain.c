@@ -1,9 +1,12 @@
 /*
  * test_toolchain.c — unit tests of the toolchain layer that need no network:
- * Debian version ordering, the Packages parser, and etpu_run with /bin/sh.
+ * Debian version ordering, the Packages parser, etpu_run with /bin/sh, the
+ * compiler's flags and the --retry ladder, and the compile result cache.
  */
 #include <setjmp.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +15,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
+#include "etpu/fileio.h"
 #include "etpu/toolchain.h"
 
 static int sign(int v) { return (v > 0) - (v < 0); }
@@ -251,6 +256,282 @@ static void test_runner_resolve(void **state)
     assert_false(etpu_runner_kind_parse("docker", &r.kind));
 }
 
+/* ---- compile flags and the --retry ladder ------------------------------- */
+
+static void flags_text(const etpu_compile_flags *f, char *out)
+{
+    etpu_compile_flags_text(f, out, 256);
+}
+
+static void test_compile_flags(void **state)
+{
+    (void)state;
+    etpu_compile_flags f = {0};
+    char t[256], c1[256], c2[256], tb[32];
+    const char *argv[16];
+    /* -t always explicit on the command line, shown only when not 180 */
+    assert_int_equal(etpu_compile_flags_argv(&f, tb, argv, 16), 2);
+    assert_string_equal(argv[0], "-t");
+    assert_string_equal(argv[1], "180");
+    flags_text(&f, t);
+    assert_string_equal(t, "");
+    f = (etpu_compile_flags){.show_operations = true, .multiple_subgraphs = true,
+                             .search_delegate = true, .min_runtime = "13",
+                             .num_segments = "2", .search_step = "5", .intermediate = "a,b",
+                             .timeout_s = 30};
+    assert_int_equal(etpu_compile_flags_argv(&f, tb, argv, 16), 13);
+    flags_text(&f, t);
+    assert_string_equal(t, "-s -a -d -k 5 -m 13 -n 2 -i a,b -t 30");
+    assert_int_equal(etpu_compile_flags_argv(&f, tb, argv, 12), 0); /* no room */
+    /* canonical texts differ whenever the flags do, even adversarially */
+    etpu_compile_flags g = {.intermediate = "a -"}, h = {.intermediate = "a", .num_segments = NULL};
+    etpu_compile_flags_canonical(&g, c1, sizeof c1);
+    etpu_compile_flags_canonical(&h, c2, sizeof c2);
+    assert_string_not_equal(c1, c2);
+    etpu_compile_flags d1 = {0}, d2 = {.timeout_s = 180};
+    etpu_compile_flags_canonical(&d1, c1, sizeof c1);
+    etpu_compile_flags_canonical(&d2, c2, sizeof c2);
+    assert_string_equal(c1, c2); /* 180 is the default */
+}
+
+/* Walk the ladder from flags f, failing every attempt with why; the flag
+ * texts of the attempts joined by " | ". */
+static void ladder(etpu_compile_flags f, etpu_compile_failure why, char *out, size_t size)
+{
+    etpu_retry_step step = ETPU_RETRY_AS_GIVEN, ns;
+    etpu_compile_flags next;
+    char t[256];
+    flags_text(&f, t);
+    snprintf(out, size, "%s", t);
+    int guard = 0;
+    while (etpu_retry_next(&f, step, why, &next, &ns) && guard++ < 10) {
+        assert_true(ns > step);
+        f = next;
+        step = ns;
+        flags_text(&f, t);
+        size_t len = strlen(out);
+        snprintf(out + len, size - len, " | %s (%s)", t, etpu_retry_step_name(step));
+    }
+}
+
+static void test_retry_ladder(void **state)
+{
+    (void)state;
+    char l[1024];
+    etpu_compile_flags none = {0};
+    ladder(none, ETPU_COMPILE_INTERNAL_ERROR, l, sizeof l);
+    assert_string_equal(l, " | -d -k 1 (search delegate) | -a -d -k 1 (multiple subgraphs)"
+                           " | -a -d -k 1 -t 720 (longer timeout)");
+    ladder(none, ETPU_COMPILE_LARGE_ACTIVATIONS, l, sizeof l);
+    assert_string_equal(l, " | -d -k 1 (search delegate) | -a -d -k 1 (multiple subgraphs)"
+                           " | -a -d -k 1 -t 720 (longer timeout)");
+    /* a timeout goes straight to the longer timeout, once */
+    etpu_compile_flags t10 = {.timeout_s = 10};
+    ladder(t10, ETPU_COMPILE_TIMEOUT, l, sizeof l);
+    assert_string_equal(l, "-t 10 | -t 40 (longer timeout)");
+    /* the user's -k is kept; steps the user took already are skipped */
+    etpu_compile_flags k3 = {.search_step = "3"};
+    ladder(k3, ETPU_COMPILE_INTERNAL_ERROR, l, sizeof l);
+    assert_string_equal(l, "-k 3 | -d -k 3 (search delegate) | -a -d -k 3 (multiple "
+                           "subgraphs) | -a -d -k 3 -t 720 (longer timeout)");
+    etpu_compile_flags da = {.search_delegate = true, .multiple_subgraphs = true};
+    ladder(da, ETPU_COMPILE_INTERNAL_ERROR, l, sizeof l);
+    assert_string_equal(l, "-a -d | -a -d -t 720 (longer timeout)");
+    /* model failures are not retried */
+    static const etpu_compile_failure no[] = {
+        ETPU_COMPILE_OK, ETPU_COMPILE_SEGFAULT, ETPU_COMPILE_DYNAMIC_TENSORS,
+        ETPU_COMPILE_OP_VERSION, ETPU_COMPILE_NOT_QUANTIZED, ETPU_COMPILE_OP_REJECTED,
+        ETPU_COMPILE_KERNEL_PREPARE, ETPU_COMPILE_INTERPRETER, ETPU_COMPILE_INVALID_MODEL,
+        ETPU_COMPILE_UNKNOWN};
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        ladder(none, no[i], l, sizeof l);
+        assert_string_equal(l, "");
+        assert_false(etpu_compile_failure_retriable(no[i]));
+    }
+    /* a timeout after the search step jumps to the longer timeout */
+    etpu_compile_flags d = {.search_delegate = true, .search_step = "1"}, next;
+    etpu_retry_step ns;
+    assert_true(etpu_retry_next(&d, ETPU_RETRY_SEARCH, ETPU_COMPILE_TIMEOUT, &next, &ns));
+    assert_int_equal(ns, ETPU_RETRY_TIME);
+    assert_false(etpu_retry_next(&next, ETPU_RETRY_TIME, ETPU_COMPILE_TIMEOUT, &next, &ns));
+}
+
+/* ---- the compile cache ---------------------------------------------------- */
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[ETPU_PATH_MAX * 2];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    etpu_error e;
+    assert_int_equal(etpu_write_file_atomic(path, text, strlen(text), &e), ETPU_OK);
+}
+
+static char *read_text(const char *dir, const char *name)
+{
+    char path[ETPU_PATH_MAX * 2], *buf = NULL;
+    size_t len;
+    etpu_error e;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (etpu_read_file(path, 1 << 20, &buf, &len, &e) != ETPU_OK)
+        return NULL;
+    return buf;
+}
+
+static size_t count_entries(const char *dir)
+{
+    char **names;
+    size_t n;
+    etpu_error e;
+    if (etpu_list_files(dir, &names, &n, &e) != ETPU_OK)
+        return (size_t)-1;
+    etpu_free_names(names, n);
+    return n;
+}
+
+static void test_compile_cache(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/etpu-cache-test-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char src[1100], dest[1100], cache[1100];
+    snprintf(src, sizeof src, "%s/src", root);
+    snprintf(dest, sizeof dest, "%s/dest", root);
+    etpu_error e;
+    assert_int_equal(etpu_mkdirs(src, &e), ETPU_OK);
+    assert_int_equal(etpu_mkdirs(dest, &e), ETPU_OK);
+    setenv("XDG_CACHE_HOME", root, 1);
+    assert_int_equal(etpu_compile_cache_dir(cache, sizeof cache, &e), ETPU_OK);
+    char want[1100];
+    snprintf(want, sizeof want, "%s/etpu/compile", root);
+    assert_string_equal(cache, want);
+
+    /* the fileio helpers this layer uses: an empty name, an exact-size read */
+    assert_int_equal(etpu_mkdirs("", &e), ETPU_FAIL);
+    write_text(src, "exact", "0123456789");
+    char *exact = read_text(src, "exact");
+    assert_string_equal(exact, "0123456789");
+    free(exact);
+    char exact_path[ETPU_PATH_MAX * 2], *buf;
+    size_t blen;
+    snprintf(exact_path, sizeof exact_path, "%s/exact", src);
+    assert_int_equal(etpu_read_file(exact_path, 9, &buf, &blen, &e), ETPU_FAIL);
+    assert_int_equal(etpu_read_file(exact_path, 10, &buf, &blen, &e), ETPU_OK);
+    assert_int_equal(blen, 10);
+    free(buf);
+    assert_int_equal(unlink(exact_path), 0);
+
+    /* listing: regular files only, sorted, no hidden names */
+    write_text(src, "b_edgetpu.tflite", "model");
+    write_text(src, "a_edgetpu.log", "log");
+    write_text(src, ".hidden", "x");
+    char sub[1200];
+    snprintf(sub, sizeof sub, "%s/subdir", src);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    char **names;
+    size_t n;
+    assert_int_equal(etpu_list_files(src, &names, &n, &e), ETPU_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "a_edgetpu.log");
+    assert_string_equal(names[1], "b_edgetpu.tflite");
+
+    /* placing: all or nothing */
+    char blocker[1200];
+    snprintf(blocker, sizeof blocker, "%s/b_edgetpu.tflite", dest);
+    assert_int_equal(mkdir(blocker, 0700), 0);
+    assert_int_equal(etpu_place_files(src, (const char *const *)names, n, dest, &e), ETPU_FAIL);
+    assert_int_equal(count_entries(dest), 0); /* a_edgetpu.log did not appear either */
+    rmdir(blocker);
+    write_text(dest, "a_edgetpu.log", "old");
+    assert_int_equal(etpu_place_files(src, (const char *const *)names, n, dest, &e), ETPU_OK);
+    char *t = read_text(dest, "a_edgetpu.log");
+    assert_string_equal(t, "log"); /* replaced */
+    free(t);
+    assert_int_equal(count_entries(dest), 2);
+    const char *bad[] = {"../escape"};
+    assert_int_equal(etpu_place_files(src, bad, 1, dest, &e), ETPU_FAIL);
+
+    /* store and look up */
+    const char *key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    etpu_compile_cache_entry entry;
+    bool found = true;
+    assert_int_equal(etpu_compile_cache_lookup(key, &entry, &found, &e), ETPU_OK);
+    assert_false(found);
+    assert_int_equal(etpu_compile_cache_lookup("../../etc", &entry, &found, &e), ETPU_FAIL);
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "output", "Edge TPU Compiler version 16.0\n");
+    assert_int_equal(etpu_compile_cache_store(key, src, (const char *const *)names, n, rec, &e),
+                     ETPU_OK);
+    assert_int_equal(count_entries(src), 0); /* moved, not copied */
+    assert_int_equal(etpu_compile_cache_lookup(key, &entry, &found, &e), ETPU_OK);
+    assert_true(found);
+    assert_int_equal(entry.file_count, 2);
+    assert_string_equal(entry.files[0], "a_edgetpu.log");
+    assert_string_equal(cJSON_GetObjectItem(entry.record, "output")->valuestring,
+                        "Edge TPU Compiler version 16.0\n");
+    /* restore from the entry */
+    assert_int_equal(etpu_remove_tree(dest, &e), ETPU_OK);
+    assert_int_equal(etpu_mkdirs(dest, &e), ETPU_OK);
+    assert_int_equal(etpu_place_files(entry.files_dir, (const char *const *)entry.files,
+                                      entry.file_count, dest, &e), ETPU_OK);
+    t = read_text(dest, "b_edgetpu.tflite");
+    assert_string_equal(t, "model");
+    free(t);
+    /* a second store of the same key keeps the first entry */
+    write_text(src, "a_edgetpu.log", "other");
+    const char *one[] = {"a_edgetpu.log"};
+    assert_int_equal(etpu_compile_cache_store(key, src, one, 1, rec, &e), ETPU_OK);
+    etpu_compile_cache_entry again;
+    assert_int_equal(etpu_compile_cache_lookup(key, &again, &found, &e), ETPU_OK);
+    assert_true(found);
+    assert_int_equal(again.file_count, 2);
+    etpu_compile_cache_entry_free(&again);
+
+    /* damage: a file of another size -> a miss, and the entry is gone */
+    char damaged[ETPU_PATH_MAX * 2];
+    snprintf(damaged, sizeof damaged, "%s/b_edgetpu.tflite", entry.files_dir);
+    etpu_compile_cache_entry_free(&entry);
+    assert_int_equal(etpu_write_file_atomic(damaged, "x", 1, &e), ETPU_OK);
+    assert_int_equal(etpu_compile_cache_lookup(key, &entry, &found, &e), ETPU_OK);
+    assert_false(found);
+    assert_int_equal(etpu_compile_cache_lookup(key, &entry, &found, &e), ETPU_OK);
+    assert_false(found);
+    /* and it can be stored again (the earlier store moved the file away) */
+    write_text(src, "a_edgetpu.log", "other");
+    assert_int_equal(etpu_compile_cache_store(key, src, one, 1, rec, &e), ETPU_OK);
+    assert_int_equal(etpu_compile_cache_lookup(key, &entry, &found, &e), ETPU_OK);
+    assert_true(found);
+    assert_int_equal(entry.file_count, 1);
+    etpu_compile_cache_entry_free(&entry);
+    /* garbage in entry.json -> a miss */
+    char entry_dir[ETPU_PATH_MAX * 2];
+    snprintf(entry_dir, sizeof entry_dir, "%s/%s", cache, key);
+    write_text(entry_dir, "entry.json", "{\"etpu_compile_cache\": 1, \"files\": [{\"name\": "
+                                        "\"../x\", \"size\": 1}], \"record\": {}}");
+    assert_int_equal(etpu_compile_cache_lookup(key, &entry, &found, &e), ETPU_OK);
+    assert_false(found);
+    /* nothing but entries in the cache directory (no work dirs left) */
+    char **left;
+    size_t nleft;
+    assert_int_equal(etpu_list_files(cache, &left, &nleft, &e), ETPU_OK);
+    assert_int_equal(nleft, 0);
+    etpu_free_names(left, nleft);
+
+    cJSON_Delete(rec);
+    etpu_free_names(names, n);
+    unsetenv("XDG_CACHE_HOME");
+    assert_int_equal(etpu_remove_tree(root, &e), ETPU_OK);
+}
+
+static void test_sha256(void **state)
+{
+    (void)state;
+    char hex[65];
+    etpu_sha256_buffer("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    etpu_sha256_buffer("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +544,10 @@ int main(void)
         cmocka_unit_test(test_run_forwards_signal),
         cmocka_unit_test(test_run_missing_program),
         cmocka_unit_test(test_runner_resolve),
+        cmocka_unit_test(test_compile_flags),
+        cmocka_unit_test(test_retry_ladder),
+        cmocka_unit_test(test_compile_cache),
+        cmocka_unit_test(test_sha256),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

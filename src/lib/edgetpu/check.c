@@ -20,6 +20,7 @@
 
 #include "edgetpu/check_rules.h"
 #include "etpu/check.h"
+#include "etpu/graph.h"
 
 /* ---- tables -------------------------------------------------------------- */
 
@@ -81,15 +82,15 @@ static const void *lookup_row(const void *table, size_t count, size_t size, cons
 typedef struct graph {
     const etpu_model *m;
     const etpu_subgraph *sg;
-    int32_t *producer;     /* tensor -> op index that writes it, or -1 */
+    etpu_graph index;      /* who writes and reads each tensor */
     int compiler;
 } graph;
 
 static bool is_constant(const graph *g, int32_t t)
 {
     const etpu_tensor *tensor = &g->sg->tensors[t];
-    return g->producer[t] < 0 && tensor->buffer != 0 && tensor->buffer < g->m->buffer_count &&
-           g->m->buffers[tensor->buffer].size > 0;
+    return etpu_graph_producer(&g->index, t) < 0 && tensor->buffer != 0 &&
+           tensor->buffer < g->m->buffer_count && g->m->buffers[tensor->buffer].size > 0;
 }
 
 static bool is_int8ish(int type) { return type == ETPU_INT8 || type == ETPU_UINT8; }
@@ -512,7 +513,7 @@ static void trace_shape_chain(const graph *g, int32_t t, etpu_check_fatal *f, un
 {
     if (depth > 16 || t < 0)
         return;
-    int32_t p = g->producer[t];
+    int32_t p = etpu_graph_producer(&g->index, t);
     if (p < 0)
         return;
     fatal_add_index(&f->ops, &f->op_count, p);
@@ -679,7 +680,7 @@ static void partition(const graph *g, etpu_check_report *r, bool multiple)
             bool ready = true;
             for (size_t k = 0; ready && k < op->inputs.count; k++) {
                 int32_t t = op->inputs.items[k];
-                int32_t p = t >= 0 ? g->producer[t] : -1;
+                int32_t p = etpu_graph_producer(&g->index, t);
                 ready = p < 0 || run[p] >= 0;
             }
             if (ready) {
@@ -771,15 +772,12 @@ etpu_status etpu_check_model(const etpu_model *model, const etpu_check_options *
                                                 : ETPU_CHECK_DEFAULT_COMPILER;
     r->compiler_version = g.compiler;
     r->extra_subgraphs = model->subgraph_count - 1;
-    g.producer = malloc((sg->tensor_count ? sg->tensor_count : 1) * sizeof *g.producer);
     r->ops = calloc(sg->operator_count ? sg->operator_count : 1, sizeof *r->ops);
-    if (!g.producer || !r->ops) {
-        free(g.producer);
+    if (!r->ops || etpu_graph_build(sg, &g.index, err)) {
         etpu_check_report_free(r);
         return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
     }
     for (size_t t = 0; t < sg->tensor_count; t++) {
-        g.producer[t] = -1;
         const etpu_tensor *tensor = &sg->tensors[t];
         for (size_t d = 0; d < tensor->shape_signature.count; d++)
             if (tensor->shape_signature.items[d] < 0) {
@@ -787,9 +785,6 @@ etpu_status etpu_check_model(const etpu_model *model, const etpu_check_options *
                 break;
             }
     }
-    for (size_t i = 0; i < sg->operator_count; i++)
-        for (size_t k = 0; k < sg->operators[i].outputs.count; k++)
-            g.producer[sg->operators[i].outputs.items[k]] = (int32_t)i;
 
     r->op_count = sg->operator_count;
     for (size_t i = 0; i < sg->operator_count; i++) {
@@ -816,7 +811,7 @@ etpu_status etpu_check_model(const etpu_model *model, const etpu_check_options *
             r->cpu_ops++;
     }
     estimate_memory(&g, r);
-    free(g.producer);
+    etpu_graph_free(&g.index);
     *out = r;
     return ETPU_OK;
 }

@@ -19,19 +19,11 @@
 #include <string.h>
 
 #include "edgetpu/passes.h"
+#include "etpu/graph.h"
 
 #define PASS_NAME "grouped-conv"
 #define OP_CONV_2D 3
 #define OP_DEPTHWISE_CONV_2D 4
-
-static size_t users(const etpu_subgraph *sg, int32_t t)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < sg->operator_count; i++)
-        for (size_t k = 0; k < sg->operators[i].inputs.count; k++)
-            n += sg->operators[i].inputs.items[k] == t;
-    return n;
-}
 
 /* Version of the new DEPTHWISE_CONV_2D per TFLite's rules (FACTS.md §2.2),
  * for the types this pass produces. */
@@ -96,7 +88,15 @@ static etpu_status convert(etpu_model *m, size_t index, etpu_fix_log *log, etpu_
     }
     int32_t new_filter = filt;
     sg = &m->subgraphs[0];
-    if (users(sg, filt) == 1) {
+    /* indexed now, after the ops converted before this one (their filters
+     * may have been shared with it) */
+    etpu_graph g;
+    if (etpu_graph_build(sg, &g, err))
+        return ETPU_FAIL;
+    bool only_user = etpu_graph_consumers(&g, filt, NULL) == 1 &&
+                     etpu_op_reads(&sg->operators[index], filt) == 1;
+    etpu_graph_free(&g);
+    if (only_user) {
         sg->tensors[filt] = f;
     } else {
         new_filter = etpu_model_add_tensor(m, 0, &f, err);

@@ -18,34 +18,21 @@
 #include <string.h>
 
 #include "edgetpu/passes.h"
+#include "etpu/graph.h"
 
 #define PASS_NAME "int-io"
 #define OP_QUANTIZE 114
 #define OP_DEQUANTIZE 6
 
 static bool is_float(int type) { return type == ETPU_FLOAT32; }
+/* The list holds exactly one tensor, and it exists (a hostile QUANTIZE may
+ * have no output, a DEQUANTIZE no input, or an optional -1). */
+static bool only_tensor(const etpu_subgraph *sg, const etpu_i32_array *list)
+{
+    return list->count == 1 && list->items[0] >= 0 && (size_t)list->items[0] < sg->tensor_count;
+}
+
 static bool is_int8ish(int type) { return type == ETPU_INT8 || type == ETPU_UINT8; }
-
-static size_t consumers(const etpu_subgraph *sg, int32_t t, size_t *only)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < sg->operator_count; i++)
-        for (size_t k = 0; k < sg->operators[i].inputs.count; k++)
-            if (sg->operators[i].inputs.items[k] == t) {
-                n++;
-                *only = i;
-            }
-    return n;
-}
-
-static int32_t producer(const etpu_subgraph *sg, int32_t t)
-{
-    for (size_t i = 0; i < sg->operator_count; i++)
-        for (size_t k = 0; k < sg->operators[i].outputs.count; k++)
-            if (sg->operators[i].outputs.items[k] == t)
-                return (int32_t)i;
-    return -1;
-}
 
 static bool is_op(const etpu_model *m, const etpu_operator *op, int32_t code)
 {
@@ -175,18 +162,28 @@ etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_f
 {
     etpu_subgraph *sg = &m->subgraphs[0];
     int want = opts ? opts->io_type : 0;
+    /* the ops are not edited until etpu_model_compact(): one index serves */
+    etpu_graph g;
+    if (etpu_graph_build(sg, &g, err))
+        return ETPU_FAIL;
     bool *dead = calloc(sg->operator_count ? sg->operator_count : 1, 1);
-    if (!dead)
+    if (!dead) {
+        etpu_graph_free(&g);
         return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    }
     size_t removed = 0;
     char quant[96];
 
     for (size_t p = 0; p < sg->inputs.count; p++) {
         int32_t t = sg->inputs.items[p];
-        size_t q = 0;
         if (!is_float(sg->tensors[t].type))
             continue;
-        if (consumers(sg, t, &q) != 1 || !is_op(m, &sg->operators[q], OP_QUANTIZE) ||
+        const int32_t *readers;
+        size_t n = etpu_graph_consumers(&g, t, &readers);
+        size_t q = n ? (size_t)readers[0] : 0;
+        if (n != 1 || etpu_op_reads(&sg->operators[q], t) != 1 ||
+            !is_op(m, &sg->operators[q], OP_QUANTIZE) ||
+            !only_tensor(sg, &sg->operators[q].outputs) ||
             !is_int8ish(sg->tensors[sg->operators[q].outputs.items[0]].type)) {
             etpu_fix_log_note(log, PASS_NAME, "left float input %zu (tensor %" PRId32 " \"%.40s\"): "
                              "it does not feed exactly one QUANTIZE", p, t, sg->tensors[t].name);
@@ -205,11 +202,11 @@ etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_f
     }
     for (size_t p = 0; p < sg->outputs.count; p++) {
         int32_t t = sg->outputs.items[p];
-        size_t unused;
-        int32_t d = producer(sg, t);
+        int32_t d = etpu_graph_producer(&g, t);
         if (!is_float(sg->tensors[t].type))
             continue;
-        if (d < 0 || !is_op(m, &sg->operators[d], OP_DEQUANTIZE) || consumers(sg, t, &unused) ||
+        if (d < 0 || !is_op(m, &sg->operators[d], OP_DEQUANTIZE) ||
+            etpu_graph_consumers(&g, t, NULL) || !only_tensor(sg, &sg->operators[d].inputs) ||
             !is_int8ish(sg->tensors[sg->operators[d].inputs.items[0]].type)) {
             etpu_fix_log_note(log, PASS_NAME, "left float output %zu (tensor %" PRId32 " \"%.40s\"): "
                              "it is not made by a DEQUANTIZE of an 8-bit tensor", p, t,
@@ -227,6 +224,7 @@ etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_f
                          "(q - zero_point)", p, it, sg->tensors[it].name,
                          etpu_type_name(sg->tensors[it].type), quant, d);
     }
+    etpu_graph_free(&g);
     etpu_status rc = ETPU_OK;
     if (removed) {
         etpu_compact_stats st;

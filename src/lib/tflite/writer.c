@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "etpu/writer.h"
+#include "etpu/fileio.h"
 #include "flatbuf/builder.h"
 #include "tflite/model_private.h"
 #include "tflite/tflite_schema.h"
@@ -691,44 +692,6 @@ static etpu_status write_segments(const fb_builder *b, const etpu_model *m, int 
     return flush(&s);
 }
 
-/* Create a new file next to path (same directory, so rename() is atomic),
- * with the permissions a new file gets (0666 less the umask). *tmp receives
- * its malloc'ed name. */
-static int create_temp(const char *path, char **tmp, etpu_error *err)
-{
-    static unsigned counter;
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-    const char *base = path + dir_len;
-    size_t cap = strlen(path) + 64;
-    char *name = malloc(cap);
-    if (!name) {
-        etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-        return -1;
-    }
-    for (int attempt = 0; attempt < 100; attempt++) {
-        /* the base name is cut so that the temporary name stays within
-         * NAME_MAX (255) */
-        snprintf(name, cap, "%.*s.%.200s.etpu-%ld-%u.tmp", (int)dir_len, path, base,
-                 (long)getpid(), counter++);
-        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-        if (fd >= 0) {
-            *tmp = name;
-            return fd;
-        }
-        if (errno != EEXIST) {
-            etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create a file beside %s: %s",
-                           path, strerror(errno));
-            free(name);
-            return -1;
-        }
-    }
-    etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create a temporary file beside %s",
-                   path);
-    free(name);
-    return -1;
-}
-
 /* The weights are about to be read once, front to back, straight out of the
  * source mapping: tell the kernel, so it reads ahead in large chunks instead
  * of faulting page by page (a 200 MB copy took ~3x longer without it).
@@ -744,23 +707,6 @@ static void advise_sequential(const etpu_model *m)
     (void)madvise((void *)start, len, MADV_WILLNEED);
 }
 
-/* Make the rename itself durable. Best effort: by now the data is synced
- * and the new file is in place, and some file systems cannot sync a
- * directory at all, so a failure here does not turn success into an error. */
-static void sync_directory(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    if (!dir)
-        return;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(dir);
-    if (fd < 0)
-        return;
-    (void)fsync(fd);
-    close(fd);
-}
-
 etpu_status etpu_model_write(const etpu_model *model, const char *path, etpu_error *err)
 {
     etpu_error local;
@@ -773,7 +719,7 @@ etpu_status etpu_model_write(const etpu_model *model, const char *path, etpu_err
     char *tmp = NULL;
     int fd = -1;
     if (st == ETPU_OK) {
-        fd = create_temp(path, &tmp, err);
+        fd = etpu_temp_create(path, &tmp, err);
         advise_sequential(model);
         st = fd < 0 ? ETPU_FAIL : write_segments(&w.b, model, fd, path, err);
     }
@@ -789,7 +735,7 @@ etpu_status etpu_model_write(const etpu_model *model, const char *path, etpu_err
     if (st != ETPU_OK && tmp)
         unlink(tmp);
     if (st == ETPU_OK)
-        sync_directory(path);
+        etpu_sync_parent_dir(path);
     free(tmp);
     fb_builder_free(&w.b);
     return st;

@@ -29,8 +29,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "lazy.h" /* libarchive, loaded on first use */
 
 #include "etpu/toolchain.h"
 
@@ -234,6 +233,8 @@ typedef etpu_status (*in_dir_fn)(void *ctx, etpu_error *err);
 
 static etpu_status in_dir(const char *dest_dir, in_dir_fn fn, void *ctx, etpu_error *err)
 {
+    if (etpu_lazy_archive(err) != ETPU_OK)
+        return ETPU_FAIL;
     int back = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (back < 0)
         return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open the current directory: %s",

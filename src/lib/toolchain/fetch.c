@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
-#include <curl/curl.h>
+#include "lazy.h" /* libcurl, loaded on first use */
 #include <openssl/evp.h>
 
 #include "etpu/toolchain.h"
@@ -58,6 +58,8 @@ static etpu_status global_init(etpu_error *err)
     static int done;
     if (done)
         return ETPU_OK;
+    if (etpu_lazy_curl(err) != ETPU_OK)
+        return ETPU_FAIL;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "cannot initialise libcurl");
     done = 1;
@@ -310,15 +312,12 @@ etpu_status etpu_fetch_memory(const char *url, const etpu_fetch_options *opts, s
     }
 }
 
-etpu_status etpu_sha256_file(const char *path, char out_hex[65], uint64_t *size, etpu_error *err)
+etpu_status etpu_sha256_fd(int fd, const char *name, char out_hex[65], uint64_t *size,
+                           etpu_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path, strerror(errno));
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(ctx);
-        close(fd);
         return etpu_error_set(err, ETPU_ERR_INTERNAL, ETPU_NO_OFFSET, "SHA-256 unavailable");
     }
     unsigned char buf[1 << 16];
@@ -330,15 +329,13 @@ etpu_status etpu_sha256_file(const char *path, char out_hex[65], uint64_t *size,
                 continue;
             int e = errno;
             EVP_MD_CTX_free(ctx);
-            close(fd);
-            return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path, strerror(e));
+            return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", name, strerror(e));
         }
         if (r == 0)
             break;
         EVP_DigestUpdate(ctx, buf, (size_t)r);
         total += (uint64_t)r;
     }
-    close(fd);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     EVP_DigestFinal_ex(ctx, md, &mdlen);
@@ -349,6 +346,28 @@ etpu_status etpu_sha256_file(const char *path, char out_hex[65], uint64_t *size,
     if (size)
         *size = total;
     return ETPU_OK;
+}
+
+etpu_status etpu_sha256_file(const char *path, char out_hex[65], uint64_t *size, etpu_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path, strerror(errno));
+    etpu_status st = etpu_sha256_fd(fd, path, out_hex, size, err);
+    close(fd);
+    return st;
+}
+
+void etpu_sha256_buffer(const void *data, size_t len, char out_hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+        mdlen = 0;
+    memset(out_hex, '0', 64);
+    for (unsigned int i = 0; i < 32 && i < mdlen; i++)
+        snprintf(out_hex + 2 * i, 3, "%02x", md[i]);
+    out_hex[64] = '\0';
 }
 
 etpu_status etpu_fetch_file(const char *url, const char *path, uint64_t expected_size,

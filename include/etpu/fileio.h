@@ -1,0 +1,47 @@
+/*
+ * etpu/fileio.h — the few file operations every command needs, done safely.
+ *
+ * Outputs are never written in place: a temporary file is created beside the
+ * destination (same directory, so rename() is atomic), written, synced and
+ * renamed over it. A failure at any step removes the temporary file and
+ * leaves whatever was at the destination untouched.
+ */
+#ifndef ETPU_FILEIO_H
+#define ETPU_FILEIO_H
+
+#include <stddef.h>
+
+#include "etpu/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Create a new, empty file beside path, with the permissions a new file
+ * gets (0666 less the umask). Returns its descriptor and, in *tmp, its
+ * malloc'ed name; -1 on failure (err filled). */
+int etpu_temp_create(const char *path, char **tmp, etpu_error *err);
+
+/* fsync the directory holding path, so a rename into it is durable. Best
+ * effort: some file systems cannot sync a directory. */
+void etpu_sync_parent_dir(const char *path);
+
+/* Write len bytes to path atomically (temp file + fsync + rename). */
+etpu_status etpu_write_file_atomic(const char *path, const void *data, size_t len,
+                                   etpu_error *err);
+
+/* Copy the file at from to path atomically. */
+etpu_status etpu_copy_file_atomic(const char *from, const char *path, etpu_error *err);
+
+/* Read a whole regular file of at most max bytes into a malloc'ed,
+ * NUL-terminated buffer (*len excludes the NUL). */
+etpu_status etpu_read_file(const char *path, size_t max, char **out, size_t *len,
+                           etpu_error *err);
+
+/* mkdir -p with mode 0777 (less the umask). */
+etpu_status etpu_mkdirs(const char *path, etpu_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

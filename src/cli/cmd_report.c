@@ -1,0 +1,345 @@
+/*
+ * cmd_report.c — `etpu report`: the TPU/CPU partition as a picture.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "etpu/check.h"
+#include "etpu/compiler_log.h"
+#include "etpu/fileio.h"
+#include "etpu/fix.h"
+#include "etpu/report.h"
+
+static const char report_usage[] =
+    "usage: etpu report [options] MODEL\n"
+    "\n"
+    "Draw the model's operator graph as one self-contained HTML file (inline SVG,\n"
+    "CSS and a little JavaScript; nothing is fetched from the network). Each op is a\n"
+    "box, laid out top to bottom in dependency order and coloured by where it runs:\n"
+    "green on the Edge TPU, orange on the CPU. The op where the Edge TPU part of the\n"
+    "graph is cut is outlined in red. Hover or click an op to see its tensors,\n"
+    "shapes, quantization, version, the compiler's status wording, the reason and\n"
+    "the fix. Drag to pan, scroll to zoom. The header sums it up: ops on the TPU and\n"
+    "CPU, parameter memory on-chip and streamed, fatal problems, and what `etpu fix`\n"
+    "would change with the TPU share predicted after it.\n"
+    "\n"
+    "Placement is predicted as `etpu check` predicts it, unless the compiler's own\n"
+    "results are given:\n"
+    "  --compiled X_edgetpu.tflite\n"
+    "                     the compiled model: ops still in it run on the CPU, the\n"
+    "                     rest were mapped into the edgetpu-custom-op (exact, per op)\n"
+    "  --log X_edgetpu.log\n"
+    "                     the compiler's log: its per-op-type counts are shown beside\n"
+    "                     the prediction, and op types where they differ are flagged\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE  where to write (default MODEL_report.html, or .svg/.json\n"
+    "                     with --format; `-` writes to standard output)\n"
+    "  --format FMT       html (default); svg: the picture alone, to embed in docs;\n"
+    "                     json: the layout and verdicts, for scripts\n"
+    "  --collapse N       draw N or more ops in a straight line with the same placement\n"
+    "                     as one box; 0 draws every op (default: 8 for models of more\n"
+    "                     than 100 ops, else 0)\n"
+    "  --no-fix-preview   do not run the `etpu fix` passes for the header\n"
+    "  -a, --enable_multiple_subgraphs\n"
+    "                     predict as with the compiler's -a\n"
+    "  --compiler-version N\n"
+    "                     target compiler major version (default 16)\n"
+    "  -q, --quiet        print nothing but errors\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status: 0 report written; 2 bad usage, or an unreadable model, compiled\n"
+    "model or log.\n";
+
+enum { OPT_FORMAT = 256, OPT_COMPILED, OPT_LOG, OPT_COLLAPSE, OPT_NO_FIX, OPT_COMPILER };
+
+/* Logs are text; a few MiB is already far beyond any real one. */
+#define LOG_MAX_BYTES (64u * 1024 * 1024)
+
+typedef struct report_opts {
+    const char *model;
+    const char *output;
+    const char *compiled;
+    const char *log;
+    etpu_report_format format;
+    int collapse;
+    bool fix_preview;
+    bool quiet;
+    etpu_check_options check;
+} report_opts;
+
+static const char *const format_ext[] = {"html", "svg", "json"};
+
+/* MODEL_report.<ext> beside the model, without its .tflite */
+static char *default_output(const char *model, etpu_report_format f)
+{
+    size_t n = strlen(model);
+    size_t stem = n > 7 && !strcmp(model + n - 7, ".tflite") ? n - 7 : n;
+    size_t cap = stem + 32;
+    char *out = malloc(cap);
+    if (out)
+        snprintf(out, cap, "%.*s_report.%s", (int)stem, model, format_ext[f]);
+    return out;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static int parse_args(int argc, char **argv, report_opts *o)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"compiled", required_argument, NULL, OPT_COMPILED},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"collapse", required_argument, NULL, OPT_COLLAPSE},
+        {"no-fix-preview", no_argument, NULL, OPT_NO_FIX},
+        {"enable_multiple_subgraphs", no_argument, NULL, 'a'},
+        {"compiler-version", required_argument, NULL, OPT_COMPILER},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:aqh", longopts, NULL)) != -1) {
+        char *end = NULL;
+        long v;
+        switch (c) {
+        case 'o': o->output = optarg; break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "html"))
+                o->format = ETPU_REPORT_HTML;
+            else if (!strcmp(optarg, "svg"))
+                o->format = ETPU_REPORT_SVG;
+            else if (!strcmp(optarg, "json"))
+                o->format = ETPU_REPORT_JSON;
+            else
+                return cli_usage_error("report", "--format takes html, svg or json, not '%s'", optarg);
+            break;
+        case OPT_COMPILED: o->compiled = optarg; break;
+        case OPT_LOG: o->log = optarg; break;
+        case OPT_COLLAPSE:
+            v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 0 || v > 1000000)
+                return cli_usage_error("report", "--collapse takes a number of ops (0 = never), "
+                                                 "not '%s'", optarg);
+            o->collapse = v == 1 ? 2 : (int)v; /* a run of one op is just the op */
+            break;
+        case OPT_NO_FIX: o->fix_preview = false; break;
+        case 'a': o->check.multiple_subgraphs = true; break;
+        case OPT_COMPILER:
+            v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 1 || v > 99)
+                return cli_usage_error("report", "--compiler-version takes a major version such "
+                                                 "as 16, not '%s'", optarg);
+            o->check.compiler_version = (int)v;
+            break;
+        case 'q': o->quiet = true; break;
+        case 'h': fputs(report_usage, stdout); return -1;
+        case ':': return cli_usage_error("report", "%s needs a value", argv[optind - 1]);
+        default: return cli_usage_error("report", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("report", optind == argc ? "which model? give one MODEL"
+                                                        : "one MODEL at a time");
+    o->model = argv[optind];
+    return 0;
+}
+
+/* What `etpu fix` would do: the default passes on a second copy of the
+ * model (passes edit in place), then the check of the result. */
+static void fix_preview(const report_opts *o, etpu_fix_log *log, etpu_check_report **after,
+                        char *error, size_t error_size)
+{
+    etpu_model *m = NULL;
+    etpu_error err;
+    error[0] = '\0';
+    if (etpu_model_open(o->model, &m, &err)) {
+        etpu_error_format(&err, error, error_size);
+        return;
+    }
+    etpu_fix_options fo = {.batch = 1};
+    size_t npass = 0;
+    const etpu_pass *passes = etpu_fix_passes(&npass);
+    for (size_t i = 0; i < npass; i++) {
+        if (!passes[i].default_on)
+            continue;
+        if (passes[i].run(m, &fo, log, &err)) {
+            char line[ETPU_ERROR_MESSAGE_MAX + 64];
+            etpu_error_format(&err, line, sizeof line);
+            snprintf(error, error_size, "pass %s: %s", passes[i].name, line);
+            etpu_model_free(m);
+            return;
+        }
+    }
+    if (etpu_fix_log_changes(log) && etpu_check_model(m, &o->check, after, &err)) {
+        etpu_error_format(&err, error, error_size);
+        *after = NULL;
+    }
+    etpu_model_free(m);
+}
+
+static int load_log(const char *path, const char *model, etpu_compiler_report *log,
+                    const etpu_compiler_model **entry)
+{
+    char *text = NULL;
+    size_t len = 0;
+    etpu_error err;
+    if (etpu_read_file(path, LOG_MAX_BYTES, &text, &len, &err) ||
+        etpu_compiler_log_parse(text, len, log, &err)) {
+        free(text);
+        cli_print_error(path, &err);
+        return EXIT_INPUT;
+    }
+    free(text);
+    if (!log->model_count) {
+        fprintf(stderr, "etpu: %s: no edgetpu_compiler output found in this file\n", path);
+        return EXIT_INPUT;
+    }
+    /* A log may hold several models (co-compiled) and several runs
+     * (retries): take the last entry for this model's file name, else the
+     * last entry. */
+    *entry = &log->models[log->model_count - 1];
+    for (size_t i = log->model_count; i-- > 0;) {
+        const char *in = log->models[i].input_path;
+        if (in && !strcmp(base_name(in), base_name(model))) {
+            *entry = &log->models[i];
+            break;
+        }
+    }
+    return EXIT_PASS;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    report_opts o = {.collapse = -1, .fix_preview = true};
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? EXIT_PASS : rc;
+
+    etpu_model *m = NULL, *compiled = NULL;
+    etpu_check_report *r = NULL, *after = NULL;
+    etpu_compiler_report log = {0};
+    etpu_fix_log fix = {0};
+    bool *cpu = NULL, have_log = false;
+    char *doc = NULL, *out = NULL;
+    size_t len = 0;
+    char fix_error[ETPU_ERROR_MESSAGE_MAX + 128] = "";
+    etpu_error err;
+    int status = EXIT_INPUT;
+
+    if (etpu_model_open(o.model, &m, &err)) {
+        cli_print_error(o.model, &err);
+        goto done;
+    }
+    if (etpu_check_model(m, &o.check, &r, &err)) {
+        cli_print_error(o.model, &err);
+        goto done;
+    }
+    if (o.compiled) {
+        size_t unmatched = 0;
+        if (etpu_model_open(o.compiled, &compiled, &err) ||
+            etpu_report_match_compiled(m, compiled, &cpu, &unmatched, &err)) {
+            cli_print_error(o.compiled, &err);
+            goto done;
+        }
+        if (unmatched && !o.quiet)
+            fprintf(stderr, "etpu: %s: warning: %zu CPU op(s) in the compiled model match no op "
+                            "of %s; is it compiled from this model?\n",
+                    o.compiled, unmatched, o.model);
+    }
+    const etpu_compiler_model *entry = NULL;
+    if (o.log) {
+        if (load_log(o.log, o.model, &log, &entry))
+            goto done;
+        have_log = true;
+    }
+    if (o.collapse < 0) /* small graphs are read op by op */
+        o.collapse = m->subgraphs[0].operator_count > 100 ? 8 : 0;
+    if (o.fix_preview)
+        fix_preview(&o, &fix, &after, fix_error, sizeof fix_error);
+
+    etpu_report_input in = {
+        .title = base_name(o.model),
+        .model = m,
+        .check = r,
+        .compiled_cpu = cpu,
+        .compiled_name = o.compiled ? base_name(o.compiled) : NULL,
+        .log = entry,
+        .log_name = o.log ? base_name(o.log) : NULL,
+        .fix = o.fix_preview ? &fix : NULL,
+        .fixed_check = after,
+        .fix_error = fix_error[0] ? fix_error : NULL,
+        .collapse = o.collapse,
+    };
+    if (etpu_report_render(&in, o.format, &doc, &len, &err)) {
+        cli_print_error(o.model, &err);
+        goto done;
+    }
+    if (o.output && !strcmp(o.output, "-")) {
+        if (fwrite(doc, 1, len, stdout) != len || fflush(stdout) != 0) {
+            fprintf(stderr, "etpu: report: cannot write to standard output\n");
+            goto done;
+        }
+        status = EXIT_PASS;
+        goto done;
+    }
+    out = o.output ? strdup(o.output) : default_output(o.model, o.format);
+    if (!out)
+        goto done;
+    const char *inputs[] = {o.model, o.compiled, o.log};
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
+        if (inputs[i] && same_file(inputs[i], out)) {
+            status = cli_usage_error("report", "the output would overwrite %s; choose -o",
+                                     inputs[i]);
+            goto done;
+        }
+    if (etpu_write_file_atomic(out, doc, len, &err)) {
+        cli_print_error(NULL, &err);
+        goto done;
+    }
+    if (!o.quiet) {
+        size_t tpu = 0, cpu_ops = 0, n = m->subgraphs[0].operator_count;
+        for (size_t i = 0; i < n; i++) {
+            bool on_cpu = cpu ? cpu[i] : !(i < r->op_count && etpu_op_status_is_mapped(r->ops[i].status));
+            tpu += !on_cpu;
+            cpu_ops += on_cpu;
+        }
+        if (r->fatal_count && !cpu)
+            printf("%s: %zu ops; compilation predicted to fail (%zu fatal problem%s)\n", out, n,
+                   r->fatal_count, r->fatal_count == 1 ? "" : "s");
+        else
+            printf("%s: %zu ops, %zu on the Edge TPU, %zu on the CPU (%s)\n", out, n, tpu, cpu_ops,
+                   cpu ? "as compiled" : "predicted");
+    }
+    status = EXIT_PASS;
+done:
+    free(doc);
+    free(out);
+    free(cpu);
+    etpu_fix_log_free(&fix);
+    etpu_check_report_free(after);
+    etpu_check_report_free(r);
+    if (have_log || log.models)
+        etpu_compiler_report_free(&log);
+    etpu_model_free(compiled);
+    etpu_model_free(m);
+    return status;
+}

@@ -1,0 +1,490 @@
+/*
+ * compile_cache.c — the content-addressed cache of compile results, and
+ * placing a set of output files into a directory (etpu/toolchain.h).
+ *
+ *   $XDG_CACHE_HOME/etpu/compile/
+ *     <key>/entry.json      {"etpu_compile_cache": 1,
+ *                            "files": [{"name": "X_edgetpu.tflite", "size": N}, ...],
+ *                            "record": {...the caller's...}}
+ *     <key>/files/...       the outputs
+ *     .store-<pid>-XXXXXX/  an entry being built (renamed to <key> when complete)
+ *     .remove-<pid>-XXXXXX/ a damaged entry being removed
+ *
+ * Readers never see a partial entry: an entry is built in a .store-
+ * directory and published by one rename(). A lookup checks every file's
+ * size and removes an entry that does not match (a damaged cache compiles
+ * again rather than returning a broken output). Work directories left by
+ * killed processes are removed by the next store.
+ */
+#define _GNU_SOURCE 1 /* copy_file_range */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "etpu/fileio.h"
+#include "etpu/toolchain.h"
+
+#define ENTRY_FORMAT 1
+#define ENTRY_MAX_BYTES (64u << 20)
+
+etpu_status etpu_compile_cache_dir(char *out, size_t out_size, etpu_error *err)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    int n;
+    if (xdg && xdg[0] == '/') {
+        n = snprintf(out, out_size, "%s/etpu/compile", xdg);
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || home[0] != '/')
+            return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
+                                  "neither XDG_CACHE_HOME nor HOME is an absolute path");
+        n = snprintf(out, out_size, "%s/.cache/etpu/compile", home);
+    }
+    if (n < 0 || (size_t)n >= out_size || (size_t)n > ETPU_PATH_MAX - 512)
+        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "cache path too long");
+    return ETPU_OK;
+}
+
+/* A file name we may create: no '/', not empty, not "." or "..", no
+ * leading '.' (those are our temporaries), at most 200 bytes. */
+static bool plain_name(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n <= 200 && s[0] != '.' && !strchr(s, '/');
+}
+
+static bool valid_key(const char *key)
+{
+    if (!key || strlen(key) != 64)
+        return false;
+    for (int i = 0; i < 64; i++)
+        if (!isxdigit((unsigned char)key[i]) || isupper((unsigned char)key[i]))
+            return false;
+    return true;
+}
+
+static etpu_status path2(char *out, size_t size, const char *a, const char *b, etpu_error *err)
+{
+    int n = snprintf(out, size, "%s/%s", a, b);
+    if (n < 0 || (size_t)n >= size)
+        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "path too long: %s/%s", a, b);
+    return ETPU_OK;
+}
+
+/* ---- listing and placing files ----------------------------------------- */
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void etpu_free_names(char **names, size_t n)
+{
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+etpu_status etpu_list_files(const char *dir, char ***names, size_t *n, etpu_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read directory %s: %s",
+                              dir, strerror(errno));
+    char **list = NULL;
+    size_t count = 0, cap = 0;
+    etpu_status st = ETPU_OK;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!plain_name(e->d_name))
+            continue;
+        struct stat sb;
+        if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            char **nl = ncap <= 100000 ? realloc(list, ncap * sizeof *nl) : NULL;
+            if (!nl) {
+                st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "too many files in %s",
+                                    dir);
+                break;
+            }
+            list = nl;
+            cap = ncap;
+        }
+        if (!(list[count] = strdup(e->d_name))) {
+            st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+            break;
+        }
+        count++;
+    }
+    closedir(d);
+    if (st != ETPU_OK) {
+        etpu_free_names(list, count);
+        return st;
+    }
+    if (count > 1)
+        qsort(list, count, sizeof *list, cmp_names);
+    *names = list;
+    *n = count;
+    return ETPU_OK;
+}
+
+/* Copy from into a new temporary file beside path (etpu_temp_create),
+ * synced; *tmp gets its name. In the kernel (copy_file_range) when it can. */
+static etpu_status copy_beside(const char *from, const char *path, char **tmp, etpu_error *err)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open %s: %s", from,
+                              strerror(errno));
+    int out = etpu_temp_create(path, tmp, err);
+    if (out < 0) {
+        close(in);
+        return ETPU_FAIL;
+    }
+    etpu_status st = ETPU_OK;
+    bool in_kernel = true;
+    for (;;) {
+        ssize_t n;
+        if (in_kernel) {
+            n = copy_file_range(in, NULL, out, NULL, (size_t)1 << 30, 0);
+            if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                          errno == EOPNOTSUPP || errno == EPERM)) {
+                in_kernel = false; /* nothing was copied: fall back */
+                continue;
+            }
+        } else {
+            char buf[1 << 16];
+            n = read(in, buf, sizeof buf);
+            for (ssize_t done = 0, w; n > 0 && done < n; done += w)
+                if ((w = write(out, buf + done, (size_t)(n - done))) <= 0) {
+                    if (w < 0 && errno == EINTR) {
+                        w = 0;
+                        continue;
+                    }
+                    n = -1;
+                    break;
+                }
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot copy %s to %s: %s",
+                                from, *tmp, strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+    }
+    close(in);
+    if (st == ETPU_OK && fsync(out) != 0)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot sync %s: %s", *tmp,
+                            strerror(errno));
+    if (close(out) != 0 && st == ETPU_OK)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot close %s: %s", *tmp,
+                            strerror(errno));
+    if (st != ETPU_OK) {
+        unlink(*tmp);
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return st;
+}
+
+etpu_status etpu_place_files(const char *src_dir, const char *const *names, size_t n,
+                             const char *dest_dir, etpu_error *err)
+{
+    char **stage = calloc(n ? n : 1, sizeof *stage);
+    if (!stage)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    etpu_status st = ETPU_OK;
+    size_t staged = 0;
+    char from[ETPU_PATH_MAX], to[ETPU_PATH_MAX];
+    /* 1: every file copied (and synced) beside its destination under a
+     * temporary name (one directory sync at the end covers them all) */
+    for (; staged < n && st == ETPU_OK; staged++) {
+        if (!plain_name(names[staged])) {
+            st = etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "unsafe output name '%s'",
+                                names[staged]);
+            break;
+        }
+        /* a directory (or anything but a file) in the way would fail the
+         * rename below, after others were renamed: refuse it now */
+        struct stat sb;
+        if ((st = path2(to, sizeof to, dest_dir, names[staged], err)) != ETPU_OK)
+            break;
+        if (lstat(to, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET,
+                                "%s exists and is not a regular file", to);
+            break;
+        }
+        if ((st = path2(from, sizeof from, src_dir, names[staged], err)) == ETPU_OK)
+            st = copy_beside(from, to, &stage[staged], err);
+        if (st != ETPU_OK)
+            break;
+    }
+    if (st != ETPU_OK) {
+        for (size_t i = 0; i < staged; i++)
+            if (stage[i])
+                unlink(stage[i]);
+        for (size_t i = 0; i < n; i++)
+            free(stage[i]);
+        free(stage);
+        return st;
+    }
+    /* 2: all renamed into place (same directory: cannot run out of space) */
+    for (size_t i = 0; i < n; i++) {
+        if (st == ETPU_OK && (st = path2(to, sizeof to, dest_dir, names[i], err)) == ETPU_OK &&
+            rename(stage[i], to) != 0)
+            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot rename %s to %s: %s",
+                                stage[i], to, strerror(errno));
+        if (st != ETPU_OK)
+            unlink(stage[i]);
+    }
+    if (st == ETPU_OK && n > 0)
+        etpu_sync_parent_dir(to);
+    for (size_t i = 0; i < n; i++)
+        free(stage[i]);
+    free(stage);
+    return st;
+}
+
+/* ---- lookup ------------------------------------------------------------- */
+
+void etpu_compile_cache_entry_free(etpu_compile_cache_entry *entry)
+{
+    if (!entry)
+        return;
+    etpu_free_names(entry->files, entry->file_count);
+    entry->files = NULL;
+    entry->file_count = 0;
+    cJSON_Delete(entry->record);
+    entry->record = NULL;
+}
+
+/* Move dir out of the way (so a new entry can take its name), then delete it. */
+static void discard_dir(const char *base, const char *dir)
+{
+    char trash[ETPU_PATH_MAX];
+    snprintf(trash, sizeof trash, "%.3800s/.remove-%ld-XXXXXX", base, (long)getpid());
+    etpu_error ignored;
+    if (mkdtemp(trash)) {
+        char inside[ETPU_PATH_MAX];
+        snprintf(inside, sizeof inside, "%.3800s/entry", trash);
+        if (rename(dir, inside) == 0) {
+            etpu_remove_tree(trash, &ignored);
+            return;
+        }
+        rmdir(trash);
+    }
+    etpu_remove_tree(dir, &ignored);
+}
+
+/* Parse entry.json into out; false when it is not a complete entry. */
+static bool read_entry(const char *text, size_t len, etpu_compile_cache_entry *out)
+{
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "etpu_compile_cache");
+    cJSON *files = cJSON_GetObjectItemCaseSensitive(root, "files");
+    bool ok = cJSON_IsNumber(fmt) && fmt->valuedouble == ENTRY_FORMAT && cJSON_IsArray(files) &&
+              cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "record"));
+    int n = ok ? cJSON_GetArraySize(files) : 0;
+    if (ok && n > 0 && !(out->files = calloc((size_t)n, sizeof *out->files)))
+        ok = false;
+    const cJSON *f, *walk = ok ? files : NULL;
+    cJSON_ArrayForEach(f, walk) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
+        const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
+        char path[ETPU_PATH_MAX];
+        struct stat sb;
+        if (!cJSON_IsString(name) || !plain_name(name->valuestring) || !cJSON_IsNumber(size) ||
+            snprintf(path, sizeof path, "%s/%s", out->files_dir, name->valuestring) >=
+                (int)sizeof path ||
+            lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+            (double)sb.st_size != size->valuedouble ||
+            !(out->files[out->file_count] = strdup(name->valuestring))) {
+            ok = false;
+            break;
+        }
+        out->file_count++;
+    }
+    if (ok)
+        out->record = cJSON_DetachItemFromObjectCaseSensitive(root, "record");
+    cJSON_Delete(root);
+    return ok;
+}
+
+etpu_status etpu_compile_cache_lookup(const char *key, etpu_compile_cache_entry *out,
+                                      bool *found, etpu_error *err)
+{
+    memset(out, 0, sizeof *out);
+    *found = false;
+    if (!valid_key(key))
+        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "bad cache key");
+    char base[ETPU_PATH_MAX], json[ETPU_PATH_MAX];
+    if (etpu_compile_cache_dir(base, sizeof base, err) != ETPU_OK)
+        return ETPU_FAIL;
+    snprintf(out->dir, sizeof out->dir, "%.3800s/%s", base, key);
+    snprintf(out->files_dir, sizeof out->files_dir, "%.3800s/files", out->dir);
+    snprintf(json, sizeof json, "%.3800s/entry.json", out->dir);
+    char *text = NULL;
+    size_t len = 0;
+    etpu_error ignored;
+    if (etpu_read_file(json, ENTRY_MAX_BYTES, &text, &len, &ignored) != ETPU_OK) {
+        struct stat sb;
+        if (lstat(out->dir, &sb) == 0) /* a directory without a readable entry */
+            discard_dir(base, out->dir);
+        return ETPU_OK;
+    }
+    bool ok = read_entry(text, len, out);
+    free(text);
+    if (!ok) {
+        etpu_compile_cache_entry_free(out);
+        discard_dir(base, out->dir);
+        return ETPU_OK;
+    }
+    *found = true;
+    return ETPU_OK;
+}
+
+/* ---- store -------------------------------------------------------------- */
+
+/* Remove .store-<pid>-* and .remove-<pid>-* directories of processes that
+ * no longer exist. */
+static void clean_stale(const char *base)
+{
+    DIR *d = opendir(base);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *rest = NULL;
+        if (!strncmp(e->d_name, ".store-", 7))
+            rest = e->d_name + 7;
+        else if (!strncmp(e->d_name, ".remove-", 8))
+            rest = e->d_name + 8;
+        if (!rest)
+            continue;
+        char *end;
+        long pid = strtol(rest, &end, 10);
+        if (end == rest || *end != '-' || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[ETPU_PATH_MAX];
+        etpu_error ignored;
+        if (snprintf(path, sizeof path, "%s/%s", base, e->d_name) < (int)sizeof path)
+            etpu_remove_tree(path, &ignored);
+    }
+    closedir(d);
+}
+
+static void sync_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
+                                     const char *const *names, size_t n,
+                                     const struct cJSON *record, etpu_error *err)
+{
+    if (!valid_key(key))
+        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "bad cache key");
+    char base[ETPU_PATH_MAX];
+    if (etpu_compile_cache_dir(base, sizeof base, err) != ETPU_OK ||
+        etpu_mkdirs(base, err) != ETPU_OK)
+        return ETPU_FAIL;
+    clean_stale(base);
+    char work[ETPU_PATH_MAX], files[ETPU_PATH_MAX], final[ETPU_PATH_MAX];
+    snprintf(work, sizeof work, "%.3800s/.store-%ld-XXXXXX", base, (long)getpid());
+    if (!mkdtemp(work))
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create %s: %s", work,
+                              strerror(errno));
+    snprintf(files, sizeof files, "%.3800s/files", work);
+    snprintf(final, sizeof final, "%.3800s/%s", base, key);
+    etpu_status st = ETPU_OK;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(root, "files");
+    cJSON *rec = cJSON_Duplicate(record, true);
+    if (!root || !list || !rec || !cJSON_AddNumberToObject(root, "etpu_compile_cache",
+                                                           ENTRY_FORMAT)) {
+        cJSON_Delete(rec);
+        st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    } else {
+        cJSON_AddItemToObject(root, "record", rec);
+    }
+    if (st == ETPU_OK && mkdir(files, 0700) != 0)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create %s: %s", files,
+                            strerror(errno));
+    for (size_t i = 0; i < n && st == ETPU_OK; i++) {
+        char from[ETPU_PATH_MAX], to[ETPU_PATH_MAX];
+        struct stat sb;
+        if (!plain_name(names[i])) {
+            st = etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "unsafe output name '%s'",
+                                names[i]);
+            break;
+        }
+        if ((st = path2(from, sizeof from, src_dir, names[i], err)) != ETPU_OK ||
+            (st = path2(to, sizeof to, files, names[i], err)) != ETPU_OK)
+            break;
+        if (rename(from, to) == 0)
+            sync_file(to);
+        else if (errno != EXDEV ||
+                 (st = etpu_copy_file_atomic(from, to, err)) != ETPU_OK) {
+            if (st == ETPU_OK)
+                st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot move %s: %s", from,
+                                    strerror(errno));
+            break;
+        }
+        cJSON *f = cJSON_CreateObject();
+        if (!f || lstat(to, &sb) != 0 || !cJSON_AddStringToObject(f, "name", names[i]) ||
+            !cJSON_AddNumberToObject(f, "size", (double)sb.st_size)) {
+            cJSON_Delete(f);
+            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot record %s", to);
+            break;
+        }
+        cJSON_AddItemToArray(list, f);
+    }
+    char *text = st == ETPU_OK ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (st == ETPU_OK && !text)
+        st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    if (st == ETPU_OK) {
+        char json[ETPU_PATH_MAX];
+        snprintf(json, sizeof json, "%.3800s/entry.json", work);
+        st = etpu_write_file_atomic(json, text, strlen(text), err);
+    }
+    free(text);
+    if (st == ETPU_OK && rename(work, final) != 0) {
+        if (errno != EEXIST && errno != ENOTEMPTY)
+            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot rename %s to %s: %s",
+                                work, final, strerror(errno));
+        /* else: another run stored the same result first; keep it */
+        etpu_error ignored;
+        etpu_remove_tree(work, &ignored);
+        return st;
+    }
+    if (st != ETPU_OK) {
+        etpu_error ignored;
+        etpu_remove_tree(work, &ignored);
+        return st;
+    }
+    etpu_sync_parent_dir(final);
+    return ETPU_OK;
+}

@@ -1,0 +1,254 @@
+/*
+ * fileio.c — atomic writes, bounded reads and mkdir -p (etpu/fileio.h).
+ */
+#include "etpu/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int etpu_temp_create(const char *path, char **tmp, etpu_error *err)
+{
+    static unsigned counter;
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *base = path + dir_len;
+    size_t cap = strlen(path) + 64;
+    char *name = malloc(cap);
+    if (!name) {
+        etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+        return -1;
+    }
+    for (int attempt = 0; attempt < 100; attempt++) {
+        /* the base name is cut so that the temporary name stays within
+         * NAME_MAX (255) */
+        snprintf(name, cap, "%.*s.%.200s.etpu-%ld-%u.tmp", (int)dir_len, path, base,
+                 (long)getpid(), counter++);
+        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd >= 0) {
+            *tmp = name;
+            return fd;
+        }
+        if (errno != EEXIST) {
+            etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create a file beside %s: %s",
+                           path, strerror(errno));
+            free(name);
+            return -1;
+        }
+    }
+    etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create a temporary file beside %s",
+                   path);
+    free(name);
+    return -1;
+}
+
+void etpu_sync_parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!dir)
+        return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return;
+    (void)fsync(fd);
+    close(fd);
+}
+
+static etpu_status write_all(int fd, const char *tmp, const void *data, size_t len,
+                             etpu_error *err)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot write %s: %s", tmp,
+                                  n < 0 ? strerror(errno) : "no progress");
+        p += n;
+        len -= (size_t)n;
+    }
+    return ETPU_OK;
+}
+
+/* Sync, close and rename tmp over path; on any failure remove tmp. Takes
+ * ownership of fd and tmp. */
+static etpu_status commit(int fd, char *tmp, const char *path, etpu_status st, etpu_error *err)
+{
+    if (st == ETPU_OK && fsync(fd) != 0)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot sync %s: %s", tmp,
+                            strerror(errno));
+    if (close(fd) != 0 && st == ETPU_OK)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot close %s: %s", tmp,
+                            strerror(errno));
+    if (st == ETPU_OK && rename(tmp, path) != 0)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot rename %s to %s: %s", tmp,
+                            path, strerror(errno));
+    if (st != ETPU_OK)
+        unlink(tmp);
+    else
+        etpu_sync_parent_dir(path);
+    free(tmp);
+    return st;
+}
+
+etpu_status etpu_write_file_atomic(const char *path, const void *data, size_t len,
+                                   etpu_error *err)
+{
+    char *tmp = NULL;
+    int fd = etpu_temp_create(path, &tmp, err);
+    if (fd < 0)
+        return ETPU_FAIL;
+    return commit(fd, tmp, path, write_all(fd, tmp, data, len, err), err);
+}
+
+etpu_status etpu_copy_file_atomic(const char *from, const char *path, etpu_error *err)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open %s: %s", from,
+                              strerror(errno));
+    char *tmp = NULL;
+    int fd = etpu_temp_create(path, &tmp, err);
+    if (fd < 0) {
+        close(in);
+        return ETPU_FAIL;
+    }
+    etpu_status st = ETPU_OK;
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read %s: %s", from,
+                                strerror(errno));
+            break;
+        }
+        if (n == 0 || (st = write_all(fd, tmp, buf, (size_t)n, err)) != ETPU_OK)
+            break;
+    }
+    close(in);
+    return commit(fd, tmp, path, st, err);
+}
+
+etpu_status etpu_read_file(const char *path, size_t max, char **out, size_t *len,
+                           etpu_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open %s: %s", path,
+                              strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s is not a regular file",
+                              path);
+    }
+    if ((uint64_t)sb.st_size > max) {
+        close(fd);
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET,
+                              "%s is too large (%lld bytes; at most %zu)", path,
+                              (long long)sb.st_size, max);
+    }
+    size_t cap = (size_t)sb.st_size + 1;
+    char *buf = malloc(cap);
+    if (!buf) {
+        close(fd);
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    }
+    size_t used = 0;
+    for (;;) {
+        if (used + 1 == cap) {
+            /* The buffer holds the size fstat gave: usually the whole file.
+             * Probe for one more byte before growing it (a full-size
+             * realloc per read file otherwise). */
+            char probe;
+            ssize_t p = read(fd, &probe, 1);
+            if (p < 0 && errno == EINTR)
+                continue;
+            if (p <= 0) {
+                if (p == 0)
+                    break;
+                free(buf);
+                close(fd);
+                return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read %s: %s",
+                                      path, strerror(errno));
+            }
+            if (used >= max) { /* the file grew past max while we read it */
+                free(buf);
+                close(fd);
+                return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET,
+                                      "%s is too large (grew past %zu bytes while read)", path,
+                                      max);
+            }
+            size_t grown = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *bigger = realloc(buf, grown);
+            if (!bigger) {
+                free(buf);
+                close(fd);
+                return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+            }
+            buf = bigger;
+            cap = grown;
+            buf[used++] = probe;
+            continue;
+        }
+        ssize_t n = read(fd, buf + used, cap - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            free(buf);
+            close(fd);
+            return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read %s: %s", path,
+                                  strerror(errno));
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+    }
+    close(fd);
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    return ETPU_OK;
+}
+
+etpu_status etpu_mkdirs(const char *path, etpu_error *err)
+{
+    if (!path[0]) /* the loop below starts after the first character */
+        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "empty directory name");
+    char *p = strdup(path);
+    if (!p)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    for (char *s = p + 1; ; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            etpu_status st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET,
+                                            "cannot create directory %s: %s", p, strerror(errno));
+            free(p);
+            return st;
+        }
+        if (c == '\0')
+            break;
+        *s = c;
+    }
+    struct stat sb;
+    etpu_status st = ETPU_OK;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s is not a directory", path);
+    free(p);
+    return st;
+}

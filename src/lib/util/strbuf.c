@@ -1,0 +1,164 @@
+/*
+ * strbuf.c — see strbuf.h.
+ */
+#include "util/strbuf.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void etpu_sb_init(etpu_strbuf *sb) { memset(sb, 0, sizeof *sb); }
+
+void etpu_sb_free(etpu_strbuf *sb)
+{
+    free(sb->data);
+    memset(sb, 0, sizeof *sb);
+}
+
+char *etpu_sb_take(etpu_strbuf *sb, size_t *len)
+{
+    char *d = sb->data;
+    if (!d)
+        d = calloc(1, 1);
+    if (len)
+        *len = sb->len;
+    memset(sb, 0, sizeof *sb);
+    return d;
+}
+
+static bool reserve(etpu_strbuf *sb, size_t extra)
+{
+    if (sb->failed)
+        return false;
+    if (extra > SIZE_MAX / 2 - sb->len) {
+        sb->failed = true;
+        return false;
+    }
+    size_t need = sb->len + extra + 1;
+    if (need <= sb->cap)
+        return true;
+    size_t cap = sb->cap ? sb->cap : 4096;
+    while (cap < need)
+        cap *= 2;
+    char *d = realloc(sb->data, cap);
+    if (!d) {
+        sb->failed = true;
+        return false;
+    }
+    sb->data = d;
+    sb->cap = cap;
+    return true;
+}
+
+void etpu_sb_add(etpu_strbuf *sb, const char *data, size_t len)
+{
+    if (!reserve(sb, len))
+        return;
+    memcpy(sb->data + sb->len, data, len);
+    sb->len += len;
+    sb->data[sb->len] = '\0';
+}
+
+void etpu_sb_puts(etpu_strbuf *sb, const char *s) { etpu_sb_add(sb, s, strlen(s)); }
+
+void etpu_sb_printf(etpu_strbuf *sb, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        sb->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        etpu_sb_add(sb, small, (size_t)n);
+        return;
+    }
+    if (!reserve(sb, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb->len += (size_t)n;
+}
+
+size_t etpu_utf8_sequence(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n > avail)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    /* overlong forms, surrogates, beyond U+10FFFF */
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+bool etpu_utf8_unsafe(const unsigned char *s, size_t n)
+{
+    if (n == 2) /* C1 controls U+0080..U+009F */
+        return s[0] == 0xc2 && s[1] < 0xa0;
+    if (n != 3)
+        return false;
+    uint32_t cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+    return (cp >= 0xfdd0 && cp <= 0xfdef) || cp == 0xfffe || cp == 0xffff || /* not XML chars */
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || /* bidi overrides */
+           cp == 0x2028 || cp == 0x2029;
+}
+
+void etpu_sb_xml(etpu_strbuf *sb, const char *s, size_t max_bytes)
+{
+    if (!s)
+        return;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = strlen(s);
+    size_t used = 0;
+    for (size_t i = 0; i < len;) {
+        if (used >= max_bytes) {
+            etpu_sb_puts(sb, "\xe2\x80\xa6"); /* … */
+            return;
+        }
+        size_t n = etpu_utf8_sequence(u + i, len - i);
+        if (n == 0 || (n == 1 && (u[i] < 0x20 || u[i] == 0x7f)) || etpu_utf8_unsafe(u + i, n)) {
+            etpu_sb_add(sb, "?", 1);
+            i++;
+            used++;
+            continue;
+        }
+        switch (u[i]) {
+        case '&': etpu_sb_puts(sb, "&amp;"); break;
+        case '<': etpu_sb_puts(sb, "&lt;"); break;
+        case '>': etpu_sb_puts(sb, "&gt;"); break;
+        case '"': etpu_sb_puts(sb, "&quot;"); break;
+        case '\'': etpu_sb_puts(sb, "&#39;"); break;
+        default: etpu_sb_add(sb, s + i, n);
+        }
+        i += n;
+        used += n;
+    }
+}

@@ -1,0 +1,496 @@
+#!/usr/bin/env python3
+"""report_test.py ETPU EXAMPLES CORPUS -- `etpu report` on real models.
+
+For every example and every corpus model, the report's JSON view is checked
+against an independent source:
+  - each op's colour equals `etpu check --json`'s verdict for it (or, with
+    --compiled, what the compiled model left outside the edgetpu-custom-op,
+    counted by `etpu inspect --json` of the compiled file);
+  - every op is drawn exactly once (in its own box or a collapsed run);
+  - the picture is legible: no two boxes overlap, every edge goes down,
+    edges start and end on their boxes, labels fit their boxes;
+  - the breaking op is the one `etpu check` names.
+Then the HTML: it embeds the same verdicts, escapes hostile tensor names, and
+the CLI keeps its contract (exit codes, one error line, atomic output).
+"""
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+CHECKS = 0
+FAILS = []
+
+
+def ok(cond, what):
+    global CHECKS
+    CHECKS += 1
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what)
+    return cond
+
+
+def run(etpu, args, **kw):
+    return subprocess.run(etpu.split() + args, capture_output=True, timeout=300, **kw)
+
+
+def report_json(etpu, model, extra=()):
+    r = run(etpu, ["report", "--format", "json", "-o", "-", "-q"] + list(extra) + [model])
+    if not ok(r.returncode == 0, f"{model}: report --format json exit {r.returncode}: "
+              f"{r.stderr.decode(errors='replace')[:300]}"):
+        return None
+    return json.loads(r.stdout)
+
+
+def check_json(etpu, model):
+    r = run(etpu, ["check", "--json", model])
+    return json.loads(r.stdout)
+
+
+def expected_placements(chk):
+    fatal_ops = set()
+    for f in chk["fatal"]:
+        fatal_ops.update(f.get("ops", []))
+    out = []
+    for op in chk["ops"]:
+        if chk["fatal"]:
+            out.append("fatal" if op["index"] in fatal_ops else "blocked")
+        else:
+            out.append("tpu" if op["edgetpu"] else "cpu")
+    return out
+
+
+def geometry(name, rep):
+    nodes = rep["nodes"]
+    byid = {n["id"]: n for n in nodes}
+    # no overlap: boxes in one layer share a band, so compare within layers
+    by_layer = {}
+    for n in nodes:
+        by_layer.setdefault(n["layer"], []).append(n)
+    overlaps = 0
+    for layer in by_layer.values():
+        layer.sort(key=lambda n: n["x"])
+        for a, b in zip(layer, layer[1:]):
+            if a["x"] + a["w"] > b["x"] + 0.5:
+                overlaps += 1
+    ok(overlaps == 0, f"{name}: {overlaps} overlapping boxes")
+    # and across layers: each layer's band is below the previous one
+    bands = sorted((min(n["y"] for n in v), max(n["y"] + n["h"] for n in v))
+                   for v in by_layer.values())
+    ok(all(a[1] <= b[0] for a, b in zip(bands, bands[1:])), f"{name}: layer bands overlap")
+    inside = all(0 <= n["x"] and n["x"] + n["w"] <= rep["width"] + 1 and
+                 0 <= n["y"] and n["y"] + n["h"] <= rep["height"] + 1 for n in nodes)
+    ok(inside, f"{name}: a box lies outside the picture")
+    bad_edges = 0
+    for e in rep["edges"]:
+        a, b = byid[e["from"]], byid[e["to"]]
+        p = e["points"]
+        if not (a["layer"] < b["layer"]):
+            bad_edges += 1
+            continue
+        if abs(p[0][0] - (a["x"] + a["w"] / 2)) > 1 or abs(p[0][1] - (a["y"] + a["h"])) > 1:
+            bad_edges += 1
+        if abs(p[-1][0] - (b["x"] + b["w"] / 2)) > 1 or abs(p[-1][1] - b["y"]) > 1:
+            bad_edges += 1
+        if len(p) != b["layer"] - a["layer"] + 1:
+            bad_edges += 1
+    ok(bad_edges == 0, f"{name}: {bad_edges} edges not going down from box to box")
+    # (label widths are checked with the real font in report_browser.py)
+
+
+def verdicts(name, rep, want, breaking):
+    ops = rep["ops"]
+    ok(len(ops) == len(want), f"{name}: {len(ops)} ops in the report, check has {len(want)}")
+    got = [o["placement"] for o in ops]
+    diff = [i for i, (g, w) in enumerate(zip(got, want)) if g != w]
+    ok(not diff, f"{name}: placement differs from etpu check at ops {diff[:5]}")
+    drawn = {}
+    for n in rep["nodes"]:
+        for i in n.get("ops", []):
+            drawn[i] = drawn.get(i, 0) + 1
+            ok(n["class"] == got[i], f"{name}: node {n['id']} class {n['class']} != op {i} {got[i]}")
+    ok(sorted(drawn) == list(range(len(ops))) and set(drawn.values()) <= {1},
+       f"{name}: ops not drawn exactly once")
+    ok(rep["summary"]["breaking_op"] == (breaking if breaking is not None else -1),
+       f"{name}: breaking op {rep['summary']['breaking_op']} != check's {breaking}")
+    marked = [o["index"] for o in ops if o["breaking"]]
+    ok(marked == ([breaking] if breaking is not None else []), f"{name}: breaking mark {marked}")
+    if breaking is not None:
+        node = rep["nodes"][ops[breaking]["node"]]
+        ok(node["ops"] == [breaking], f"{name}: the breaking op is collapsed into a run")
+
+
+def models(examples, corpus):
+    out = sorted(os.path.join(examples, f) for f in os.listdir(examples) if f.endswith(".tflite"))
+    for root, _, files in os.walk(corpus):
+        out += sorted(os.path.join(root, f) for f in files if f.endswith(".tflite"))
+    return out
+
+
+def manifest_pairs(corpus):
+    pairs = {}
+    with open(os.path.join(corpus, "MANIFEST.tsv")) as f:
+        header = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            row = dict(zip(header, line.rstrip("\n").split("\t")))
+            note = row.get("note", "")
+            if not note.startswith("pair="):
+                continue
+            pid = note.split()[0][5:].rstrip(";")
+            pairs.setdefault(pid, {})[row["kind"]] = os.path.join(corpus, row["file"])
+    return {k: v for k, v in pairs.items() if "pair-model" in v and "pair-compiled" in v}
+
+
+def compiled_cpu_counts(etpu, compiled):
+    d = json.loads(run(etpu, ["inspect", "--json", compiled]).stdout)
+    counts = {}
+    for op in d["subgraphs"][0]["operators"]:
+        if op["op"] != "edgetpu-custom-op":
+            counts[op["op"]] = counts.get(op["op"], 0) + 1
+    return counts
+
+
+def test_compiled(etpu, corpus):
+    pairs = manifest_pairs(corpus)
+    ok(len(pairs) >= 10, f"only {len(pairs)} model/compiled pairs found")
+    for pid, p in sorted(pairs.items()):
+        rep = report_json(etpu, p["pair-model"], ["--compiled", p["pair-compiled"]])
+        if rep is None:
+            continue
+        counts = {}
+        for o in rep["ops"]:
+            if o["placement"] == "cpu":
+                counts[o["op"]] = counts.get(o["op"], 0) + 1
+        want = compiled_cpu_counts(etpu, p["pair-compiled"])
+        ok(counts == want, f"{pid}: CPU ops {counts} but the compiled model keeps {want}")
+        ok(rep["summary"]["placement_source"] == "compiled", f"{pid}: placement source")
+        geometry(pid, rep)
+        if "pair-log" in p:
+            r = run(etpu, ["report", "--format", "json", "-o", "-", "-q", "--compiled",
+                           p["pair-compiled"], "--log", p["pair-log"], p["pair-model"]])
+            if ok(r.returncode == 0, f"{pid}: report with --log exit {r.returncode}"):
+                log = json.loads(r.stdout)["summary"]["log"]
+                ok(log["cpu_ops"] == sum(want.values()) or log["cpu_ops"] == 0 and not want
+                   or pid in KNOWN_LOG_MISMATCH,
+                   f"{pid}: log says {log['cpu_ops']} CPU ops, compiled model {sum(want.values())}")
+
+
+# Pairs whose log is not the log of that exact compile (the corpus README
+# says so for these): the counts may legitimately differ.
+KNOWN_LOG_MISMATCH = {"zy-ocr", "mm-mnist-v1", "mm-mnist-v2"}
+
+
+def test_collapse(etpu, corpus):
+    dense = os.path.join(corpus, "iwatake2222__EdgeTPU_Analysis")
+    m = [os.path.join(dense, f) for f in os.listdir(dense) if "dense" in f and
+         not f.endswith("_edgetpu.tflite") and f.endswith(".tflite")]
+    if not ok(m, "the 101-op FULLY_CONNECTED chain model is missing"):
+        return
+    full = report_json(etpu, m[0], ["--collapse", "0"])
+    folded = report_json(etpu, m[0])
+    n = len(full["ops"])
+    ok(sum(1 for x in full["nodes"] if x["kind"] == "op") == n, "--collapse 0 draws every op")
+    groups = [x for x in folded["nodes"] if x["kind"] == "group"]
+    ok(groups and max(len(g["ops"]) for g in groups) >= 90,
+       f"a {n}-op chain collapses into one run (got {[len(g['ops']) for g in groups]})")
+    ok(len(folded["nodes"]) < 10, f"collapsed chain still has {len(folded['nodes'])} boxes")
+    geometry("dense collapsed", folded)
+
+
+def test_html(etpu, examples, tmp):
+    src = os.path.join(examples, "regime_dynamic.tflite")
+    model = os.path.join(tmp, "regime_dynamic.tflite")
+    shutil.copy(src, model)
+    before = open(model, "rb").read()
+    r = run(etpu, ["report", model])
+    out = os.path.join(tmp, "regime_dynamic_report.html")
+    ok(r.returncode == 0 and os.path.exists(out), "default output MODEL_report.html")
+    ok(open(model, "rb").read() == before, "the model is not modified")
+    html = open(out, encoding="utf-8").read()
+    tag = '<script type="application/json" id="etpu-data">'
+    start = html.index(tag) + len(tag)
+    end = html.index("</script>", start)
+    data = json.loads(html[start:end])
+    rep = report_json(etpu, model)
+    ok([o["placement"] for o in data["ops"]] == [o["placement"] for o in rep["ops"]],
+       "HTML embeds the same verdicts as --format json")
+    ok("http://" not in html.replace("http://www.w3.org/2000/svg", "") and "https://" not in html,
+       "the HTML references nothing on the network")
+    ok("static-shapes" in html and "After it:" in html, "the header shows the fix preview")
+    svg = run(etpu, ["report", "--format", "svg", "-o", "-", model]).stdout.decode()
+    ok(svg.startswith("<?xml") and svg.count('class="node op') == len(rep["ops"]),
+       "SVG: one box per op")
+    ok("<script" not in svg, "SVG has no script")
+
+
+def hostile_name_model(corpus, tmp):
+    """A real model with one tensor name overwritten in place (same length,
+    so every offset stays valid) by markup that would run if unescaped."""
+    src = os.path.join(corpus, "MarcelloCeresini__Franco", "model.tflite")
+    data = bytearray(open(src, "rb").read())
+    evil = b'</script><img src=x>&"\'\x01'
+    # find a length-prefixed string at least as long as the payload
+    for i in range(0, len(data) - 8, 4):
+        n = int.from_bytes(data[i:i + 4], "little")
+        if len(evil) <= n < 200 and i + 4 + n < len(data) and data[i + 4 + n] == 0:
+            s = bytes(data[i + 4:i + 4 + n])
+            if all(32 <= c < 127 for c in s):
+                data[i + 4:i + 4 + n] = evil + b"_" * (n - len(evil))
+                path = os.path.join(tmp, "evil.tflite")
+                open(path, "wb").write(data)
+                return path, s.decode()
+    return None, None
+
+
+def test_hostile_names(etpu, corpus, tmp):
+    path, original = hostile_name_model(corpus, tmp)
+    if not ok(path, "could not plant a hostile tensor name"):
+        return
+    r = run(etpu, ["report", "-o", "-", path])
+    if not ok(r.returncode == 0, f"report of the hostile-name model: exit {r.returncode} "
+              f"{r.stderr.decode(errors='replace')[:200]}"):
+        return
+    html = r.stdout.decode("utf-8")
+    ok("<img" not in html and "\x01" not in html,
+       "hostile tensor name is escaped in HTML")
+    tag = '<script type="application/json" id="etpu-data">'
+    start = html.index(tag) + len(tag)
+    data = json.loads(html[start:html.index("</script>", start)])
+    names = [t["name"] for o in data["ops"] for t in o["inputs"] + o["outputs"]]
+    ok(any(n.startswith("</script><img src=x>") for n in names),
+       "the embedded JSON holds the whole hostile name (not cut short by it)")
+    svg = run(etpu, ["report", "--format", "svg", "-o", "-", path]).stdout.decode("utf-8")
+    texts = svg_texts(svg, "hostile names")
+    ok(any("</script><img" in t for t in texts), "SVG shows the hostile name as text")
+
+
+def svg_texts(svg, what):
+    """Parse the SVG as XML (it must be well-formed) and return its texts."""
+    import xml.etree.ElementTree as ET
+    try:
+        root = ET.fromstring(svg.encode("utf-8"))
+    except ET.ParseError as e:
+        ok(False, f"{what}: the SVG is not well-formed XML: {e}")
+        return []
+    ok(True, f"{what}: SVG parses")
+    return ["".join(e.itertext()) for e in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+# ---- models no converter writes, built here with flatc from our schema ----
+
+Q = {"scale": [0.01], "zero_point": [0]}
+CODES = [{"deprecated_builtin_code": 19, "version": 1, "builtin_code": "RELU"},
+         {"deprecated_builtin_code": 0, "version": 1, "builtin_code": "ADD"},
+         {"deprecated_builtin_code": 32, "version": 1, "builtin_code": "CUSTOM",
+          "custom_code": "edgetpu-custom-op"}]
+RELU, ADD, TPU = 0, 1, 2
+
+
+def tensor(name, shape=(1, 8)):
+    return {"shape": list(shape), "type": "INT8", "buffer": 0, "name": name, "quantization": Q}
+
+
+def build(tmp, name, tensors, ops, inputs, outputs, codes=CODES):
+    m = {"version": 3, "operator_codes": codes, "buffers": [{}], "description": "etpu report test",
+         "subgraphs": [{"tensors": tensors, "inputs": inputs, "outputs": outputs,
+                        "operators": ops, "name": "main"}]}
+    src = os.path.join(tmp, name + ".json")
+    with open(src, "w") as f:
+        json.dump(m, f)
+    subprocess.run(["flatc", "-b", "--strict-json", "-o", tmp, SCHEMA, src], check=True)
+    return os.path.join(tmp, name + ".tflite")
+
+
+def op(code, ins, outs):
+    return {"opcode_index": code, "inputs": ins, "outputs": outs}
+
+
+def test_structures(etpu, tmp):
+    """Graph shapes that once made the layout slow or wrong. The timeout
+    only catches hangs (speed is measured in bench/report.sh)."""
+    def draw(path, extra=()):
+        r = run(etpu, ["report", "--format", "json", "-o", "-", "-q"] + list(extra) + [path])
+        ok(r.returncode == 0, f"{os.path.basename(path)}: exit {r.returncode} {r.stderr[:200]!r}")
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    n = 20000  # a long chain: one collapsed run, op by op with --collapse 0
+    chain = build(tmp, "chain", [tensor(f"t{i}") for i in range(n + 1)],
+                  [op(RELU, [i], [i + 1]) for i in range(n)], [0], [n])
+    rep = draw(chain)
+    if rep:
+        groups = [x for x in rep["nodes"] if x["kind"] == "group"]
+        ok(len(groups) == 1 and len(groups[0]["ops"]) == n, "20000-op chain is one run")
+        ok(groups and groups[0]["label"].startswith("RELU"), "run label names its op")
+    rep = draw(chain, ["--collapse", "0"])
+    if rep:
+        ok(rep["layers"] == n + 2, f"chain of {n}: {rep['layers']} layers")
+        geometry("chain --collapse 0", rep)
+
+    k = 3000  # many disjoint cycles (invalid, but the verifier cannot know)
+    ts = [tensor(f"t{i}") for i in range(2 * k)]
+    ops = []
+    for i in range(k):
+        ops += [op(RELU, [2 * i + 1], [2 * i]), op(RELU, [2 * i], [2 * i + 1])]
+    rep = draw(build(tmp, "cycles", ts, ops, [], [0]))
+    if rep:
+        ok(len(rep["ops"]) == 2 * k, "every op of the cycles is drawn")
+
+    # a tensor named in 20000 input slots of each of 50 ops
+    ts = [tensor("x"), tensor("y")]
+    rep = draw(build(tmp, "slots", ts, [op(ADD, [0] * 20000, [1])] + [op(ADD, [1] * 20000, [1])
+                                                                   for _ in range(49)], [0], [1]))
+    if rep:
+        ok(all(len(o["inputs"]) == 1 for o in rep["ops"]), "a repeated input is listed once")
+
+    # a second model input read only at the end of a 30-op chain sits just above its reader
+    n = 30
+    ts = [tensor(f"t{i}") for i in range(n + 1)] + [tensor("late"), tensor("sum")]
+    ops = [op(RELU, [i], [i + 1]) for i in range(n)] + [op(ADD, [n, n + 1], [n + 2])]
+    rep = draw(build(tmp, "late", ts, ops, [0, n + 1], [n + 2]), ["--collapse", "0"])
+    if rep:
+        late = [x for x in rep["nodes"] if x["kind"] == "input" and x["tensor"] == n + 1][0]
+        add = rep["nodes"][rep["ops"][n]["node"]]
+        ok(late["layer"] == add["layer"] - 1, f"late input at layer {late['layer']}, reader {add['layer']}")
+        geometry("late input", rep)
+
+    # no ops at all
+    rep = draw(build(tmp, "empty", [tensor("x")], [], [0], [0]))
+    if rep:
+        ok(rep["ops"] == [] and len(rep["nodes"]) == 2, "a model with no ops draws its input and output")
+
+    # names XML cannot carry, and bidi overrides, in op and tensor names
+    odd = "a\ufffe\uffffb\u202e\u2066c"
+    codes = CODES + [{"deprecated_builtin_code": 32, "version": 1, "builtin_code": "CUSTOM",
+                      "custom_code": odd}]
+    path = build(tmp, "oddnames", [tensor(odd), tensor("y")], [op(3, [0], [1])], [0], [1], codes)
+    r = run(etpu, ["report", "--format", "svg", "-o", "-", path])
+    if ok(r.returncode == 0, "report of odd names"):
+        texts = svg_texts(r.stdout.decode("utf-8"), "odd names")
+        ok(texts and not any(c in "".join(texts) for c in "\ufffe\uffff\u202e\u2066"),
+           "noncharacters and bidi overrides are replaced")
+
+
+def test_compiled_names(etpu, tmp):
+    """Matching a compiled model by tensor names must not guess."""
+    src_ts = [tensor("in"), tensor("a"), tensor("b"), tensor("c")]
+    src_ops = [op(RELU, [0], [1]), op(RELU, [1], [2]), op(RELU, [2], [3])]
+    src = build(tmp, "src", src_ts, src_ops, [0], [3])
+    cmp_ts = [tensor("in"), tensor("a"), tensor("b"), tensor("c")]
+    cmp_ops = [op(TPU, [0], [1]), op(RELU, [1], [2]), op(TPU, [2], [3])]
+    good = build(tmp, "cmp", cmp_ts, cmp_ops, [0], [3])
+    rep = json.loads(run(etpu, ["report", "--format", "json", "-o", "-", "--compiled", good,
+                                src]).stdout)
+    ok([o["placement"] for o in rep["ops"]] == ["tpu", "cpu", "tpu"], "compiled: op 1 on the CPU")
+    # duplicate names in the source: op 1 cannot be identified
+    dup = build(tmp, "srcdup", [tensor("x")] * 4, src_ops, [0], [3])
+    dupc = build(tmp, "cmpdup", [tensor("x")] * 4, cmp_ops, [0], [3])
+    r = run(etpu, ["report", "--format", "json", "-o", "-", "--compiled", dupc, dup])
+    ok(r.returncode == 2 and b"is it compiled from this model" in r.stderr,
+       f"ambiguous names are refused, not guessed: exit {r.returncode} {r.stderr[:200]!r}")
+
+
+def test_cli(etpu, examples, corpus, tmp):
+    model = os.path.join(examples, "regime_static.tflite")
+
+    def fails(args, what, expect=None):
+        r = run(etpu, args)
+        err = r.stderr.decode(errors="replace")
+        ok(r.returncode == 2, f"{what}: exit {r.returncode}, wanted 2")
+        ok(len(err.strip().splitlines()) == 1, f"{what}: one error line, got {err!r}")
+        if expect:
+            ok(expect in err, f"{what}: {expect!r} not in {err!r}")
+
+    fails(["report"], "no model", "which model")
+    fails(["report", model, model], "two models", "one MODEL")
+    fails(["report", "--format", "png", model], "bad format", "html, svg or json")
+    fails(["report", "--collapse", "-3", model], "bad collapse")
+    fails(["report", "--bogus", model], "unknown option", "unknown option")
+    fails(["report", os.path.join(tmp, "missing.tflite")], "missing model")
+    fails(["report", "--compiled", model, "-o", "-", model], "not a compiled model",
+          "not compiled for the Edge TPU")
+    garbage = os.path.join(tmp, "garbage.log")
+    open(garbage, "w").write("hello\n")
+    fails(["report", "--log", garbage, "-o", "-", model], "log without compiler output",
+          "no Edge TPU compiler output")
+    fails(["report", "-o", os.path.join(tmp, "nodir", "x.html"), model], "unwritable output")
+    ok(not os.path.exists(os.path.join(tmp, "nodir")), "nothing created for a failed write")
+    same = os.path.join(tmp, "same.tflite")
+    shutil.copy(model, same)
+    fails(["report", "-o", same, same], "output over the model", "overwrite")
+    r = run(etpu, ["report", "--help"])
+    ok(r.returncode == 0 and b"usage: etpu report" in r.stdout, "--help")
+    # a write that fails after the report was made (rename onto a
+    # directory) leaves the target as it was and no temporary file
+    out = os.path.join(tmp, "keep.html")
+    os.mkdir(out)
+    open(os.path.join(out, "inside"), "w").write("previous")
+    r = run(etpu, ["report", "-o", out, model])
+    ok(r.returncode == 2 and os.listdir(out) == ["inside"], "failed write keeps what was there")
+    fails(["report", "-o", os.path.join(corpus, "MarcelloCeresini__Franco", "model_edgetpu.tflite"),
+           "--compiled", os.path.join(corpus, "MarcelloCeresini__Franco", "model_edgetpu.tflite"),
+           os.path.join(corpus, "MarcelloCeresini__Franco", "model.tflite")],
+          "output over the compiled model", "overwrite")
+    leftovers = [f for f in os.listdir(tmp) if ".etpu-" in f]
+    ok(not leftovers, f"temporary files left: {leftovers}")
+
+
+def test_mutations(etpu, corpus, tmp):
+    """Damaged models that still verify must still draw (or fail cleanly)."""
+    rng = random.Random(20261124)
+    srcs = [os.path.join(corpus, "MarcelloCeresini__Franco", "model.tflite"),
+            os.path.join(corpus, "iwatake2222__EdgeTPU_Analysis",
+                         "InOut__model_padding__model_padding_2x2x3.tflite")]
+    srcs = [s for s in srcs if os.path.exists(s)]
+    drawn = rejected = 0
+    for k in range(int(os.environ.get("REPORT_MUTATIONS", "150"))):
+        data = bytearray(open(rng.choice(srcs), "rb").read())
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        path = os.path.join(tmp, "mut.tflite")
+        open(path, "wb").write(data)
+        r = run(etpu, ["report", "--format", rng.choice(["html", "svg", "json"]), "-o", "-", path])
+        if r.returncode == 0:
+            drawn += 1
+        elif r.returncode == 2 and len(r.stderr.decode(errors="replace").strip().splitlines()) == 1:
+            rejected += 1
+        else:
+            ok(False, f"mutation {k}: exit {r.returncode} stderr {r.stderr[:300]!r}")
+    print(f"mutations: {drawn} drawn, {rejected} rejected")
+    ok(drawn > 0, "some mutated models still draw")
+
+
+SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schema", "tflite.fbs")
+
+
+def main():
+    etpu, examples, corpus = sys.argv[1:4]
+    all_models = models(examples, corpus)
+    for m in all_models:
+        name = os.path.relpath(m, os.path.dirname(corpus)) if m.startswith(corpus) else m
+        rep = report_json(etpu, m)
+        if rep is None:
+            continue
+        chk = check_json(etpu, m)
+        verdicts(name, rep, expected_placements(chk), chk["summary"]["first_breaking_op"]
+                 if not chk["fatal"] else None)
+        geometry(name, rep)
+    print(f"{len(all_models)} models drawn and checked against etpu check")
+    test_compiled(etpu, corpus)
+    test_collapse(etpu, corpus)
+    with tempfile.TemporaryDirectory() as tmp:
+        test_html(etpu, examples, tmp)
+        test_hostile_names(etpu, corpus, tmp)
+        test_cli(etpu, examples, corpus, tmp)
+        test_mutations(etpu, corpus, tmp)
+        test_structures(etpu, tmp)
+        test_compiled_names(etpu, tmp)
+    print(f"{CHECKS} checks, {len(FAILS)} failed")
+    sys.exit(1 if FAILS else 0)
+
+
+if __name__ == "__main__":
+    main()
