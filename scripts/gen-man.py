@@ -30,6 +30,7 @@ import sys
 VALUE_LISTS = {
     ("report", "--format"): ["html", "svg", "json"],
     ("compiler", "--runner"): ["auto", "native", "binfmt", "qemu"],
+    ("compile", "--runner"): ["auto", "native", "binfmt", "qemu"],
 }
 
 # Options that complete installed compiler versions (directories of the cache).

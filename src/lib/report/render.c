@@ -55,17 +55,19 @@ typedef struct page {
     size_t text_max;       /* model strings in the JSON are cut here */
     size_t *code_count;    /* scratch for group labels: per opcode (+1 for out of range) */
     size_t *code_used;
-    struct named_count *names;
+    struct named_value *names;
 } page;
 
-typedef struct named_count {
+/* A name with a number: an op name and its count (group labels), a tensor
+ * name and the op writing it (matching a compiled model). Sorted by name. */
+typedef struct named_value {
     const char *name;
-    size_t count;
-} named_count;
+    size_t value;
+} named_value;
 
 static int cmp_named(const void *a, const void *b)
 {
-    return strcmp(((const named_count *)a)->name, ((const named_count *)b)->name);
+    return strcmp(((const named_value *)a)->name, ((const named_value *)b)->name);
 }
 
 /* ---- labels ------------------------------------------------------------- */
@@ -176,21 +178,21 @@ static void make_labels(page *pg)
                 if (pg->code_count[slot]++ == 0)
                     pg->code_used[used++] = slot;
             }
-            named_count *names = pg->names;
+            named_value *names = pg->names;
             for (size_t k = 0; k < used; k++) {
                 size_t slot = pg->code_used[k];
                 const etpu_operator_code *code = slot < pg->in->model->opcode_count
                                                      ? &pg->in->model->opcodes[slot] : NULL;
                 const char *name = code && code->custom_code ? code->custom_code
                                    : code ? etpu_builtin_name(code->builtin_code) : NULL;
-                names[k] = (named_count){name ? name : "?", pg->code_count[slot]};
+                names[k] = (named_value){name ? name : "?", pg->code_count[slot]};
                 pg->code_count[slot] = 0;
             }
             qsort(names, used, sizeof *names, cmp_named);
             for (size_t k = 0; k < used;) {
                 size_t j = k, c = 0;
                 while (j < used && !strcmp(names[j].name, names[k].name))
-                    c += names[j++].count;
+                    c += names[j++].value;
                 if (c > top_n[0]) {
                     top[1] = top[0], top_n[1] = top_n[0];
                     top[0] = names[k].name, top_n[0] = c;
@@ -967,16 +969,6 @@ etpu_status etpu_report_render(const etpu_report_input *in, etpu_report_format f
 
 /* ---- matching a compiled model -------------------------------------------- */
 
-typedef struct named_op {
-    const char *name;
-    int32_t op;
-} named_op;
-
-static int cmp_named_op(const void *a, const void *b)
-{
-    return strcmp(((const named_op *)a)->name, ((const named_op *)b)->name);
-}
-
 static bool is_edgetpu_op(const etpu_model *m, const etpu_operator *op)
 {
     const etpu_operator_code *c = etpu_op_code(m, op);
@@ -1003,7 +995,7 @@ etpu_status etpu_report_match_compiled(const etpu_model *model, const etpu_model
     size_t outs = 0;
     for (size_t i = 0; i < a->operator_count; i++)
         outs += a->operators[i].outputs.count;
-    named_op *by_name = malloc((outs ? outs : 1) * sizeof *by_name);
+    named_value *by_name = malloc((outs ? outs : 1) * sizeof *by_name);
     bool *out = calloc(a->operator_count ? a->operator_count : 1, sizeof *out);
     if (!by_name || !out) {
         free(by_name);
@@ -1016,10 +1008,10 @@ etpu_status etpu_report_match_compiled(const etpu_model *model, const etpu_model
         for (size_t o = 0; o < op->outputs.count; o++) {
             int32_t t = op->outputs.items[o];
             if (t >= 0 && (size_t)t < a->tensor_count && a->tensors[t].name && a->tensors[t].name[0])
-                by_name[n++] = (named_op){a->tensors[t].name, (int32_t)i};
+                by_name[n++] = (named_value){a->tensors[t].name, i};
         }
     }
-    qsort(by_name, n, sizeof *by_name, cmp_named_op);
+    qsort(by_name, n, sizeof *by_name, cmp_named);
     size_t cpu_ops = 0, matched = 0;
     for (size_t i = 0; i < c->operator_count; i++) {
         const etpu_operator *op = &c->operators[i];
@@ -1031,15 +1023,15 @@ etpu_status etpu_report_match_compiled(const etpu_model *model, const etpu_model
             int32_t t = op->outputs.items[o];
             if (t < 0 || (size_t)t >= c->tensor_count || !c->tensors[t].name || !c->tensors[t].name[0])
                 continue;
-            named_op key = {c->tensors[t].name, -1};
-            named_op *hit = bsearch(&key, by_name, n, sizeof *by_name, cmp_named_op);
+            named_value key = {c->tensors[t].name, 0};
+            named_value *hit = bsearch(&key, by_name, n, sizeof *by_name, cmp_named);
             if (!hit)
                 continue;
             /* bsearch may land anywhere in a run of equal names */
             bool unique = (hit == by_name || strcmp(hit[-1].name, key.name)) &&
                           (hit + 1 == by_name + n || strcmp(hit[1].name, key.name));
             if (unique) {
-                out[hit->op] = true;
+                out[hit->value] = true;
                 found = true;
             }
         }
