@@ -7,8 +7,9 @@ SUDO=""
 PKGS="build-essential cmake pkg-config clang libclang-rt-dev
       libcjson-dev libcmocka-dev libcurl4-openssl-dev libarchive-dev libssl-dev dpkg-dev
       flatbuffers-compiler python3 man-db groff-base file
-      chromium fonts-dejavu-core"
-# chromium (headless) and the DejaVu fonts: the browser test of `etpu report`.
+      chromium fonts-dejavu-core zsh"
+# chromium (headless) and the DejaVu fonts: the browser test of `etpu report`;
+# zsh: the zsh completion is tried in a real zsh.
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

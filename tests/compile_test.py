@@ -322,6 +322,32 @@ d = fresh_out("rel")
 code, o, e, _ = run("compile", "--no-cache", "-o", d, "ice.tflite", cwd=work)
 check("relative model path", code == 0 and sorted(os.listdir(d)) ==
       ["ice_edgetpu.log", "ice_edgetpu.tflite"], o + e)
+# the remembered model hash: written for a settled file, used while its
+# stat is unchanged, and not trusted once the file changed, even when the
+# change keeps its size and mtime (ctime tells)
+import hashlib  # noqa: E402
+d = fresh_out("memo")
+m = os.path.join(work, "memo.tflite")
+shutil.copy(ex("regime_static"), m)
+time.sleep(3)  # the memo waits until a file is 2 s older than the clock tick it changed in
+code, o, e, _ = run("compile", "--json", "-o", d, m)
+hashes = os.path.join(cache_dir, "hashes")
+memos = os.listdir(hashes) if os.path.isdir(hashes) else []
+st = os.stat(m)
+want = hashlib.sha256(open(m, "rb").read()).hexdigest()
+check("model hash remembered", code == 0 and f"{st.st_dev}-{st.st_ino}" in memos and
+      open(os.path.join(hashes, f"{st.st_dev}-{st.st_ino}")).read().endswith(want + "\n"), memos)
+code, o, e, _ = run("compile", "--json", "-o", d, m)
+check("remembered hash finds the cache entry", code == 0 and json.loads(o)["cached"] is True, o + e)
+data = bytearray(open(m, "rb").read())
+data[-1] ^= 0xFF  # same size; the last byte is padding or data, either way another model
+with open(m, "r+b") as f:
+    f.write(data)
+os.utime(m, ns=(st.st_atime_ns, st.st_mtime_ns))  # mtime put back; ctime moves on
+code, o, e, _ = run("compile", "--json", "-o", d, m)
+check("changed model is not taken for the remembered one",
+      code in (0, 1, 2) and '"cached":\ttrue' not in o and '"cached": true' not in o, o + e)
+
 code, o, e, _ = run("compile", "--help")
 check("--help explains --retry", code == 0 and "--retry" in o and "-d -k N" in o, o)
 

@@ -347,6 +347,16 @@ struct cJSON;
 /* $XDG_CACHE_HOME/etpu/compile (or ~/.cache/etpu/compile). */
 etpu_status etpu_compile_cache_dir(char *out, size_t out_size, etpu_error *err);
 
+/* SHA-256 of the model file at path, remembered between runs as git's index
+ * remembers file states: under <cache>/hashes/<device>-<inode> with the
+ * file's size, mtime and ctime (nanoseconds). A file whose stat still
+ * matches is not read again, which is most of a cache hit's time on a large
+ * model. A hash is remembered only for a file last changed more than 2 s
+ * before it was read (a change within the same clock tick would not show),
+ * and only if the file did not change while it was read. Failing to
+ * remember is not an error. */
+etpu_status etpu_compile_cache_model_sha256(const char *path, char out_hex[65], etpu_error *err);
+
 typedef struct etpu_compile_cache_entry {
     char dir[ETPU_PATH_MAX];   /* <cache>/<key> */
     char files_dir[ETPU_PATH_MAX];

@@ -397,11 +397,7 @@ static int cache_key(const compile_opts *o, const etpu_compiler_info *info, char
         char hex[65];
         etpu_error err;
         /* a model that cannot be read has no key; the preflight says why */
-        int fd = open(models[i], O_RDONLY | O_CLOEXEC);
-        etpu_status st = fd < 0 ? ETPU_FAIL : etpu_sha256_fd(fd, models[i], hex, NULL, &err);
-        if (fd >= 0)
-            close(fd);
-        if (st != ETPU_OK) {
+        if (etpu_compile_cache_model_sha256(models[i], hex, &err) != ETPU_OK) {
             free(buf);
             return EXIT_INPUT;
         }

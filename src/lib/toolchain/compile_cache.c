@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -52,6 +53,70 @@ etpu_status etpu_compile_cache_dir(char *out, size_t out_size, etpu_error *err)
     if (n < 0 || (size_t)n >= out_size || (size_t)n > ETPU_PATH_MAX - 512)
         return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "cache path too long");
     return ETPU_OK;
+}
+
+static bool same_state(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+etpu_status etpu_compile_cache_model_sha256(const char *path, char out_hex[65], etpu_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path, strerror(errno));
+    struct stat before;
+    if (fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) {
+        close(fd);
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s is not a regular file", path);
+    }
+    char dir[ETPU_PATH_MAX], memo[ETPU_PATH_MAX + 64];
+    bool have_dir = etpu_compile_cache_dir(dir, sizeof dir, NULL) == ETPU_OK;
+    char state[160];
+    snprintf(state, sizeof state, "%lld %lld.%09ld %lld.%09ld", (long long)before.st_size,
+             (long long)before.st_mtim.tv_sec, before.st_mtim.tv_nsec,
+             (long long)before.st_ctim.tv_sec, before.st_ctim.tv_nsec);
+    if (have_dir) {
+        snprintf(memo, sizeof memo, "%s/hashes/%llu-%llu", dir, (unsigned long long)before.st_dev,
+                 (unsigned long long)before.st_ino);
+        char *text = NULL;
+        size_t len = 0;
+        size_t n = strlen(state);
+        /* "<state> <64 hex>\n" */
+        if (etpu_read_file(memo, 256, &text, &len, NULL) == ETPU_OK && len == n + 66 &&
+            !memcmp(text, state, n) && text[n] == ' ' && text[n + 65] == '\n') {
+            bool hex = true;
+            for (size_t i = 0; i < 64; i++)
+                hex = hex && isxdigit((unsigned char)text[n + 1 + i]) &&
+                      !isupper((unsigned char)text[n + 1 + i]);
+            if (hex) {
+                memcpy(out_hex, text + n + 1, 64);
+                out_hex[64] = '\0';
+                free(text);
+                close(fd);
+                return ETPU_OK;
+            }
+        }
+        free(text);
+    }
+    etpu_status st = etpu_sha256_fd(fd, path, out_hex, NULL, err);
+    struct stat after;
+    bool unchanged = st == ETPU_OK && fstat(fd, &after) == 0 && same_state(&before, &after);
+    close(fd);
+    struct timespec now;
+    bool settled = clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+                   now.tv_sec > before.st_mtim.tv_sec + 2 && now.tv_sec > before.st_ctim.tv_sec + 2;
+    if (st == ETPU_OK && unchanged && settled && have_dir) {
+        char sub[ETPU_PATH_MAX + 16];
+        snprintf(sub, sizeof sub, "%s/hashes", dir);
+        char line[256];
+        int n = snprintf(line, sizeof line, "%s %s\n", state, out_hex);
+        if (n > 0 && (size_t)n < sizeof line && etpu_mkdirs(sub, NULL) == ETPU_OK)
+            (void)etpu_write_file_atomic(memo, line, (size_t)n, NULL);
+    }
+    return st;
 }
 
 /* A file name we may create: no '/', not empty, not "." or "..", no
