@@ -361,7 +361,8 @@ static void test_retry_ladder(void **state)
 static void write_text(const char *dir, const char *name, const char *text)
 {
     char path[ETPU_PATH_MAX * 2];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_true(n > 0 && (size_t)n < sizeof path);
     etpu_error e;
     assert_int_equal(etpu_write_file_atomic(path, text, strlen(text), &e), ETPU_OK);
 }
