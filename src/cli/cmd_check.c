@@ -128,10 +128,20 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
         after += r->ops[i].status == ETPU_OP_STATUS_MORE_THAN_ONE_SUBGRAPH;
     if (r->first_breaking_op >= 0) {
         const etpu_check_op *b = &r->ops[r->first_breaking_op];
-        printf("\nThe graph splits at op %ld (%s) because it cannot map (%s); the %zu mappable "
-               "op%s after it stay on the CPU unless you compile with -a.\n",
-               r->first_breaking_op, b->op, etpu_op_status_text(b->own_status), after,
-               after == 1 ? "" : "s");
+        if (after > 0)
+            printf("\nThe graph splits at op %ld (%s) because it cannot map (%s); the %zu "
+                   "mappable op%s after it stay on the CPU unless you compile with -a.\n",
+                   r->first_breaking_op, b->op, etpu_op_status_text(b->own_status), after,
+                   after == 1 ? "" : "s");
+        else if (r->edgetpu_subgraphs > 1) /* predicted with -a */
+            printf("\nThe graph splits at op %ld (%s) because it cannot map (%s); the mappable "
+                   "ops after it form %zu more Edge TPU subgraph%s.\n",
+                   r->first_breaking_op, b->op, etpu_op_status_text(b->own_status),
+                   r->edgetpu_subgraphs - 1, r->edgetpu_subgraphs == 2 ? "" : "s");
+        else
+            printf("\nThe Edge TPU part ends at op %ld (%s), which cannot map (%s); no mappable "
+                   "op follows it.\n",
+                   r->first_breaking_op, b->op, etpu_op_status_text(b->own_status));
     }
     printf("\nSummary: %zu op%s on the Edge TPU, %zu on the CPU; %zu Edge TPU subgraph%s.\n",
            r->tpu_ops, r->tpu_ops == 1 ? "" : "s", r->cpu_ops, r->edgetpu_subgraphs,
