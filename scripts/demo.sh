@@ -27,12 +27,11 @@ if ./build/src/etpu compiler path >/dev/null 2>&1; then
   run compiler status
   mkdir -p build/compiled
   run compile -o build/compiled $EX/regime_dynamic_fixed.tflite
-  # The picture again, next to the compiler's own table. With the real
-  # compiler's output, --compiled build/compiled/regime_dynamic_fixed_edgetpu.tflite
-  # colours each op by where it really went (the test double's output is a
-  # copy of its input, so the demo shows the log's table only).
-  if [ -f build/compiled/regime_dynamic_fixed_edgetpu.log ]; then
+  # The picture again, now coloured by what the compiler did (--compiled),
+  # with its own table beside the prediction (--log).
+  if [ -f build/compiled/regime_dynamic_fixed_edgetpu.tflite ]; then
     run report $EX/regime_dynamic_fixed.tflite -o build/regime_dynamic_fixed_report.html \
+        --compiled build/compiled/regime_dynamic_fixed_edgetpu.tflite \
         --log build/compiled/regime_dynamic_fixed_edgetpu.log
   fi
 else

@@ -71,6 +71,20 @@ check("cache hit", code == 0 and r2["cached"] is True and
       os.path.exists(os.path.join(out, "regime_static_edgetpu.tflite")), r2)
 check("cache hit same report", r2["report"] == r["report"])
 
+# the compiled model has the compiled layout: `etpu report --compiled` reads
+# where each op went (all on the TPU here; float_io keeps its QUANTIZE and
+# DEQUANTIZE on the CPU)
+code, o, e, _ = run("report", "-q", "--format", "json", "-o", "-", "--compiled",
+                    os.path.join(out, "regime_static_edgetpu.tflite"), ex("regime_static"))
+check("report --compiled on the output", code == 0 and
+      [x["placement"] for x in json.loads(o)["ops"]] == ["tpu"] * 9, o + e)
+code, o, e, _ = run("compile", "--max-cpu-ops", "2", "-o", out, ex("float_io"))
+code2, o2, e2, _ = run("report", "-q", "--format", "json", "-o", "-", "--compiled",
+                       os.path.join(out, "float_io_edgetpu.tflite"), ex("float_io"))
+check("float I/O compiled: QUANTIZE and DEQUANTIZE stay on the CPU", code == 0 and code2 == 0 and
+      [x["op"] for x in json.loads(o2)["ops"] if x["placement"] == "cpu"] ==
+      ["QUANTIZE", "DEQUANTIZE"], o + e + o2 + e2)
+
 # preflight: a doomed compile stops before it starts
 code, o, e, _ = run("compile", "-o", out, ex("regime_dynamic"))
 check("preflight stops dynamic (exit 1)", code == 1 and "predicted to fail" in e and

@@ -4,8 +4,11 @@
  * It is NOT a compiler. It accepts the real command line, prints the real
  * compiler's stdout lines and writes a `.log` in the real layout (FACTS.md
  * §1.5 and the corpus logs), but the per-op statuses are etpu's own
- * prediction (etpu_check_model) and `<stem>_edgetpu.tflite` is a byte copy
- * of the input model, not a compiled model. Its only purpose is to let the
+ * prediction (etpu_check_model), and `<stem>_edgetpu.tflite` has the shape
+ * of a compiled model without its content: the ops predicted on the Edge
+ * TPU are replaced by one `edgetpu-custom-op` per Edge TPU run, with no
+ * payload, and the CPU ops stay (segments with -n are byte copies of the
+ * input). Nothing in it runs on a TPU. Its only purpose is to let the
  * tests install, run (natively and under qemu-x86_64) and parse a program
  * that looks like the compiler where the real one cannot be downloaded.
  *
@@ -54,7 +57,9 @@
 #include <unistd.h>
 
 #include "etpu/check.h"
+#include "etpu/ir.h"
 #include "etpu/model.h"
+#include "etpu/writer.h"
 
 #define VERSION_LINE "Edge TPU Compiler version 16.0.384591198"
 
@@ -297,9 +302,109 @@ typedef struct output {
     size_t first, last, tpu, cpu;
 } output;
 
-static bool write_output(const char *path, const output *o, const etpu_check_report *r)
+/* The layout of a compiled model: each run of ops predicted on the Edge
+ * TPU (one check partition) becomes one custom op "edgetpu-custom-op" that
+ * takes the run's inputs (tensors it reads and does not write, constants
+ * excepted: the real compiler bakes those into the op) and gives its outputs
+ * (tensors it writes that others read, or model outputs). The op takes the
+ * slot of the run's first op; the other ops of the run are removed, and
+ * with them what only they used. Tensor names are kept, as the real
+ * compiler keeps them. */
+static bool write_compiled(const char *path, const char *out, const etpu_check_report *r)
 {
-    if (!copy_file(path, o->model))
+    etpu_model *m = NULL;
+    etpu_error err;
+    if (etpu_model_open(path, &m, &err) != ETPU_OK || m->subgraph_count == 0)
+        return false;
+    etpu_subgraph *sg = &m->subgraphs[0];
+    size_t n = sg->operator_count < r->op_count ? sg->operator_count : r->op_count;
+    bool *dead = calloc(sg->operator_count ? sg->operator_count : 1, 1);
+    bool *inside = calloc(sg->operator_count ? sg->operator_count : 1, 1);
+    bool ok = dead && inside;
+    int32_t code = ok ? etpu_model_opcode(m, ETPU_OP_CUSTOM, 1, ETPU_EDGETPU_CUSTOM_CODE, &err) : -1;
+    ok = ok && code >= 0;
+    int last_part = -1;
+    for (size_t i = 0; i < n; i++)
+        if (etpu_op_status_is_mapped(r->ops[i].status) && r->ops[i].partition > last_part)
+            last_part = r->ops[i].partition;
+    for (int part = 0; ok && part <= last_part; part++) {
+        size_t first = n;
+        for (size_t i = 0; i < n; i++) {
+            inside[i] = etpu_op_status_is_mapped(r->ops[i].status) && r->ops[i].partition == part;
+            if (inside[i] && first == n)
+                first = i;
+        }
+        if (first == n)
+            continue;
+        /* count, then fill, the run's boundary tensors */
+        size_t cap = 0;
+        for (size_t i = 0; i < n; i++)
+            if (inside[i])
+                cap += sg->operators[i].inputs.count + sg->operators[i].outputs.count;
+        int32_t *ins = calloc(cap + 1, sizeof *ins), *outs = calloc(cap + 1, sizeof *outs);
+        size_t ni = 0, no = 0;
+        ok = ins && outs;
+        for (size_t i = 0; ok && i < n; i++) {
+            if (!inside[i])
+                continue;
+            const etpu_operator *op = &sg->operators[i];
+            for (size_t k = 0; k < op->inputs.count; k++) {
+                int32_t t = op->inputs.items[k];
+                if (t < 0 || (size_t)t >= sg->tensor_count)
+                    continue;
+                bool made_inside = false, constant = false, listed = false;
+                for (size_t j = 0; j < n && !made_inside; j++)
+                    for (size_t q = 0; inside[j] && q < sg->operators[j].outputs.count; q++)
+                        made_inside |= sg->operators[j].outputs.items[q] == t;
+                uint32_t b = sg->tensors[t].buffer;
+                constant = b > 0 && b < m->buffer_count && m->buffers[b].size > 0;
+                for (size_t q = 0; q < ni; q++)
+                    listed |= ins[q] == t;
+                if (!made_inside && !constant && !listed)
+                    ins[ni++] = t;
+            }
+            for (size_t k = 0; k < op->outputs.count; k++) {
+                int32_t t = op->outputs.items[k];
+                bool used_outside = false;
+                for (size_t q = 0; q < sg->outputs.count; q++)
+                    used_outside |= sg->outputs.items[q] == t;
+                for (size_t j = 0; j < sg->operator_count && !used_outside; j++)
+                    for (size_t q = 0; (j >= n || !inside[j]) && q < sg->operators[j].inputs.count; q++)
+                        used_outside |= sg->operators[j].inputs.items[q] == t;
+                if (used_outside)
+                    outs[no++] = t;
+            }
+        }
+        etpu_operator *op = &sg->operators[first];
+        etpu_i32_array a_in, a_out;
+        ok = ok && etpu_model_i32_array(m, ni, &a_in) && etpu_model_i32_array(m, no, &a_out);
+        if (ok) {
+            memcpy(a_in.items, ins, ni * sizeof *ins);
+            memcpy(a_out.items, outs, no * sizeof *outs);
+            memset(op, 0, sizeof *op);
+            op->opcode_index = (uint32_t)code;
+            op->inputs = a_in;
+            op->outputs = a_out;
+            op->has_inputs = op->has_outputs = true;
+            op->debug_metadata_index = -1;
+            for (size_t i = first + 1; i < n; i++)
+                dead[i] = inside[i];
+        }
+        free(ins);
+        free(outs);
+    }
+    ok = ok && etpu_model_compact(m, dead, NULL, &err) == ETPU_OK &&
+         etpu_model_write(m, out, &err) == ETPU_OK;
+    free(dead);
+    free(inside);
+    etpu_model_free(m);
+    return ok;
+}
+
+static bool write_output(const char *path, const output *o, const etpu_check_report *r,
+                         bool whole)
+{
+    if (whole ? !write_compiled(path, o->model, r) : !copy_file(path, o->model))
         return false;
     etpu_check_report part = *r;
     part.ops = r->ops + o->first;
@@ -446,7 +551,7 @@ static int compile_one(const flags *fl, const char *path)
             o->tpu = r->tpu_ops;
             o->cpu = r->cpu_ops;
         }
-        ok = write_output(path, o, r);
+        ok = write_output(path, o, r, n_out == 1);
     }
     if (!ok) {
         printf("Compilation child process completed within timeout period.\nCompilation "
