@@ -19,4 +19,11 @@ void cli_format_bytes(uint64_t bytes, char *out, size_t out_size);
 void cli_format_dims(const int32_t *dims, size_t count, bool unknown_as_question, char *out,
                      size_t out_size);
 
+/* The last component of a path ("a/b/m.tflite" -> "m.tflite"). */
+const char *cli_base_name(const char *path);
+
+/* True when both paths name the same existing file (same device and inode),
+ * e.g. an output that would overwrite an input. */
+bool cli_same_file(const char *a, const char *b);
+
 #endif

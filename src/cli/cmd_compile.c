@@ -103,12 +103,6 @@ typedef struct compile_opts {
     const char *emulator;
 } compile_opts;
 
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 /* out = a/b; false when it does not fit. */
 static bool join(char *out, size_t size, const char *a, const char *b)
 {
@@ -252,9 +246,9 @@ static int print_report(const compile_opts *o, const cJSON *rec, bool cached,
             /* the compiler saw temporary paths: show the names the user knows;
              * segments by their output names */
             const char *shown = rep.model_count > nmodels && mm->output_path
-                                    ? base_name(mm->output_path)
-                                : mm->input_path ? base_name(mm->input_path)
-                                : nmodels == 1   ? base_name(models[0])
+                                    ? cli_base_name(mm->output_path)
+                                : mm->input_path ? cli_base_name(mm->input_path)
+                                : nmodels == 1   ? cli_base_name(models[0])
                                                  : "(model)";
             char *in = cli_safe_string(shown, 200);
             if (mm->compiled) {
@@ -335,7 +329,7 @@ static int preflight(const compile_opts *o, char **models, size_t n, const char 
                 }
             if (status == EXIT_PASS && etpu_fix_log_changes(&log)) {
                 char fixed[ETPU_PATH_MAX];
-                if (!join(fixed, sizeof fixed, tmpdir, base_name(models[i]))) {
+                if (!join(fixed, sizeof fixed, tmpdir, cli_base_name(models[i]))) {
                     etpu_error_set(&err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "name too long");
                     cli_print_error(models[i], &err);
                     status = EXIT_INPUT;
@@ -401,7 +395,7 @@ static int cache_key(const compile_opts *o, const etpu_compiler_info *info, char
             free(buf);
             return EXIT_INPUT;
         }
-        const char *b = base_name(models[i]);
+        const char *b = cli_base_name(models[i]);
         w = snprintf(buf + len, cap - len, "model %zu:%.300s %s\n", strlen(b), b, hex);
         len += w > 0 && (size_t)w < cap - len ? (size_t)w : 0;
     }

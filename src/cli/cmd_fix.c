@@ -85,13 +85,6 @@ static char *default_output(const char *model)
     return out;
 }
 
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
 /* The rewritten model must pass our own verifier before it replaces out.
  * etpu_model_write() writes, fsyncs and renames in one call, so it is aimed
  * at a temporary name beside out (reserved with O_EXCL, so no other file is
@@ -188,7 +181,7 @@ int cmd_fix(int argc, char **argv)
     char *out = output ? strdup(output) : default_output(path);
     if (!out)
         return EXIT_INPUT;
-    if (!dry && same_file(path, out)) {
+    if (!dry && cli_same_file(path, out)) {
         free(out);
         return cli_usage_error("fix", "the output would overwrite the input model; choose -o");
     }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_text.h"
 #include "etpu/check.h"
 #include "etpu/compiler_log.h"
 #include "etpu/fileio.h"
@@ -84,19 +85,6 @@ static char *default_output(const char *model, etpu_report_format f)
     if (out)
         snprintf(out, cap, "%.*s_report.%s", (int)stem, model, format_ext[f]);
     return out;
-}
-
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
 }
 
 static int parse_args(int argc, char **argv, report_opts *o)
@@ -219,7 +207,7 @@ static int load_log(const char *path, const char *model, etpu_compiler_report *l
     *entry = &log->models[log->model_count - 1];
     for (size_t i = log->model_count; i-- > 0;) {
         const char *in = log->models[i].input_path;
-        if (in && !strcmp(base_name(in), base_name(model))) {
+        if (in && !strcmp(cli_base_name(in), cli_base_name(model))) {
             *entry = &log->models[i];
             break;
         }
@@ -277,13 +265,13 @@ int cmd_report(int argc, char **argv)
         fix_preview(&o, &fix, &after, fix_error, sizeof fix_error);
 
     etpu_report_input in = {
-        .title = base_name(o.model),
+        .title = cli_base_name(o.model),
         .model = m,
         .check = r,
         .compiled_cpu = cpu,
-        .compiled_name = o.compiled ? base_name(o.compiled) : NULL,
+        .compiled_name = o.compiled ? cli_base_name(o.compiled) : NULL,
         .log = entry,
-        .log_name = o.log ? base_name(o.log) : NULL,
+        .log_name = o.log ? cli_base_name(o.log) : NULL,
         .fix = o.fix_preview ? &fix : NULL,
         .fixed_check = after,
         .fix_error = fix_error[0] ? fix_error : NULL,
@@ -306,7 +294,7 @@ int cmd_report(int argc, char **argv)
         goto done;
     const char *inputs[] = {o.model, o.compiled, o.log};
     for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
-        if (inputs[i] && same_file(inputs[i], out)) {
+        if (inputs[i] && cli_same_file(inputs[i], out)) {
             status = cli_usage_error("report", "the output would overwrite %s; choose -o",
                                      inputs[i]);
             goto done;

@@ -419,6 +419,17 @@ static const char *node_class(const page *pg, const rl_node *n)
     return etpu_placement_name(pg->place[n->first]);
 }
 
+/* How many ops the prediction puts in the log's (op, status) row. */
+static size_t predicted_count(const etpu_check_report *r, const etpu_compiler_op_row *row)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->op_count; i++)
+        if (r->ops[i].op && row->op_name && !strcmp(r->ops[i].op, row->op_name) &&
+            r->ops[i].status == row->status)
+            n++;
+    return n;
+}
+
 static void summary_json(const page *pg, cJSON *j)
 {
     const etpu_check_report *r = pg->in->check;
@@ -473,12 +484,7 @@ static void summary_json(const page *pg, cJSON *j)
         cJSON *rows = cJSON_AddArrayToObject(o, "rows");
         for (size_t k = 0; rows && k < lg->row_count; k++) {
             const etpu_compiler_op_row *row = &lg->rows[k];
-            /* the prediction's count for the same (op, status) row */
-            size_t predicted = 0;
-            for (size_t i = 0; i < r->op_count; i++)
-                if (r->ops[i].op && row->op_name && !strcmp(r->ops[i].op, row->op_name) &&
-                    r->ops[i].status == row->status)
-                    predicted++;
+            size_t predicted = predicted_count(r, row);
             cJSON *x = cJSON_CreateObject();
             add_str(x, "op", row->op_name);
             cJSON_AddNumberToObject(x, "count", (double)row->count);
@@ -803,11 +809,7 @@ static void html_header(etpu_strbuf *sb, const page *pg)
                              "<th>Predicted</th></tr>");
             for (size_t k = 0; k < lg->row_count; k++) {
                 const etpu_compiler_op_row *row = &lg->rows[k];
-                size_t predicted = 0;
-                for (size_t i = 0; i < r->op_count; i++)
-                    if (r->ops[i].op && row->op_name && !strcmp(r->ops[i].op, row->op_name) &&
-                        r->ops[i].status == row->status)
-                        predicted++;
+                size_t predicted = predicted_count(r, row);
                 etpu_sb_printf(sb, "<tr%s><td>", predicted != row->count ? " class=\"differs\"" : "");
                 etpu_sb_xml(sb, row->op_name, 80);
                 etpu_sb_printf(sb, "</td><td>%" PRIu64 "</td><td>", row->count);
