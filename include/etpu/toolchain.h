@@ -266,6 +266,11 @@ etpu_status etpu_run(const char *const argv[], const char *cwd, double timeout_s
                      size_t max_capture, etpu_run_result *res, etpu_error *err);
 void etpu_run_result_free(etpu_run_result *res);
 
+/* Run `<r's command prefix> --version`: how install learns a tree's
+ * version, and how `etpu compiler status --probe` proves it runs here. */
+etpu_status etpu_runner_version(const etpu_runner *r, double timeout_s, size_t max_capture,
+                                etpu_run_result *res, etpu_error *err);
+
 /* One line: "exit status 1", "killed by signal 11 (Segmentation fault)",
  * "timed out after 5 s", "interrupted (SIGINT)", with a QEMU diagnostic from
  * stderr when there is one. */

@@ -372,15 +372,9 @@ static int do_status(const opts *o)
     char desc[512] = "";
     bool probed = false;
     if (o->probe && have && runner_ok && nmissing == 0) {
-        const char *argv[ETPU_RUNNER_ARGV_MAX + 2];
-        int i;
-        for (i = 0; i < r.argc; i++)
-            argv[i] = r.argv[i];
-        argv[i++] = "--version";
-        argv[i] = NULL;
         etpu_error pe;
         jp = cJSON_AddObjectToObject(root, "probe");
-        if (etpu_run(argv, NULL, 120, 65536, &res, &pe) != ETPU_OK) {
+        if (etpu_runner_version(&r, 120, 65536, &res, &pe) != ETPU_OK) {
             cJSON_AddBoolToObject(jp, "ok", false);
             cJSON_AddStringToObject(jp, "error", pe.message);
             e = pe;

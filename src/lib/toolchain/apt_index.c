@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "etpu/toolchain.h"
+#include "util/strbuf.h"
 
 /* ---- version comparison ------------------------------------------------ */
 
@@ -312,17 +313,6 @@ typedef struct finder {
     char versions_seen[200]; /* for the "not found" message */
 } finder;
 
-/* Copy a stanza field into a fixed-size record field, cutting it if it is
- * longer (the record's sizes bound what the index may claim). */
-static void copy_field(char *dst, size_t size, const char *src)
-{
-    size_t len = strlen(src);
-    if (len >= size)
-        len = size - 1;
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
 static void finish_stanza(finder *f, stanza *s)
 {
     if (!s->has_package)
@@ -357,9 +347,9 @@ static void finish_stanza(finder *f, stanza *s)
         return;
     if (f->found && etpu_deb_version_compare(s->version, f->best.version) <= 0)
         return;
-    copy_field(p.package, sizeof p.package, s->package);
-    copy_field(p.version, sizeof p.version, s->version);
-    copy_field(p.architecture, sizeof p.architecture, s->architecture);
+    etpu_str_copy(p.package, sizeof p.package, s->package);
+    etpu_str_copy(p.version, sizeof p.version, s->version);
+    etpu_str_copy(p.architecture, sizeof p.architecture, s->architecture);
     if (strlen(s->filename) >= sizeof p.filename) {
         f->unusable++;
         snprintf(f->unusable_why, sizeof f->unusable_why, "Filename too long");

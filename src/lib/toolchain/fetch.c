@@ -251,17 +251,27 @@ static etpu_status describe_failure(etpu_error *err, const char *url, CURLcode r
                           errbuf[0] ? errbuf : curl_easy_strerror(rc), tail);
 }
 
-etpu_status etpu_fetch_memory(const char *url, const etpu_fetch_options *opts, size_t max,
-                              char **out, size_t *len, etpu_error *err)
+/* What every fetch checks first: the options (NULL = defaults, kept in
+ * *defaults) and that url is http:// or https://. */
+static etpu_status fetch_start(const char *url, const etpu_fetch_options **opts,
+                               etpu_fetch_options *defaults, etpu_error *err)
 {
-    etpu_fetch_options defaults;
-    if (!opts) {
-        etpu_fetch_options_default(&defaults);
-        opts = &defaults;
+    if (!*opts) {
+        etpu_fetch_options_default(defaults);
+        *opts = defaults;
     }
     if (!url_allowed(url))
         return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
                               "%s: only http:// and https:// URLs are supported", url);
+    return ETPU_OK;
+}
+
+etpu_status etpu_fetch_memory(const char *url, const etpu_fetch_options *opts, size_t max,
+                              char **out, size_t *len, etpu_error *err)
+{
+    etpu_fetch_options defaults;
+    if (fetch_start(url, &opts, &defaults, err) != ETPU_OK)
+        return ETPU_FAIL;
     if (global_init(err) != ETPU_OK)
         return ETPU_FAIL;
     int attempts = 0;
@@ -375,13 +385,8 @@ etpu_status etpu_fetch_file(const char *url, const char *path, uint64_t expected
                             etpu_error *err)
 {
     etpu_fetch_options defaults;
-    if (!opts) {
-        etpu_fetch_options_default(&defaults);
-        opts = &defaults;
-    }
-    if (!url_allowed(url))
-        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
-                              "%s: only http:// and https:// URLs are supported", url);
+    if (fetch_start(url, &opts, &defaults, err) != ETPU_OK)
+        return ETPU_FAIL;
     if (expected_size == 0 || !sha256_hex || strlen(sha256_hex) != 64)
         return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
                               "%s: a download needs the expected size and SHA-256", url);

@@ -29,19 +29,10 @@
 #include <cjson/cJSON.h>
 
 #include "etpu/toolchain.h"
+#include "util/strbuf.h"
 
 #define INDEX_MAX ((size_t)32 << 20)
 #define MANIFEST_MAX 65536
-
-/* Copy with truncation (sizes are checked where it matters). */
-static void scopy(char *dst, size_t size, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= size)
-        n = size - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
 
 static void note(const etpu_install_options *o, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -66,7 +57,7 @@ static etpu_status mkdir_p(const char *path, etpu_error *err)
     char p[ETPU_PATH_MAX];
     if (strlen(path) >= sizeof p)
         return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "path too long: %.100s", path);
-    scopy(p, sizeof p, path);
+    etpu_str_copy(p, sizeof p, path);
     for (char *s = p + 1; *s; s++) {
         if (*s != '/')
             continue;
@@ -105,7 +96,7 @@ etpu_status etpu_compiler_cache_dir(char *out, size_t out_size, etpu_error *err)
 
 static void fill_paths(etpu_compiler_info *info, const char *dir)
 {
-    scopy(info->dir, sizeof info->dir, dir);
+    etpu_str_copy(info->dir, sizeof info->dir, dir);
     snprintf(info->wrapper, sizeof info->wrapper, "%.3900s/" ETPU_LAYOUT_WRAPPER, dir);
     snprintf(info->bin_dir, sizeof info->bin_dir, "%.3900s/" ETPU_LAYOUT_BIN_DIR, dir);
     snprintf(info->binary, sizeof info->binary, "%.3900s/" ETPU_LAYOUT_BINARY, dir);
@@ -156,7 +147,7 @@ static void json_str(const cJSON *m, const char *key, char *out, size_t size)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, key);
     if (cJSON_IsString(v) && v->valuestring)
-        scopy(out, size, v->valuestring);
+        etpu_str_copy(out, size, v->valuestring);
 }
 
 /* Read <cache>/<name>/manifest.json; false if it is not an installed
@@ -417,14 +408,8 @@ static bool probe_version(const char *root, char *out, size_t size)
     etpu_error e;
     if (etpu_runner_resolve(ETPU_RUNNER_AUTO, NULL, &info, &r, &e) != ETPU_OK)
         return false;
-    const char *argv[ETPU_RUNNER_ARGV_MAX + 2];
-    int i;
-    for (i = 0; i < r.argc; i++)
-        argv[i] = r.argv[i];
-    argv[i++] = "--version";
-    argv[i] = NULL;
     etpu_run_result res;
-    if (etpu_run(argv, NULL, 60, 4096, &res, &e) != ETPU_OK)
+    if (etpu_runner_version(&r, 60, 4096, &res, &e) != ETPU_OK)
         return false;
     bool ok = false;
     const char *key = "Edge TPU Compiler version ";
@@ -459,7 +444,7 @@ static etpu_status normalise_layout(const char *work, const char *root, char *tr
     char want[ETPU_PATH_MAX];
     snprintf(want, sizeof want, "%.3900s/usr/bin", root);
     if (!strcmp(base, want)) {
-        scopy(tree, tree_size, root);
+        etpu_str_copy(tree, tree_size, root);
         return ETPU_OK;
     }
     char norm[ETPU_PATH_MAX], dst[ETPU_PATH_MAX + 64], src[ETPU_PATH_MAX + 64];
@@ -478,7 +463,7 @@ static etpu_status normalise_layout(const char *work, const char *root, char *tr
         snprintf(dst, sizeof dst, "%s/" ETPU_LAYOUT_WRAPPER, norm);
         rename(src, dst);
     }
-    scopy(tree, tree_size, norm);
+    etpu_str_copy(tree, tree_size, norm);
     return ETPU_OK;
 }
 
@@ -520,7 +505,7 @@ static etpu_status install_in(const etpu_install_options *o, const char *cache,
     memset(info, 0, sizeof *info);
     char version[ETPU_VERSION_MAX] = "";
     if (o->version)
-        scopy(version, sizeof version, o->version);
+        etpu_str_copy(version, sizeof version, o->version);
     etpu_deb_control control;
     memset(&control, 0, sizeof control);
 
@@ -532,7 +517,7 @@ static etpu_status install_in(const etpu_install_options *o, const char *cache,
         if (!realpath(o->from, abs))
             return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", o->from,
                                   strerror(errno));
-        scopy(info->source, sizeof info->source, abs);
+        etpu_str_copy(info->source, sizeof info->source, abs);
         if (kind != SRC_DIR) {
             if (etpu_sha256_file(abs, info->sha256, &info->size, err) != ETPU_OK)
                 return ETPU_FAIL;
@@ -544,7 +529,7 @@ static etpu_status install_in(const etpu_install_options *o, const char *cache,
             if (check_control(&control, o->from, o->version, err) != ETPU_OK)
                 return ETPU_FAIL;
             if (!version[0])
-                scopy(version, sizeof version, control.version);
+                etpu_str_copy(version, sizeof version, control.version);
         } else if (kind == SRC_TAR) {
             note(o, "extracting %s", o->from);
             if (etpu_tar_extract(abs, root, err) != ETPU_OK)
@@ -581,12 +566,12 @@ static etpu_status install_in(const etpu_install_options *o, const char *cache,
         if (st != ETPU_OK) {
             if (err && err->kind == ETPU_ERR_BAD_MODEL) {
                 char msg[ETPU_ERROR_MESSAGE_MAX];
-                scopy(msg, sizeof msg, err->message);
+                etpu_str_copy(msg, sizeof msg, err->message);
                 etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%.200s: %.200s", url, msg);
             }
             return ETPU_FAIL;
         }
-        scopy(version, sizeof version, pkg.version);
+        etpu_str_copy(version, sizeof version, pkg.version);
         etpu_compiler_info existing;
         if (!o->force && etpu_compiler_find(version, &existing, NULL) == ETPU_OK) {
             *info = existing;
@@ -594,8 +579,8 @@ static etpu_status install_in(const etpu_install_options *o, const char *cache,
             return ETPU_OK;
         }
         snprintf(url, sizeof url, "%s/%s", base, pkg.filename);
-        scopy(info->source, sizeof info->source, url);
-        scopy(info->sha256, sizeof info->sha256, pkg.sha256);
+        etpu_str_copy(info->source, sizeof info->source, url);
+        etpu_str_copy(info->sha256, sizeof info->sha256, pkg.sha256);
         info->size = pkg.size;
         char deb[ETPU_PATH_MAX + 16];
         snprintf(deb, sizeof deb, "%s/package.deb", work);
@@ -626,7 +611,7 @@ static etpu_status install_in(const etpu_install_options *o, const char *cache,
     if (!etpu_deb_version_valid(version))
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
                               "'%.80s' is not a usable version", version);
-    scopy(info->version, sizeof info->version, version);
+    etpu_str_copy(info->version, sizeof info->version, version);
     iso_now(info->installed_at, sizeof info->installed_at);
     if (write_manifest(tree, info, err) != ETPU_OK)
         return ETPU_FAIL;

@@ -650,3 +650,15 @@ void etpu_run_describe(const etpu_run_result *res, double timeout_s, char *out, 
     else
         snprintf(out, out_size, "%s", what);
 }
+
+etpu_status etpu_runner_version(const etpu_runner *r, double timeout_s, size_t max_capture,
+                                etpu_run_result *res, etpu_error *err)
+{
+    const char *argv[ETPU_RUNNER_ARGV_MAX + 2];
+    int i;
+    for (i = 0; i < r->argc && i < ETPU_RUNNER_ARGV_MAX; i++)
+        argv[i] = r->argv[i];
+    argv[i++] = "--version";
+    argv[i] = NULL;
+    return etpu_run(argv, NULL, timeout_s, max_capture, res, err);
+}

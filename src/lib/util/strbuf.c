@@ -86,6 +86,17 @@ void etpu_sb_printf(etpu_strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
+void etpu_str_copy(char *dst, size_t size, const char *src)
+{
+    if (size == 0)
+        return;
+    size_t len = strlen(src);
+    if (len >= size)
+        len = size - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 size_t etpu_utf8_sequence(const unsigned char *s, size_t avail)
 {
     unsigned char c = s[0];

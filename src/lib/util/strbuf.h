@@ -34,6 +34,10 @@ void etpu_sb_printf(etpu_strbuf *sb, const char *fmt, ...)
  * characters, etpu_utf8_unsafe() ones and invalid UTF-8 replaced by '?',
  * cut at max_bytes with "…". */
 void etpu_sb_xml(etpu_strbuf *sb, const char *s, size_t max_bytes);
+/* Copy src into dst[size], cut to fit (always NUL-terminated): for fixed
+ * records whose sizes bound what untrusted input may claim. */
+void etpu_str_copy(char *dst, size_t size, const char *src);
+
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
 size_t etpu_utf8_sequence(const unsigned char *s, size_t avail);
 /* True for a valid sequence that must not reach a picture: C1 controls,
