@@ -132,6 +132,16 @@ class Result:
             if s not in f["message"]:
                 self.fail("fatal %s: message %r does not mention %r" % (kind, f["message"], s))
 
+    def warning_kinds(self, expected):
+        got = [w["kind"] for w in self.j["warnings"]]
+        if got != expected:
+            self.fail("warning kinds %s, expected %s" % (got, expected))
+
+    def warning_has(self, kind, key, expected):
+        for w in self.j["warnings"]:
+            if w["kind"] == kind and w.get(key) != expected:
+                self.fail("warning %s: %s = %r, expected %r" % (kind, key, w.get(key), expected))
+
     def summary(self, key, expected):
         got = self.j["summary"].get(key)
         if got != expected:
@@ -141,6 +151,7 @@ class Result:
         """The passing twin: exit 0, no fatal, every op mapped, one partition."""
         self.exit(0)
         self.fatal_kinds([])
+        self.warning_kinds([])
         self.statuses([MAPPED] * len(self.j["ops"]))
         self.summary("first_breaking_op", None)
 
@@ -253,10 +264,12 @@ def check_float_io(r, e):
     r.exit(1)
     r.fatal_kinds([])
     r.statuses([UNSPEC, MAPPED, DTYPE])
-    r.reason(0, "QUANTIZE input tensor %d is FLOAT32" % e["x"])
+    r.reason(0, "QUANTIZE of the FLOAT32 model input (tensor %d)" % e["x"])
     r.field(0, "fix_pass", "int-io")
-    r.reason(2, "DEQUANTIZE output tensor %d is FLOAT32" % e["y"])
+    r.field(0, "rule", "quantize_float_input")
+    r.reason(2, "DEQUANTIZE to the FLOAT32 model output (tensor %d)" % e["y"])
     r.field(2, "fix_pass", "int-io")
+    r.field(2, "rule", "dequantize_float_output")
     # boundary ops do not split the graph
     r.summary("first_breaking_op", None)
     r.summary("edgetpu_subgraphs", 1)
@@ -295,12 +308,14 @@ def check_custom(code, hint):
         o = r.op(1)
         if o and hint not in o["hint"]:
             r.fail("op 1 hint %r does not mention %r" % (o["hint"], hint))
+        if o and hint == "" and o["hint"]:
+            r.fail("op 1 hint %r, expected none (nothing to fix)" % o["hint"])
         r.summary("first_breaking_op", None)
     return check
 
 
-case("custom: CUSTOM op -> CUSTOM, unsupported data type", build_custom("MyPostProcess"),
-     check_custom("MyPostProcess", "custom ops always run on the CPU"))
+case("custom: CUSTOM op -> CUSTOM, unsupported data type, no hint", build_custom("MyPostProcess"),
+     check_custom("MyPostProcess", ""))
 case("custom: edgetpu-custom-op -> already compiled hint", build_custom("edgetpu-custom-op"),
      check_custom("edgetpu-custom-op", "already compiled"))
 case("custom twin: builtin RELU in its place -> mapped", build_custom("builtin"),
@@ -431,9 +446,12 @@ def build_dilation(dw, dh):
     return build
 
 
-case("conv: dilation 2x1 -> unspecified", build_dilation(2, 1),
+case("conv: dilation 2x1 -> unspecified with compiler 15 (published table)", build_dilation(2, 1),
      lambda r, e: (r.exit(1), r.statuses([UNSPEC]),
-                   r.reason(0, "dilation differs in x and y (2 vs 1)")))
+                   r.reason(0, "dilation differs in x and y (2 vs 1)")),
+     args=("--compiler-version", "15"))
+case("conv: dilation 2x1 -> mapped with compiler 16 (a real 16 log maps it)",
+     build_dilation(2, 1), lambda r, e: r.all_mapped())
 case("conv twin: dilation 2x2 -> mapped", build_dilation(2, 2), lambda r, e: r.all_mapped())
 
 # -- SOFTMAX size ------------------------------------------------------------
@@ -533,7 +551,8 @@ def build_concat(fill, zp=0, extra_input=False):
 def check_concat_refused(r, e):
     r.exit(1)
     r.statuses([UNSPEC])
-    r.reason(0, "constant input %d (tensor %d) is not an all-zero pad" % (e["pos"], e["k"]))
+    r.reason(0, "constant input %d is not an all-zero pad" % e["pos"])
+    r.field(0, "rule", "concat_constant")
 
 
 case("concat: non-zero constant input -> unspecified", build_concat(3), check_concat_refused)
@@ -601,9 +620,10 @@ def build_dwconv(weights_const, dilation=(1, 1)):
 case("depthwise conv: non-constant filter [1,3,3,4] -> param not constant", build_dwconv(False),
      lambda r, e: (r.exit(1), r.statuses([PARAM]),
                    r.reason(0, "the filter/weights (tensor %d) is computed at run time" % e["w"])))
-case("depthwise conv: dilation 1x2 -> unspecified", build_dwconv(True, (1, 2)),
+case("depthwise conv: dilation 1x2 -> unspecified with compiler 15", build_dwconv(True, (1, 2)),
      lambda r, e: (r.exit(1), r.statuses([UNSPEC]),
-                   r.reason(0, "dilation differs in x and y (1 vs 2)")))
+                   r.reason(0, "dilation differs in x and y (1 vs 2)")),
+     args=("--compiler-version", "15"))
 case("depthwise conv twin: constant filter, dilation 2x2 -> mapped", build_dwconv(True, (2, 2)),
      lambda r, e: r.all_mapped())
 
@@ -792,25 +812,30 @@ def build_quant(ttype, quant=None):
     return build
 
 
-case("not quantized: all-float model -> fatal not_quantized", build_quant("FLOAT32", NO_QUANT),
+case("not quantized: all-float model -> fatal not_quantized with compiler 15",
+     build_quant("FLOAT32", NO_QUANT),
      lambda r, e: (r.exit(1), r.fatal_kinds(["not_quantized"]),
                    r.fatal_message("not_quantized", "Model not quantized",
-                                   "none of its 1 compute ops")))
+                                   "none of its 1 ops")),
+     args=("--compiler-version", "15"))
+case("not quantized: all-float model -> warning and every op float_model with compiler 16",
+     build_quant("FLOAT32", NO_QUANT),
+     lambda r, e: (r.exit(1), r.fatal_kinds([]), r.warning_kinds(["not_quantized_16"]),
+                   r.statuses([DTYPE]), r.field(0, "rule", "float_model")))
 case("not quantized twin: int8 model -> no fatal", build_quant("INT8"),
      lambda r, e: r.all_mapped())
-case("bad quantization: INT8 activation without scale -> fatal bad_quantization",
+case("unquantized: INT8 activation without scale -> warning, op on the CPU",
      build_quant("INT8", NO_QUANT),
-     lambda r, e: (r.exit(1), r.fatal_kinds(["bad_quantization"]),
-                   r.fatal_has("bad_quantization", "tensors", [e["x"]]),
-                   r.fatal_has("bad_quantization", "ops", [0]),
-                   r.fatal_message("bad_quantization",
-                                   'tensor %d "x" is INT8 but has no quantization scale'
-                                   % e["x"])))
-case("bad quantization: 2 scales, 1 zero point -> fatal bad_quantization",
+     lambda r, e: (r.exit(1), r.fatal_kinds([]), r.warning_kinds(["unquantized_tensors"]),
+                   r.warning_has("unquantized_tensors", "tensors", [e["x"]]),
+                   r.warning_has("unquantized_tensors", "ops", [0]),
+                   r.statuses([DTYPE]), r.field(0, "rule", "unquantized_int8"),
+                   r.reason(0, 'tensor %d "x") is INT8 without quantization parameters'
+                            % e["x"])))
+case("unquantized: 2 scales, 1 zero point -> warning, op on the CPU",
      build_quant("INT8", {"scale": [0.05, 0.05], "zero_point": [0]}),
-     lambda r, e: (r.exit(1), r.fatal_kinds(["bad_quantization"]),
-                   r.fatal_message("bad_quantization",
-                                   "different number of scales and zero points")))
+     lambda r, e: (r.exit(1), r.fatal_kinds([]), r.warning_kinds(["unquantized_tensors"]),
+                   r.statuses([DTYPE])))
 case("bad quantization twin: UINT8 activation with scale -> no fatal",
      build_quant("UINT8", (0.05, 128)), lambda r, e: r.all_mapped())
 
@@ -845,8 +870,8 @@ def build_big_reshape(last):
 
 case("size: RESHAPE of 1,056,768 elements (> 2^20) -> unspecified", build_big_reshape(129),
      lambda r, e: (r.exit(1), r.statuses([UNSPEC]),
-                   r.reason(0, "RESHAPE of a large tensor (1056768 elements in tensor %d)"
-                            % e["x"])))
+                   r.reason(0, "RESHAPE of 1056768 elements (tensor %d; estimated limit"
+                            % e["x"]), r.field(0, "basis", "estimated")))
 case("size twin: RESHAPE of 1,048,576 elements (= 2^20) -> mapped", build_big_reshape(128),
      lambda r, e: r.all_mapped())
 

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "etpu/error.h"
+#include "etpu/ops.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,12 +33,6 @@ extern "C" {
 /* Custom code of the op the Edge TPU compiler puts in compiled models. */
 #define ETPU_EDGETPU_CUSTOM_CODE "edgetpu-custom-op"
 
-/* A few BuiltinOperator codes the library itself reasons about. The full
- * name table is etpu_builtin_name(). */
-enum {
-    ETPU_OP_CUSTOM = 32,
-    ETPU_OP_PLACEHOLDER_FOR_GREATER_OP_CODES = 127,
-};
 
 /* TensorType values (schema enum TensorType : byte). */
 typedef enum etpu_tensor_type {

@@ -44,16 +44,41 @@ typedef struct check_opts {
     etpu_check_options check;
 } check_opts;
 
-static const char *fatal_kind_name(etpu_fatal_kind k)
+/* "[estimated]", "[published]", "[observed in 9 real compiles]": what the
+ * rule behind a verdict rests on, so a user knows what is certain. */
+static void basis_tag(etpu_check_rule rule, char *out, size_t n)
 {
-    switch (k) {
-    case ETPU_FATAL_OP_VERSION: return "op_version";
-    case ETPU_FATAL_DYNAMIC_TENSOR: return "dynamic_tensor";
-    case ETPU_FATAL_NOT_QUANTIZED: return "not_quantized";
-    case ETPU_FATAL_BAD_QUANTIZATION: return "bad_quantization";
-    case ETPU_FATAL_NO_OPS: return "no_ops";
+    const etpu_rule_info *info = etpu_check_rule_info(rule);
+    out[0] = '\0';
+    if (!info)
+        return;
+    size_t seen = etpu_rule_evidence_count(info);
+    if (info->basis == ETPU_BASIS_ESTIMATED)
+        snprintf(out, n, " [rule %s: estimated limit]", info->id);
+    else if (info->basis == ETPU_BASIS_OBSERVED)
+        snprintf(out, n, " [rule %s: observed in %zu real compile%s]", info->id, seen,
+                 seen == 1 ? "" : "s");
+    else
+        snprintf(out, n, " [rule %s: published]", info->id);
+}
+
+static void print_finding(const char *label, const etpu_check_fatal *f)
+{
+    const etpu_rule_info *info = etpu_check_rule_info(f->rule);
+    char tag[96];
+    basis_tag(f->rule, tag, sizeof tag);
+    char *message = cli_safe_string(f->message, sizeof f->message);
+    printf("%s (%s): %s%s\n", label, info ? info->id : "?", message ? message : "", tag);
+    free(message);
+    if (f->tensor_count) {
+        printf("  tensors:");
+        for (size_t k = 0; k < f->tensor_count && k < 20; k++)
+            printf(" %" PRId32, f->tensors[k]);
+        printf("%s\n", f->tensor_count > 20 ? " ..." : "");
     }
-    return "unknown";
+    if (f->hint[0])
+        printf("  fix: %s\n", f->hint);
+    printf("\n");
 }
 
 /* The compiler's table: one row per (op, status), in order of first use. */
@@ -80,48 +105,69 @@ static void print_table(const etpu_check_report *r)
     free(done);
 }
 
+/* "99.6 %" of the model's work on the Edge TPU ("-" without work). */
+static void format_share(uint64_t part, uint64_t total, char *out, size_t n)
+{
+    if (!total)
+        snprintf(out, n, "-");
+    else
+        snprintf(out, n, "%.1f %%", 100.0 * (double)part / (double)total);
+}
+
 static void print_text(const char *path, const etpu_check_report *r, bool quiet)
 {
-    char params[32];
-    cli_format_bytes(r->param_bytes, params, sizeof params);
+    char share[32];
+    format_share(r->macs_tpu, r->macs_total, share, sizeof share);
+    if (r->already_compiled) {
+        /* Not an input for the compiler: say so once instead of judging it. */
+        const etpu_check_fatal *w = NULL;
+        for (size_t i = 0; i < r->warning_count && !w; i++)
+            if (r->warnings[i].rule == ETPU_RULE_ALREADY_COMPILED)
+                w = &r->warnings[i];
+        printf("%s: %s; check the original .tflite instead\n", path, w ? w->message : "");
+        return;
+    }
     if (quiet) {
-        printf("%s: %s: %zu on Edge TPU, %zu on CPU%s\n", path,
+        printf("%s: %s: %zu on Edge TPU, %zu on CPU, %s of MACs on the Edge TPU%s\n", path,
                r->fatal_count ? "FAILS" : (r->cpu_ops ? "partial" : "all mapped"), r->tpu_ops,
-               r->cpu_ops, r->fatal_count ? " (compilation predicted to fail)" : "");
+               r->cpu_ops, share, r->fatal_count ? " (compilation predicted to fail)" : "");
         return;
     }
     printf("%s: prediction for edgetpu_compiler %d\n\n", path, r->compiler_version);
-    for (size_t i = 0; i < r->fatal_count; i++) {
-        const etpu_check_fatal *f = &r->fatals[i];
-        printf("FATAL (%s): %s\n", fatal_kind_name(f->kind), f->message);
-        if (f->tensor_count) {
-            printf("  tensors:");
-            for (size_t k = 0; k < f->tensor_count && k < 20; k++)
-                printf(" %" PRId32, f->tensors[k]);
-            printf("%s\n", f->tensor_count > 20 ? " ..." : "");
-        }
-        if (f->hint[0])
-            printf("  fix: %s\n", f->hint);
-        printf("\n");
-    }
+    for (size_t i = 0; i < r->fatal_count; i++)
+        print_finding("FATAL", &r->fatals[i]);
+    for (size_t i = 0; i < r->warning_count; i++)
+        print_finding("Warning", &r->warnings[i]);
     if (r->fatal_count)
         printf("If the compiler got past that, it would report:\n\n");
     print_table(r);
     bool any = false;
+    size_t float_ops = 0;
     for (size_t i = 0; i < r->op_count; i++) {
         const etpu_check_op *o = &r->ops[i];
         if (o->status == ETPU_OP_STATUS_MAPPED ||
             (o->status == ETPU_OP_STATUS_MORE_THAN_ONE_SUBGRAPH && (long)i != r->first_breaking_op))
             continue;
+        if (o->rule == ETPU_RULE_FLOAT_MODEL) {
+            float_ops++; /* one line for all of them, below */
+            continue;
+        }
         if (!any)
             printf("\nNot mapped:\n");
         any = true;
         char *name = cli_safe_string(o->op, 60);
-        printf("  op %zu %s (v%" PRId32 "): %s\n    why: %s\n", i, name ? name : "", o->version,
-               etpu_op_status_text(o->status), o->reason);
+        char tag[96];
+        basis_tag(o->rule, tag, sizeof tag);
+        printf("  op %zu %s (v%" PRId32 "): %s\n    why: %s%s\n", i, name ? name : "", o->version,
+               etpu_op_status_text(o->status), o->reason, tag);
         if (o->hint[0])
             printf("    fix: %s\n", o->hint);
         free(name);
+    }
+    if (float_ops) {
+        const etpu_rule_info *info = etpu_check_rule_info(ETPU_RULE_FLOAT_MODEL);
+        printf("\nNot mapped: %zu op%s, because the model is not quantized (every op computes "
+               "on float data).\n  fix: %s\n", float_ops, float_ops == 1 ? "" : "s", info->hint);
     }
     size_t after = 0;
     for (size_t i = 0; i < r->op_count; i++)
@@ -143,9 +189,13 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
                    "op follows it.\n",
                    r->first_breaking_op, b->op, etpu_op_status_text(b->own_status));
     }
+    char cpu_share[32];
+    format_share(r->macs_total - r->macs_tpu, r->macs_total, cpu_share, sizeof cpu_share);
     printf("\nSummary: %zu op%s on the Edge TPU, %zu on the CPU; %zu Edge TPU subgraph%s.\n",
            r->tpu_ops, r->tpu_ops == 1 ? "" : "s", r->cpu_ops, r->edgetpu_subgraphs,
            r->edgetpu_subgraphs == 1 ? "" : "s");
+    printf("Compute: %s of the model's MACs on the Edge TPU; the %zu CPU op%s do %s of them.\n",
+           share, r->cpu_ops, r->cpu_ops == 1 ? "" : "s", cpu_share);
     char on[32], off[32];
     cli_format_bytes(r->param_bytes_on_chip, on, sizeof on);
     cli_format_bytes(r->param_bytes_off_chip, off, sizeof off);
@@ -175,26 +225,81 @@ static void add_string(cJSON *o, const char *key, const char *value)
     cli_json_add_string(o, key, value, 4096);
 }
 
+static cJSON *finding_json(const etpu_check_fatal *f)
+{
+    const etpu_rule_info *info = etpu_check_rule_info(f->rule);
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "kind", info ? info->id : "unknown");
+    cJSON_AddStringToObject(e, "basis", info ? etpu_rule_basis_name(info->basis) : "unknown");
+    add_string(e, "message", f->message);
+    add_string(e, "hint", f->hint);
+    add_string(e, "fix_pass", f->fix_pass); /* null when none */
+    cJSON_AddItemToObject(e, "ops", cli_json_int_array(f->ops, f->op_count));
+    cJSON_AddItemToObject(e, "tensors", cli_json_int_array(f->tensors, f->tensor_count));
+    return e;
+}
+
+/* The evidence behind every rule the report uses, once per rule. */
+static cJSON *rules_json(const etpu_check_report *r)
+{
+    bool used[ETPU_RULE__COUNT] = {false};
+    for (size_t i = 0; i < r->op_count; i++) {
+        used[r->ops[i].rule] = true;
+        used[r->ops[i].relaxed_by] = true;
+    }
+    for (size_t i = 0; i < r->fatal_count; i++)
+        used[r->fatals[i].rule] = true;
+    for (size_t i = 0; i < r->warning_count; i++)
+        used[r->warnings[i].rule] = true;
+    cJSON *rules = cJSON_CreateObject();
+    for (int k = ETPU_RULE_NONE + 1; k < ETPU_RULE__COUNT; k++) {
+        const etpu_rule_info *info = etpu_check_rule_info((etpu_check_rule)k);
+        if (!used[k] || !info)
+            continue;
+        cJSON *e = cJSON_AddObjectToObject(rules, info->id);
+        cJSON_AddStringToObject(e, "severity", info->severity == ETPU_SEVERITY_FATAL ? "fatal"
+                                : info->severity == ETPU_SEVERITY_WARNING ? "warning" : "op");
+        if (info->severity == ETPU_SEVERITY_OP)
+            cJSON_AddStringToObject(e, "status", etpu_op_status_text(info->status));
+        cJSON_AddStringToObject(e, "basis", etpu_rule_basis_name(info->basis));
+        cJSON_AddStringToObject(e, "source", info->source);
+        cJSON *ev = cJSON_AddArrayToObject(e, "evidence");
+        for (const char *p = info->evidence; *p;) {
+            while (*p == ' ')
+                p++;
+            size_t n = strcspn(p, " ");
+            if (n) {
+                char token[160];
+                snprintf(token, sizeof token, "%.*s", (int)(n < sizeof token - 1 ? n : sizeof token - 1), p);
+                cJSON_AddItemToArray(ev, cJSON_CreateString(token));
+            }
+            p += n;
+        }
+        cJSON_AddNumberToObject(e, "confirmations", (double)etpu_rule_evidence_count(info));
+        cJSON_AddNumberToObject(e, "min_compiler", info->min_compiler);
+        cJSON_AddNumberToObject(e, "max_compiler", info->max_compiler);
+    }
+    return rules;
+}
+
 static cJSON *report_json(const char *path, const etpu_check_report *r)
 {
     cJSON *j = cJSON_CreateObject();
     add_string(j, "model", path);
     cJSON_AddNumberToObject(j, "compiler_version", r->compiler_version);
+    cJSON_AddBoolToObject(j, "already_compiled", r->already_compiled);
+    if (r->already_compiled && r->compiled_runtime >= 0)
+        cJSON_AddNumberToObject(j, "compiled_runtime", r->compiled_runtime);
     cJSON *fatal = cJSON_AddArrayToObject(j, "fatal");
-    for (size_t i = 0; i < r->fatal_count; i++) {
-        const etpu_check_fatal *f = &r->fatals[i];
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "kind", fatal_kind_name(f->kind));
-        add_string(e, "message", f->message);
-        add_string(e, "hint", f->hint);
-        add_string(e, "fix_pass", f->fix_pass); /* null when none */
-        cJSON_AddItemToObject(e, "ops", cli_json_int_array(f->ops, f->op_count));
-        cJSON_AddItemToObject(e, "tensors", cli_json_int_array(f->tensors, f->tensor_count));
-        cJSON_AddItemToArray(fatal, e);
-    }
+    for (size_t i = 0; i < r->fatal_count; i++)
+        cJSON_AddItemToArray(fatal, finding_json(&r->fatals[i]));
+    cJSON *warnings = cJSON_AddArrayToObject(j, "warnings");
+    for (size_t i = 0; i < r->warning_count; i++)
+        cJSON_AddItemToArray(warnings, finding_json(&r->warnings[i]));
     cJSON *ops = cJSON_AddArrayToObject(j, "ops");
     for (size_t i = 0; i < r->op_count; i++) {
         const etpu_check_op *o = &r->ops[i];
+        const etpu_rule_info *info = etpu_check_rule_info(o->rule);
         cJSON *e = cJSON_CreateObject();
         cJSON_AddNumberToObject(e, "index", (double)i);
         add_string(e, "op", o->op);
@@ -202,13 +307,24 @@ static cJSON *report_json(const char *path, const etpu_check_report *r)
         cJSON_AddStringToObject(e, "status", etpu_op_status_text(o->status));
         cJSON_AddStringToObject(e, "status_id", etpu_op_status_name(o->status));
         cJSON_AddBoolToObject(e, "edgetpu", o->status == ETPU_OP_STATUS_MAPPED);
+        if (info) {
+            cJSON_AddStringToObject(e, "rule", info->id);
+            cJSON_AddStringToObject(e, "basis", etpu_rule_basis_name(info->basis));
+        } else {
+            cJSON_AddNullToObject(e, "rule");
+            cJSON_AddNullToObject(e, "basis");
+        }
+        if (o->relaxed_by)
+            cJSON_AddStringToObject(e, "relaxed_by", etpu_check_rule_info(o->relaxed_by)->id);
         add_string(e, "reason", o->reason);
         add_string(e, "hint", o->hint);
         if (o->fix_pass)
             cJSON_AddStringToObject(e, "fix_pass", o->fix_pass);
         cJSON_AddNumberToObject(e, "partition", o->partition);
+        cJSON_AddNumberToObject(e, "macs", (double)o->macs);
         cJSON_AddItemToArray(ops, e);
     }
+    cJSON_AddItemToObject(j, "rules", rules_json(r));
     cJSON *s = cJSON_AddObjectToObject(j, "summary");
     cJSON_AddNumberToObject(s, "tpu", (double)r->tpu_ops);
     cJSON_AddNumberToObject(s, "cpu", (double)r->cpu_ops);
@@ -218,7 +334,13 @@ static cJSON *report_json(const char *path, const etpu_check_report *r)
         cJSON_AddNullToObject(s, "first_breaking_op");
     cJSON_AddNumberToObject(s, "edgetpu_subgraphs", (double)r->edgetpu_subgraphs);
     cJSON_AddBoolToObject(s, "compiles", r->fatal_count == 0);
-    cJSON_AddBoolToObject(s, "all_mapped", etpu_check_all_mapped(r));
+    cJSON_AddBoolToObject(s, "all_mapped", etpu_check_all_mapped(r) && !r->already_compiled);
+    cJSON_AddNumberToObject(s, "macs", (double)r->macs_total);
+    cJSON_AddNumberToObject(s, "macs_tpu", (double)r->macs_tpu);
+    if (r->macs_total)
+        cJSON_AddNumberToObject(s, "macs_tpu_share", (double)r->macs_tpu / (double)r->macs_total);
+    else
+        cJSON_AddNullToObject(s, "macs_tpu_share");
     cJSON_AddNumberToObject(s, "param_bytes", (double)r->param_bytes);
     cJSON_AddNumberToObject(s, "param_bytes_on_chip", (double)r->param_bytes_on_chip);
     cJSON_AddNumberToObject(s, "param_bytes_off_chip", (double)r->param_bytes_off_chip);
@@ -285,7 +407,7 @@ int cmd_check(int argc, char **argv)
         models++;
         tpu += r->tpu_ops;
         cpu += r->cpu_ops;
-        if (etpu_check_all_mapped(r))
+        if (etpu_check_all_mapped(r) && !r->already_compiled)
             ok++;
         else if (status == EXIT_PASS)
             status = EXIT_FINDING;

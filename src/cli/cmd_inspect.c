@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "cli_json.h"
 #include "cli_text.h"
+#include "etpu/edgetpu_package.h"
 #include "etpu/model.h"
 
 static const char inspect_usage[] =
@@ -52,35 +53,6 @@ typedef struct inspect_opts {
 } inspect_opts;
 
 /* ---- facts derived from a model, shared by text and JSON ---------------- */
-
-typedef struct edgetpu_summary {
-    size_t custom_ops;      /* edgetpu-custom-op count */
-    uint64_t payload_bytes; /* their custom_options, summed */
-    size_t cpu_ops;         /* all other ops */
-} edgetpu_summary;
-
-static bool is_edgetpu_op(const etpu_model *m, const etpu_operator *op)
-{
-    const etpu_operator_code *c = etpu_op_code(m, op);
-    return c && c->builtin_code == ETPU_OP_CUSTOM && c->custom_code &&
-           !strcmp(c->custom_code, ETPU_EDGETPU_CUSTOM_CODE);
-}
-
-static edgetpu_summary summarize_edgetpu(const etpu_model *m)
-{
-    edgetpu_summary s = {0};
-    for (size_t g = 0; g < m->subgraph_count; g++)
-        for (size_t i = 0; i < m->subgraphs[g].operator_count; i++) {
-            const etpu_operator *op = &m->subgraphs[g].operators[i];
-            if (is_edgetpu_op(m, op)) {
-                s.custom_ops++;
-                s.payload_bytes += op->custom_options_size;
-            } else {
-                s.cpu_ops++;
-            }
-        }
-    return s;
-}
 
 static uint64_t total_buffer_bytes(const etpu_model *m)
 {
@@ -315,7 +287,8 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
     cli_format_bytes(m->size, size, sizeof size);
     cli_format_bytes(total_buffer_bytes(m), weights, sizeof weights);
     min_runtime_version(m, runtime, sizeof runtime);
-    edgetpu_summary tpu = summarize_edgetpu(m);
+    etpu_edgetpu_info tpu;
+    etpu_model_edgetpu_info(m, &tpu);
     size_t ops = 0, tensors = 0;
     for (size_t g = 0; g < m->subgraph_count; g++) {
         ops += m->subgraphs[g].operator_count;
@@ -358,6 +331,10 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
                "CPU\n",
                tpu.custom_ops, ETPU_EDGETPU_CUSTOM_CODE, tpu.custom_ops == 1 ? "" : "s", payload,
                tpu.cpu_ops, tpu.cpu_ops == 1 ? "" : "s");
+        if (tpu.min_runtime_version >= 0)
+            printf("              needs Edge TPU runtime %" PRId32 " or newer%s%s\n",
+                   tpu.min_runtime_version, tpu.compiler_version[0] ? "; compiler build " : "",
+                   tpu.compiler_version);
     }
     for (size_t g = 0; g < m->subgraph_count; g++) {
         const etpu_subgraph *sg = &m->subgraphs[g];
@@ -386,7 +363,7 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
             size_t shown = 0;
             for (size_t i = 0; i < sg->operator_count; i++) {
                 const etpu_operator *op = &sg->operators[i];
-                if (is_edgetpu_op(m, op))
+                if (etpu_is_edgetpu_op(m, op))
                     continue;
                 char *n = cli_safe_string(etpu_op_display_name(m, op), 40);
                 printf(" %s#%zu", n ? n : "", i);
@@ -542,11 +519,17 @@ static cJSON *model_json(const char *path, const etpu_model *m)
         }
         cJSON_AddItemToArray(sigs, e);
     }
-    edgetpu_summary tpu = summarize_edgetpu(m);
+    etpu_edgetpu_info tpu;
+    etpu_model_edgetpu_info(m, &tpu);
     cJSON *et = cJSON_AddObjectToObject(j, "edgetpu");
     cJSON_AddBoolToObject(et, "compiled", tpu.custom_ops > 0);
     cJSON_AddNumberToObject(et, "custom_ops", (double)tpu.custom_ops);
     cJSON_AddNumberToObject(et, "payload_bytes", (double)tpu.payload_bytes);
+    if (tpu.min_runtime_version >= 0)
+        cJSON_AddNumberToObject(et, "min_runtime_version", tpu.min_runtime_version);
+    else
+        cJSON_AddNullToObject(et, "min_runtime_version");
+    add_safe_string(et, "compiler_build", tpu.compiler_version[0] ? tpu.compiler_version : NULL);
     cJSON *cpu = cJSON_AddArrayToObject(et, "cpu_ops");
     cJSON *customs = cJSON_AddArrayToObject(et, "custom_op_payloads");
     cJSON *sgs = cJSON_AddArrayToObject(j, "subgraphs");
@@ -571,7 +554,7 @@ static cJSON *model_json(const char *path, const etpu_model *m)
             cJSON *e = cJSON_CreateObject();
             cJSON_AddNumberToObject(e, "subgraph", (double)g);
             cJSON_AddNumberToObject(e, "index", (double)i);
-            if (is_edgetpu_op(m, op)) {
+            if (etpu_is_edgetpu_op(m, op)) {
                 cJSON_AddNumberToObject(e, "payload_bytes", (double)op->custom_options_size);
                 cJSON_AddItemToArray(customs, e);
             } else {

@@ -183,7 +183,7 @@ static bool copy_file(const char *src, const char *dst)
 static int fatal_output(const etpu_check_report *r, const char *path)
 {
     const etpu_check_fatal *f = &r->fatals[0];
-    if (f->kind == ETPU_FATAL_OP_VERSION) {
+    if (f->rule == ETPU_RULE_OP_VERSION) {
         const char *op = "UNKNOWN";
         int32_t version = 0;
         if (f->op_count > 0)
@@ -200,7 +200,7 @@ static int fatal_output(const etpu_check_report *r, const char *path)
         return 1;
     }
     printf("Started a compilation timeout timer of 180 seconds.\n");
-    if (f->kind == ETPU_FATAL_DYNAMIC_TENSOR)
+    if (f->rule == ETPU_RULE_DYNAMIC_TENSOR)
         printf("ERROR: Attempting to use a delegate that only supports static-sized tensors with "
                "a graph that has dynamic-sized tensors.\nCompilation failed: Model failed in "
                "Tflite interpreter. Please ensure model can be loaded/run in Tflite "

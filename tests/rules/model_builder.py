@@ -14,7 +14,7 @@ otherwise. Standard library only.
     json_text = m.json()
 
 Op codes and their options tables come from the repository's
-src/lib/tflite/builtin_ops.def, so they cannot drift from the reader's.
+include/etpu/builtin_ops.def, so they cannot drift from the reader's.
 """
 
 import json
@@ -23,7 +23,7 @@ import re
 import struct
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_BUILTIN_OPS_DEF = os.path.join(_HERE, "..", "..", "src", "lib", "tflite", "builtin_ops.def")
+_BUILTIN_OPS_DEF = os.path.join(_HERE, "..", "..", "include", "etpu", "builtin_ops.def")
 
 # name -> (code, options table or None)
 BUILTINS = {}

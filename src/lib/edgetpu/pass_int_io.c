@@ -17,13 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edgetpu/int_io.h"
 #include "edgetpu/passes.h"
 #include "etpu/graph.h"
 
 #define PASS_NAME "int-io"
-#define OP_QUANTIZE 114
-#define OP_DEQUANTIZE 6
-
 static bool is_float(int type) { return type == ETPU_FLOAT32; }
 /* The list holds exactly one tensor, and it exists (a hostile QUANTIZE may
  * have no output, a DEQUANTIZE no input, or an optional -1). */
@@ -38,6 +36,46 @@ static bool is_op(const etpu_model *m, const etpu_operator *op, int32_t code)
 {
     const etpu_operator_code *c = etpu_op_code(m, op);
     return c && c->builtin_code == code;
+}
+
+static bool is_subgraph_io(const etpu_i32_array *list, int32_t t)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (list->items[i] == t)
+            return true;
+    return false;
+}
+
+bool etpu_int_io_removes_quantize(const etpu_model *m, const etpu_graph *g, size_t q)
+{
+    const etpu_subgraph *sg = &m->subgraphs[0];
+    if (q >= sg->operator_count)
+        return false;
+    const etpu_operator *op = &sg->operators[q];
+    if (!is_op(m, op, ETPU_OP_QUANTIZE) || !only_tensor(sg, &op->inputs) ||
+        !only_tensor(sg, &op->outputs) ||
+        !is_int8ish(sg->tensors[op->outputs.items[0]].type))
+        return false;
+    int32_t t = op->inputs.items[0];
+    const int32_t *readers;
+    return is_float(sg->tensors[t].type) && is_subgraph_io(&sg->inputs, t) &&
+           etpu_graph_consumers(g, t, &readers) == 1 && (size_t)readers[0] == q &&
+           etpu_op_reads(op, t) == 1;
+}
+
+bool etpu_int_io_removes_dequantize(const etpu_model *m, const etpu_graph *g, size_t d)
+{
+    const etpu_subgraph *sg = &m->subgraphs[0];
+    if (d >= sg->operator_count)
+        return false;
+    const etpu_operator *op = &sg->operators[d];
+    if (!is_op(m, op, ETPU_OP_DEQUANTIZE) || !only_tensor(sg, &op->inputs) ||
+        !only_tensor(sg, &op->outputs) ||
+        !is_int8ish(sg->tensors[op->inputs.items[0]].type))
+        return false;
+    int32_t t = op->outputs.items[0];
+    return is_float(sg->tensors[t].type) && is_subgraph_io(&sg->outputs, t) &&
+           etpu_graph_consumers(g, t, NULL) == 0 && etpu_graph_producer(g, t) == (int32_t)d;
 }
 
 /* Point signature entries of subgraph 0 at the new tensor. */
@@ -103,7 +141,7 @@ static int32_t retyped_tensor(etpu_model *m, int32_t t, int type, const char *su
 static bool insert_quantize(etpu_model *m, size_t pos, int32_t in, int32_t out, etpu_error *err)
 {
     etpu_subgraph *sg = &m->subgraphs[0];
-    int32_t code = etpu_model_opcode(m, OP_QUANTIZE, 1, NULL, err);
+    int32_t code = etpu_model_opcode(m, ETPU_OP_QUANTIZE, 1, NULL, err);
     etpu_operator *ops = etpu_model_alloc(m, (sg->operator_count + 1) * sizeof *ops);
     etpu_operator op = {0};
     if (code < 0 || !ops || !etpu_model_i32_array(m, 1, &op.inputs) ||
@@ -181,10 +219,7 @@ etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_f
         const int32_t *readers;
         size_t n = etpu_graph_consumers(&g, t, &readers);
         size_t q = n ? (size_t)readers[0] : 0;
-        if (n != 1 || etpu_op_reads(&sg->operators[q], t) != 1 ||
-            !is_op(m, &sg->operators[q], OP_QUANTIZE) ||
-            !only_tensor(sg, &sg->operators[q].outputs) ||
-            !is_int8ish(sg->tensors[sg->operators[q].outputs.items[0]].type)) {
+        if (n != 1 || !etpu_int_io_removes_quantize(m, &g, q)) {
             etpu_fix_log_note(log, PASS_NAME, "left float input %zu (tensor %" PRId32 " \"%.40s\"): "
                              "it does not feed exactly one QUANTIZE", p, t, sg->tensors[t].name);
             continue;
@@ -205,9 +240,7 @@ etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_f
         int32_t d = etpu_graph_producer(&g, t);
         if (!is_float(sg->tensors[t].type))
             continue;
-        if (d < 0 || !is_op(m, &sg->operators[d], OP_DEQUANTIZE) ||
-            etpu_graph_consumers(&g, t, NULL) || !only_tensor(sg, &sg->operators[d].inputs) ||
-            !is_int8ish(sg->tensors[sg->operators[d].inputs.items[0]].type)) {
+        if (d < 0 || !etpu_int_io_removes_dequantize(m, &g, (size_t)d)) {
             etpu_fix_log_note(log, PASS_NAME, "left float output %zu (tensor %" PRId32 " \"%.40s\"): "
                              "it is not made by a DEQUANTIZE of an 8-bit tensor", p, t,
                              sg->tensors[t].name);

@@ -8,10 +8,13 @@
 
 static const char *const builtin_names[] = {
 #define X(name, code, options) [code] = #name,
-#include "tflite/builtin_ops.def"
+#include "etpu/builtin_ops.def"
 #undef X
 };
 #define BUILTIN_COUNT (sizeof builtin_names / sizeof builtin_names[0])
+/* etpu/ops.h sizes op-keyed tables by the row count: the codes must be dense. */
+_Static_assert(BUILTIN_COUNT == ETPU_OP__COUNT,
+               "builtin_ops.def codes must run 0 .. rows-1 without gaps");
 
 const char *etpu_builtin_name(int32_t code)
 {

@@ -315,7 +315,7 @@ typedef struct op_options_row {
 
 static const op_options_row op_options[] = {
 #define X(name, code, options) {code, #options},
-#include "tflite/builtin_ops.def"
+#include "etpu/builtin_ops.def"
 #undef X
 };
 
