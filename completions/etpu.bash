@@ -77,9 +77,9 @@ _etpu_check()
         --compiler-version) :; return ;;
     esac
     if [[ $cur == --* ]]; then
-        _etpu_words "$cur" --json --enable_multiple_subgraphs --compiler-version --quiet --help; return
+        _etpu_words "$cur" --json --rules --enable_multiple_subgraphs --compiler-version --quiet --help; return
     elif [[ $cur == -* ]]; then
-        _etpu_words "$cur" -a -q -h --json --enable_multiple_subgraphs --compiler-version --quiet --help; return
+        _etpu_words "$cur" -a -q -h --json --rules --enable_multiple_subgraphs --compiler-version --quiet --help; return
     fi
     _etpu_files "$cur" tflite
 }
@@ -136,10 +136,13 @@ _etpu_report()
 
 _etpu_log()
 {
+    case $prev in
+        --model) _etpu_files "$cur" tflite; return ;;
+    esac
     if [[ $cur == --* ]]; then
-        _etpu_words "$cur" --json --help; return
+        _etpu_words "$cur" --json --model --help; return
     elif [[ $cur == -* ]]; then
-        _etpu_words "$cur" -h --json --help; return
+        _etpu_words "$cur" -h --json --model --help; return
     fi
     _etpu_files "$cur" log
 }

@@ -268,12 +268,12 @@ def main():
             print(f"unexplained disagreement on ground-truth pair {e['pair']}")
 
     if a.write_doc:
-        write_doc(a.write_doc, rows, total)
+        write_doc(a.write_doc, rows, total, a.etpu)
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
 
-def write_doc(path, rows, total):
+def write_doc(path, rows, total, etpu):
     def line(t):
         ag, rc, pr = ratios(t)
         return (f"{t['right']} / {t['total']} = {ag:.2%} | {t['recall_hit']} / {t['real_cpu']} = "
@@ -301,6 +301,19 @@ def write_doc(path, rows, total):
                     f"{e['ops']} | {'yes' if e['ground'] else 'no'} | "
                     f"{lg} | {cp} | "
                     f"{e.get('explained', '') if e['diff'] else ''} |\n")
+        rules = json.loads(subprocess.run([etpu, "check", "--rules", "--json"],
+                                          capture_output=True, text=True, check=True).stdout)
+        f.write("\n| rule | effect | basis | compilers | confirmed by (corpus) | source |\n")
+        f.write("|---|---|---|---|---|---|\n")
+        for r in rules:
+            lo, hi = r["min_compiler"], r["max_compiler"]
+            comp = ("all" if not lo and not hi else str(lo) if lo == hi else
+                    f"{lo}+" if not hi else f"<= {hi}" if not lo else f"{lo}-{hi}")
+            effect = (r["status"] if r["severity"] == "op" else
+                      "compile fails" if r["severity"] == "fatal" else "warning")
+            ev = ", ".join(t.split(":", 1)[1] for t in r["evidence"].split()) or "-"
+            f.write(f"| {r['id']} | {effect} | {r['basis']} | {comp} | "
+                    f"{r['confirmations']}: {ev} | {r['source']} |\n")
 
 
 if __name__ == "__main__":

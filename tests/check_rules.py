@@ -102,6 +102,12 @@ class Result:
             if s not in o["reason"]:
                 self.fail("op %d %s: reason %r does not mention %r" % (i, o["op"], o["reason"], s))
 
+    def hint_lacks(self, i, *subs):
+        o = self.op(i)
+        for sub in subs:
+            if o and sub in o["hint"]:
+                self.fail("op %d %s: hint %r names %r" % (i, o["op"], o["hint"], sub))
+
     def field(self, i, key, expected):
         o = self.op(i)
         if o and o.get(key) != expected:
@@ -684,8 +690,11 @@ def check_no_fatal(status=MAPPED):
 
 case("version: CONV_2D v6 (not grouped) -> fatal op_version, min-op-versions",
      build_conv_version(6), check_version_fatal("CONV_2D", 6, "min-op-versions"))
-case("version: CONV_2D v6 grouped (filter depth 2 of 4) -> fatal op_version, grouped-conv",
-     build_conv_version(6, in_per_filter=2), check_version_fatal("CONV_2D", 6, "grouped-conv"))
+case("version: CONV_2D v6 grouped (filter depth 1 of 4) -> fatal op_version, grouped-conv",
+     build_conv_version(6, in_per_filter=1), check_version_fatal("CONV_2D", 6, "grouped-conv"))
+case("version: CONV_2D v6 grouped (filter depth 2 of 4) -> fatal op_version, no pass offered "
+     "(grouped-conv rewrites one channel per group only)",
+     build_conv_version(6, in_per_filter=2), check_version_fatal("CONV_2D", 6, None))
 case("version twin: CONV_2D v5 -> no fatal", build_conv_version(5), check_no_fatal())
 case("version: --compiler-version 15 disables the 16 table (CONV_2D v6 -> no fatal)",
      build_conv_version(6), check_no_fatal(), args=["--compiler-version", "15"])
@@ -874,6 +883,201 @@ case("size: RESHAPE of 1,056,768 elements (> 2^20) -> unspecified", build_big_re
                             % e["x"]), r.field(0, "basis", "estimated")))
 case("size twin: RESHAPE of 1,048,576 elements (= 2^20) -> mapped", build_big_reshape(128),
      lambda r, e: r.all_mapped())
+
+# -- TRANSPOSE size and compiler version -----------------------------------
+
+
+def build_transpose(h):
+    def build(m):
+        x = m.input("x", [1, h, h, 144])
+        perm = m.const_i32("perm", [0, 3, 1, 2])
+        y = m.act("y", [1, 144, h, h])
+        m.op("TRANSPOSE", [x, perm], [y], {})
+        m.output(y)
+        return {"x": x}
+    return build
+
+
+case("size: TRANSPOSE of [1,40,40,144] (230,400 > 128Ki) -> unspecified, estimated",
+     build_transpose(40),
+     lambda r, e: (r.exit(1), r.statuses([UNSPEC]), r.field(0, "rule", "transpose_size"),
+                   r.field(0, "basis", "estimated"),
+                   r.reason(0, "TRANSPOSE of 230400 elements")))
+case("size twin: TRANSPOSE of [1,20,20,144] (57,600) -> mapped", build_transpose(20),
+     lambda r, e: r.all_mapped())
+case("version: TRANSPOSE with compiler 15 -> not supported (needs compiler 16)",
+     build_transpose(20),
+     lambda r, e: (r.exit(1), r.statuses([NOTSUP]), r.field(0, "rule", "needs_newer_compiler")),
+     args=("--compiler-version", "15"))
+
+# -- post-processing ---------------------------------------------------------
+
+
+def build_postprocess(kind):
+    """CONV -> DEQUANTIZE -> CUSTOM(TFLite_Detection_PostProcess) -> outputs that
+    are sized at run time (shape []), then QUANTIZE of them."""
+    def build(m):
+        x = m.input("x", IMG)
+        c, _ = conv(m, x, IMG, 4, "conv")
+        f = m.act("boxes_float", IMG, "FLOAT32", quant=NO_QUANT)
+        m.op("DEQUANTIZE", [c], [f])
+        shape = [1, 10] if kind == "shaped" else []
+        ttype = "FLOAT32" if kind == "float" else "INT8"
+        p = m.act("detections", shape, ttype, quant=NO_QUANT if ttype == "FLOAT32" else None)
+        m.op("CUSTOM", [f], [p], custom_code="TFLite_Detection_PostProcess")
+        q = m.act("detections_q", shape, "UINT8" if kind != "float" else "INT8",
+                  quant=(0.01, 0))
+        m.op("QUANTIZE", [p], [q])
+        m.output(q)
+        return {}
+    return build
+
+
+case("post-processing: QUANTIZE of a shapeless custom-op output -> unspecified (runtime_shape)",
+     build_postprocess("int8"),
+     lambda r, e: (r.exit(1), r.statuses([MAPPED, DTYPE, DTYPE, UNSPEC]),
+                   r.field(1, "rule", "dequantize_for_postprocess"),
+                   r.field(1, "fix_pass", None),
+                   r.field(3, "rule", "runtime_shape"), r.field(3, "fix_pass", None)))
+case("post-processing twin: the same QUANTIZE on a shaped tensor -> mappable (cut after CPU op)",
+     build_postprocess("shaped"),
+     lambda r, e: (r.exit(1), r.statuses([MAPPED, DTYPE, DTYPE, MTOS]),
+                   r.field(3, "rule", "partition")))
+case("post-processing: QUANTIZE of the custom op's float output -> unspecified, no int-io",
+     build_postprocess("float"),
+     lambda r, e: (r.exit(1), r.statuses([MAPPED, DTYPE, DTYPE, UNSPEC]),
+                   r.field(3, "rule", "quantize_after_postprocess"),
+                   r.field(3, "fix_pass", None)))
+
+# -- int-io only where the pass removes the op ------------------------------
+
+
+def build_shared_float_input(m):
+    x = m.input("x_float", IMG, "FLOAT32", quant=NO_QUANT)
+    q = m.act("x_q", IMG)
+    m.op("QUANTIZE", [x], [q])
+    y = m.act("x_relu", IMG, "FLOAT32", quant=NO_QUANT)
+    m.op("RELU", [x], [y])
+    m.output(q, y)
+    return {}
+
+
+case("boundary: float input feeding QUANTIZE and another op -> no int-io hint",
+     build_shared_float_input,
+     lambda r, e: (r.exit(1), r.field(0, "rule", "quantize_float_tensor"),
+                   r.field(0, "fix_pass", None),
+                   r.hint_lacks(0, "inference_input_type", "int-io")))
+
+# -- float16 weights -----------------------------------------------------------
+
+
+def build_f16_weights(m):
+    x = m.input("x_float", IMG, "FLOAT32", quant=NO_QUANT)
+    w16 = m.const_f16("filter_f16", [8, 3, 3, 4])
+    b16 = m.const_f16("bias_f16", [8])
+    w = m.act("filter", [8, 3, 3, 4], "FLOAT32", quant=NO_QUANT)
+    b = m.act("bias", [8], "FLOAT32", quant=NO_QUANT)
+    m.op("DEQUANTIZE", [w16], [w])
+    m.op("DEQUANTIZE", [b16], [b])
+    y = m.act("y", IMG[:3] + [8], "FLOAT32", quant=NO_QUANT)
+    m.op("CONV_2D", [x, w, b], [y], {"padding": "SAME", "stride_w": 1, "stride_h": 1})
+    m.output(y)
+    return {}
+
+
+case("float16 weights: DEQUANTIZE of a 4-D filter -> rank, of the bias -> float16 weights",
+     build_f16_weights,
+     lambda r, e: (r.exit(1), r.statuses([RANK, DTYPE, DTYPE]),
+                   r.field(0, "rule", "rank"), r.field(1, "rule", "dequantize_float16_weights"),
+                   r.warning_kinds(["not_quantized_16"])))
+
+# -- LSTM state ----------------------------------------------------------------
+
+
+def build_lstm(variable):
+    def build(m):
+        x = m.input("x", [1, 28, 28])
+        ins = [x]
+        ins += [m.const_i8("w_in%d" % k, [20, 28]) for k in range(4)]
+        ins += [m.const_i8("w_rec%d" % k, [20, 20]) for k in range(4)]
+        ins += [-1, -1, -1]
+        ins += [m.const_bias("bias%d" % k, 20) for k in range(4)]
+        ins += [-1, -1]
+        ins.append(m.tensor("output_state", [1, 20], "INT8", variable=True))
+        ins.append(m.tensor("cell_state", [1, 20], "INT16", quant=(0.0005, 0),
+                            variable=variable))
+        ins += [-1, -1, -1, -1]
+        y = m.act("y", [1, 28, 20])
+        m.op("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [y],
+             {"fused_activation_function": "TANH", "cell_clip": 10.0})
+        m.output(y)
+        return {}
+    return build
+
+
+case("lstm: int16 variable cell state -> mapped (relaxed_by lstm_state)", build_lstm(True),
+     lambda r, e: (r.all_mapped(), r.field(0, "relaxed_by", "lstm_state")))
+case("lstm twin: the same int16 tensor not a variable -> unsupported data type",
+     build_lstm(False), lambda r, e: (r.exit(1), r.statuses([DTYPE])))
+
+# -- loading: op versions, Flex ops, builtin codes ----------------------------
+
+
+def build_add_version(version):
+    def build(m):
+        x = m.input("x", IMG)
+        y = m.act("y", IMG)
+        m.op("ADD", [x, x], [y], {}, version=version)
+        m.output(y)
+        return {}
+    return build
+
+
+case("version: ADD v4 (first shipped in TF 2.6, no rejection on record) -> warning only",
+     build_add_version(4),
+     lambda r, e: (r.exit(0), r.fatal_kinds([]), r.warning_kinds(["op_version_unconfirmed"]),
+                   r.statuses([MAPPED])))
+case("version twin: ADD v3 -> no warning", build_add_version(3), lambda r, e: r.all_mapped())
+
+
+def build_unloadable(op, custom=None):
+    def build(m):
+        x = m.input("x", IMG)
+        c, _ = conv(m, x, IMG, 4, "conv")
+        y = m.act("y", IMG)
+        m.op(op, [c], [y], custom_code=custom)
+        m.output(y)
+        return {}
+    return build
+
+
+case("flex: CUSTOM FlexSplitV -> fatal flex_op", build_unloadable("CUSTOM", "FlexSplitV"),
+     lambda r, e: (r.exit(1), r.fatal_kinds(["flex_op"]),
+                   r.fatal_message("flex_op", "Regular TensorFlow ops are not supported",
+                                   "FlexSplitV")))
+case("builtin: DYNAMIC_UPDATE_SLICE (code 151) -> fatal builtin_unknown",
+     build_unloadable("DYNAMIC_UPDATE_SLICE"),
+     lambda r, e: (r.exit(1), r.fatal_kinds(["builtin_unknown"]),
+                   r.fatal_message("builtin_unknown", "builtin_code out of range: 151")))
+case("builtin: GELU (code 150) -> warning builtin_maybe_unknown, no fatal",
+     build_unloadable("GELU"),
+     lambda r, e: (r.exit(1), r.fatal_kinds([]), r.warning_kinds(["builtin_maybe_unknown"])))
+case("builtin twin: BROADCAST_TO (code 130, loaded by compiler 16) -> no finding",
+     build_unloadable("BROADCAST_TO"),
+     lambda r, e: (r.exit(1), r.fatal_kinds([]), r.warning_kinds([]), r.status(1, NOTSUP)))
+
+# -- work (MACs) -------------------------------------------------------------
+
+
+case("macs: 3x3 CONV_2D 4->8 channels on 8x8 = 8*8*8 outputs x 3*3*4 = 18,432",
+     build_dilation(1, 1),
+     lambda r, e: (r.all_mapped(), r.field(0, "macs", 18432), r.summary("macs", 18432),
+                   r.summary("macs_tpu", 18432)))
+case("macs: ADD counts its outputs (8*8*4 = 256), all on the CPU when it cannot map",
+     build_type("FLOAT32"),
+     lambda r, e: (r.field(0, "macs", 256), r.summary("macs_tpu", 0),
+                   r.summary("macs_tpu_share", 0)))
+
 
 # ---------------------------------------------------------------------------
 # Runner

@@ -16,6 +16,7 @@
 
 static const char check_usage[] =
     "usage: etpu check [--json] [-a] [--compiler-version N] MODEL...\n"
+    "       etpu check --rules [--json]\n"
     "\n"
     "Predict, without the compiler, what `edgetpu_compiler -s MODEL` would report:\n"
     "  - fatal problems that stop compilation (op versions the compiler cannot load,\n"
@@ -27,8 +28,18 @@ static const char check_usage[] =
     "The prediction targets compiler 16.0 (the last release). docs/FIDELITY.md\n"
     "measures it against real compiler logs.\n"
     "\n"
+    "Every verdict names the rule behind it and what the rule rests on:\n"
+    "  published  a document or issue states it (coral.ai, google-coral/edgetpu issues)\n"
+    "  observed   real compiler outputs show it (the corpus compilations are listed)\n"
+    "  estimated  a limit or condition fitted to real logs; shown as \"estimated limit\"\n"
+    "Only rules on firm ground predict a failed compile (FATAL); the rest are warnings,\n"
+    "and `etpu compile` runs the compiler whatever the warnings say.\n"
+    "\n"
     "Options:\n"
-    "  --json                  machine-readable report (an array for several models)\n"
+    "  --json                  machine-readable report (an array for several models);\n"
+    "                          per op: status, rule, basis, reason, hint, fix_pass, macs;\n"
+    "                          \"rules\" holds the source and evidence of each rule used\n"
+    "  --rules                 list every rule with its basis, source and evidence\n"
     "  -a, --enable_multiple_subgraphs\n"
     "                          predict as with the compiler's -a (several Edge TPU subgraphs)\n"
     "  --compiler-version N    target compiler major version (default 16)\n"
@@ -36,7 +47,14 @@ static const char check_usage[] =
     "  -h, --help              show this help\n"
     "\n"
     "Exit status: 0 every op is predicted on the Edge TPU; 1 something falls back to\n"
-    "the CPU or compilation is predicted to fail; 2 bad usage or unreadable model.\n";
+    "the CPU, compilation is predicted to fail, or the model is already compiled;\n"
+    "2 bad usage or unreadable model.\n"
+    "\n"
+    "Examples:\n"
+    "  etpu check model.tflite\n"
+    "  etpu check -q models/*.tflite\n"
+    "  etpu check --json model.tflite | jq '.ops[] | select(.edgetpu | not) | {op, rule, basis}'\n"
+    "  etpu check --rules\n";
 
 typedef struct check_opts {
     bool json;
@@ -148,7 +166,7 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
         if (o->status == ETPU_OP_STATUS_MAPPED ||
             (o->status == ETPU_OP_STATUS_MORE_THAN_ONE_SUBGRAPH && (long)i != r->first_breaking_op))
             continue;
-        if (o->rule == ETPU_RULE_FLOAT_MODEL) {
+        if (r->float_model) {
             float_ops++; /* one line for all of them, below */
             continue;
         }
@@ -166,8 +184,9 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
     }
     if (float_ops) {
         const etpu_rule_info *info = etpu_check_rule_info(ETPU_RULE_FLOAT_MODEL);
-        printf("\nNot mapped: %zu op%s, because the model is not quantized (every op computes "
-               "on float data).\n  fix: %s\n", float_ops, float_ops == 1 ? "" : "s", info->hint);
+        printf("\nNot mapped: %zu op%s, because the model is not quantized (no op computes on "
+               "8-bit integers; `--json` has each op).\n  fix: %s\n", float_ops,
+               float_ops == 1 ? "" : "s", info->hint);
     }
     size_t after = 0;
     for (size_t i = 0; i < r->op_count; i++)
@@ -348,17 +367,87 @@ static cJSON *report_json(const char *path, const etpu_check_report *r)
     return j;
 }
 
+static const char *severity_name(etpu_rule_severity s)
+{
+    return s == ETPU_SEVERITY_FATAL ? "fatal" : s == ETPU_SEVERITY_WARNING ? "warning" : "op";
+}
+
+static void compilers_text(const etpu_rule_info *info, char *out, size_t n)
+{
+    if (!info->min_compiler && !info->max_compiler)
+        snprintf(out, n, "all");
+    else if (info->min_compiler == info->max_compiler)
+        snprintf(out, n, "%d", info->min_compiler);
+    else if (!info->max_compiler)
+        snprintf(out, n, "%d+", info->min_compiler);
+    else if (!info->min_compiler)
+        snprintf(out, n, "<=%d", info->max_compiler);
+    else
+        snprintf(out, n, "%d-%d", info->min_compiler, info->max_compiler);
+}
+
+/* `etpu check --rules`: the rule table, so a user can see what each verdict
+ * rests on before trusting it. */
+static int print_rules(bool json)
+{
+    cJSON *all = json ? cJSON_CreateArray() : NULL;
+    if (!json)
+        printf("%-28s %-8s %-10s %-9s %s\n", "rule", "severity", "basis", "compiler",
+               "status the op gets / what it stops");
+    for (int k = ETPU_RULE_NONE + 1; k < ETPU_RULE__COUNT; k++) {
+        const etpu_rule_info *info = etpu_check_rule_info((etpu_check_rule)k);
+        char compilers[16];
+        compilers_text(info, compilers, sizeof compilers);
+        if (json) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "id", info->id);
+            cJSON_AddStringToObject(e, "severity", severity_name(info->severity));
+            cJSON_AddStringToObject(e, "status", info->severity == ETPU_SEVERITY_OP
+                                                     ? etpu_op_status_text(info->status) : "");
+            cJSON_AddStringToObject(e, "basis", etpu_rule_basis_name(info->basis));
+            cJSON_AddNumberToObject(e, "min_compiler", info->min_compiler);
+            cJSON_AddNumberToObject(e, "max_compiler", info->max_compiler);
+            cJSON_AddStringToObject(e, "source", info->source);
+            cJSON_AddStringToObject(e, "evidence", info->evidence);
+            cJSON_AddNumberToObject(e, "confirmations", (double)etpu_rule_evidence_count(info));
+            cJSON_AddStringToObject(e, "hint", info->hint);
+            if (info->fix_pass)
+                cJSON_AddStringToObject(e, "fix_pass", info->fix_pass);
+            else
+                cJSON_AddNullToObject(e, "fix_pass");
+            cJSON_AddItemToArray(all, e);
+            continue;
+        }
+        printf("%-28s %-8s %-10s %-9s %s\n", info->id, severity_name(info->severity),
+               etpu_rule_basis_name(info->basis), compilers,
+               info->severity == ETPU_SEVERITY_OP ? etpu_op_status_text(info->status)
+               : info->severity == ETPU_SEVERITY_FATAL ? "the compile" : "(warning)");
+        printf("    source: %s\n", info->source);
+        if (etpu_rule_evidence_count(info))
+            printf("    confirmed by %zu real compile%s in ../shared/corpus: %s\n",
+                   etpu_rule_evidence_count(info),
+                   etpu_rule_evidence_count(info) == 1 ? "" : "s", info->evidence);
+    }
+    if (all) {
+        cli_print_json(all);
+        cJSON_Delete(all);
+    }
+    return EXIT_PASS;
+}
+
 int cmd_check(int argc, char **argv)
 {
-    enum { OPT_COMPILER = 1000 };
+    enum { OPT_COMPILER = 1000, OPT_RULES };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
         {"enable_multiple_subgraphs", no_argument, NULL, 'a'},
         {"compiler-version", required_argument, NULL, OPT_COMPILER},
+        {"rules", no_argument, NULL, OPT_RULES},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     check_opts o = {0};
+    bool rules = false;
     int c;
     optind = 1;
     opterr = 0;
@@ -378,9 +467,15 @@ int cmd_check(int argc, char **argv)
             o.check.compiler_version = (int)v;
             break;
         }
+        case OPT_RULES: rules = true; break;
         case 'h': fputs(check_usage, stdout); return EXIT_PASS;
         default: return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
         }
+    }
+    if (rules) {
+        if (optind < argc)
+            return cli_usage_error("check", "--rules takes no model");
+        return print_rules(o.json);
     }
     if (optind >= argc)
         return cli_usage_error("check", "no model given");

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cli_text.h"
 #include "etpu/check.h"
+#include "etpu/edgetpu_package.h"
 #include "etpu/fileio.h"
 #include "etpu/fix.h"
 #include "etpu/writer.h"
@@ -190,6 +191,19 @@ int cmd_fix(int argc, char **argv)
     etpu_error err;
     if (etpu_model_open(path, &m, &err)) {
         cli_print_error(path, &err);
+        free(out);
+        return EXIT_INPUT;
+    }
+    etpu_edgetpu_info compiled;
+    if (etpu_model_edgetpu_info(m, &compiled)) {
+        /* The compiler's output is not an input for the passes: say so once. */
+        char runtime[32] = "of unknown version";
+        if (compiled.min_runtime_version >= 0)
+            snprintf(runtime, sizeof runtime, "%d", (int)compiled.min_runtime_version);
+        fprintf(stderr, "etpu: %s: already compiled for the Edge TPU (%zu edgetpu-custom-op, "
+                "needs Edge TPU runtime %s); run `etpu fix` on the original .tflite\n", path,
+                compiled.custom_ops, runtime);
+        etpu_model_free(m);
         free(out);
         return EXIT_INPUT;
     }

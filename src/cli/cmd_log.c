@@ -12,7 +12,9 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "etpu/check.h"
 #include "etpu/compiler_log.h"
+#include "etpu/log_explain.h"
 
 /* Compiler logs are kilobytes; a notebook with images can be megabytes.
  * Anything larger is not worth holding in memory as a log. */
@@ -24,7 +26,7 @@
 #define MESSAGES_SHOWN 5
 
 static const char usage_text[] =
-    "usage: etpu log [--json] FILE...\n"
+    "usage: etpu log [--json] [--model MODEL] FILE...\n"
     "\n"
     "Read what edgetpu_compiler printed and report, per model, what runs on the\n"
     "Edge TPU, what stays on the CPU, and why a compile failed.\n"
@@ -44,8 +46,15 @@ static const char usage_text[] =
     "large_activations, op_version, not_quantized, internal_error, segfault, timeout, ...)\n"
     "with what to try. docs/compiler-log.md lists the formats and failure classes.\n"
     "\n"
+    "The status wordings alone do not say why an op stayed on the CPU. Given the\n"
+    "model the log is for (--model), each CPU row is explained by the rule of\n"
+    "`etpu check` that gives those ops that status, with its basis and what to do;\n"
+    "a row the check predicts differently is shown as such, with no guessed cause.\n"
+    "\n"
     "Options:\n"
     "  --json       print one JSON object {\"files\": [{\"file\", \"exit_code\", \"report\"|\"error\"}]}\n"
+    "  --model MODEL  the .tflite the log is for: explain each CPU row (the log's table\n"
+    "               must list exactly the model's ops; otherwise exit 2)\n"
     "  -h, --help   show this help\n"
     "\n"
     "Exit codes:\n"
@@ -55,6 +64,7 @@ static const char usage_text[] =
     "\n"
     "Examples:\n"
     "  etpu log model_edgetpu.log\n"
+    "  etpu log --model model.tflite model_edgetpu.log\n"
     "  edgetpu_compiler -s -d model.tflite 2>&1 | tee out.txt; etpu log out.txt\n"
     "  etpu log --json out.txt | jq '.files[0].report.models[] | {input_path, ops_on_cpu}'\n";
 
@@ -206,6 +216,43 @@ static void print_sizes(const etpu_compiler_model *m)
     }
 }
 
+/* The model the log is for, checked, to explain CPU rows (--model). */
+typedef struct log_model {
+    const char *path;
+    etpu_model *model;
+    etpu_check_report *check; /* for the log's compiler version */
+} log_model;
+
+static void print_causes(const etpu_compiler_model *m, const log_model *lm)
+{
+    etpu_log_row_explanation *x = NULL;
+    size_t n = 0;
+    etpu_error err;
+    if (etpu_log_explain(m, lm->check, &x, &n, &err))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const etpu_compiler_op_row *row = &m->rows[x[i].row];
+        printf("  %-12s %s x%llu, \"%s\":\n", i ? "" : "causes", row->op_name,
+               (unsigned long long)row->count, row->status_text);
+        if (!x[i].cause_count) {
+            printf("               etpu check predicts these ops otherwise; no cause is "
+                   "claimed (docs/FIDELITY.md lists known disagreements)\n");
+            continue;
+        }
+        for (size_t c = 0; c < x[i].cause_count; c++) {
+            const etpu_log_cause *cause = &x[i].causes[c];
+            const etpu_check_op *o = &lm->check->ops[cause->example_op];
+            const etpu_rule_info *info = etpu_check_rule_info(cause->rule);
+            printf("               %zu op%s, rule %s (%s): e.g. op %zu: %s\n", cause->ops,
+                   cause->ops == 1 ? "" : "s", info ? info->id : "?",
+                   info ? etpu_rule_basis_name(info->basis) : "?", o->index, o->reason);
+            if (o->hint[0])
+                printf("               fix: %s\n", o->hint);
+        }
+    }
+    free(x);
+}
+
 static void print_table(const etpu_compiler_model *m)
 {
     if (!m->has_table) {
@@ -284,7 +331,7 @@ static void print_messages(const char *label, char *const *items, size_t count,
         printf("  %-12s ... %zu more\n", "", hidden);
 }
 
-static void print_model(const etpu_compiler_report *r, size_t index)
+static void print_model(const etpu_compiler_report *r, size_t index, const log_model *lm)
 {
     const etpu_compiler_model *m = &r->models[index];
     printf("\nmodel %zu/%zu: %s  (line %zu)\n", index + 1, r->model_count,
@@ -314,12 +361,14 @@ static void print_model(const etpu_compiler_report *r, size_t index)
     }
     print_sizes(m);
     print_table(m);
+    if (lm && etpu_log_matches_model(m, lm->check))
+        print_causes(m, lm);
     print_search(m);
     print_messages("errors", m->errors, m->error_count, m->failure_line);
     print_messages("warnings", m->warnings, m->warning_count, NULL);
 }
 
-static void print_report(const char *file, const etpu_compiler_report *r)
+static void print_report(const char *file, const etpu_compiler_report *r, const log_model *lm)
 {
     printf("%s: ", file);
     if (r->compiler_version)
@@ -332,7 +381,7 @@ static void print_report(const char *file, const etpu_compiler_report *r)
         printf("  no model was compiled in this log (only the version line: `-v` output, or the "
                "compiler exited early)\n");
     for (size_t i = 0; i < r->model_count; i++)
-        print_model(r, i);
+        print_model(r, i, lm);
     for (size_t i = 0; i < r->note_count; i++)
         printf("note: %s\n", r->notes[i]);
 }
@@ -353,9 +402,53 @@ static cJSON *error_json(const etpu_error *err)
     return o;
 }
 
+/* "explanations" of every model entry the --model matches. */
+static void add_explanations(cJSON *body, const etpu_compiler_report *report, const log_model *lm)
+{
+    cJSON *models = cJSON_GetObjectItemCaseSensitive(body, "models");
+    for (size_t i = 0; i < report->model_count; i++) {
+        const etpu_compiler_model *m = &report->models[i];
+        cJSON *mj = cJSON_GetArrayItem(models, (int)i);
+        if (!mj || !etpu_log_matches_model(m, lm->check))
+            continue;
+        etpu_log_row_explanation *x = NULL;
+        size_t n = 0;
+        etpu_error err;
+        if (etpu_log_explain(m, lm->check, &x, &n, &err))
+            continue;
+        cJSON *arr = cJSON_AddArrayToObject(mj, "explanations");
+        for (size_t k = 0; arr && k < n; k++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "op", m->rows[x[k].row].op_name);
+            cJSON_AddStringToObject(e, "status", m->rows[x[k].row].status_text);
+            cJSON_AddNumberToObject(e, "count", (double)m->rows[x[k].row].count);
+            cJSON_AddNumberToObject(e, "predicted", (double)x[k].predicted);
+            cJSON *causes = cJSON_AddArrayToObject(e, "causes");
+            for (size_t c = 0; c < x[k].cause_count; c++) {
+                const etpu_check_op *o = &lm->check->ops[x[k].causes[c].example_op];
+                const etpu_rule_info *info = etpu_check_rule_info(x[k].causes[c].rule);
+                cJSON *ce = cJSON_CreateObject();
+                cJSON_AddStringToObject(ce, "rule", info ? info->id : "none");
+                cJSON_AddStringToObject(ce, "basis",
+                                        info ? etpu_rule_basis_name(info->basis) : "none");
+                cJSON_AddNumberToObject(ce, "ops", (double)x[k].causes[c].ops);
+                cJSON_AddNumberToObject(ce, "example_op", (double)o->index);
+                cJSON_AddStringToObject(ce, "reason", o->reason);
+                cJSON_AddStringToObject(ce, "hint", o->hint);
+                if (o->fix_pass)
+                    cJSON_AddStringToObject(ce, "fix_pass", o->fix_pass);
+                cJSON_AddItemToArray(causes, ce);
+            }
+            cJSON_AddItemToArray(arr, e);
+        }
+        free(x);
+    }
+}
+
 /* Adds {"file", "exit_code", "report" | "error"} to files; false if out of memory. */
 static bool add_file_json(cJSON *files, const char *file, int code,
-                          const etpu_compiler_report *report, const etpu_error *err)
+                          const etpu_compiler_report *report, const etpu_error *err,
+                          const log_model *lm)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddItemToArray(files, o)) {
@@ -368,6 +461,8 @@ static bool add_file_json(cJSON *files, const char *file, int code,
     cJSON *body = report ? etpu_compiler_report_to_json(report) : error_json(err);
     if (!body)
         return false;
+    if (report && lm)
+        add_explanations(body, report, lm);
     if (!cJSON_AddItemToObject(o, report ? "report" : "error", body)) {
         cJSON_Delete(body);
         return false;
@@ -377,9 +472,37 @@ static bool add_file_json(cJSON *files, const char *file, int code,
 
 /* ------------------------------------------------------------------------ */
 
+/* The log's compiler major (for the check), or 16 when it does not say. */
+static int log_compiler(const etpu_compiler_report *r)
+{
+    return r->compiler_major >= 14 ? (int)r->compiler_major : ETPU_CHECK_DEFAULT_COMPILER;
+}
+
+/* Check lm's model for the compiler the log names; false + one line if the
+ * log does not list exactly the model's ops. */
+static bool prepare_model(log_model *lm, const char *file, const etpu_compiler_report *r)
+{
+    etpu_check_report_free(lm->check);
+    lm->check = NULL;
+    etpu_check_options o = {.compiler_version = log_compiler(r)};
+    etpu_error err;
+    if (etpu_check_model(lm->model, &o, &lm->check, &err)) {
+        cli_print_error(lm->path, &err);
+        return false;
+    }
+    for (size_t i = 0; i < r->model_count; i++)
+        if (etpu_log_matches_model(&r->models[i], lm->check))
+            return true;
+    fprintf(stderr, "etpu: %s: not the log of %s: its operator table does not list the model's "
+            "%zu ops (give the model the log was made from)\n", file, lm->path,
+            lm->check->op_count);
+    return false;
+}
+
 int cmd_log(int argc, char **argv)
 {
     bool json = false;
+    log_model lm = {0};
     int first_file = argc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -395,6 +518,14 @@ int cmd_log(int argc, char **argv)
             json = true;
             continue;
         }
+        if (!strcmp(a, "--model") || !strncmp(a, "--model=", 8)) {
+            if (lm.path)
+                return cli_usage_error("log", "--model given twice");
+            lm.path = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!lm.path || !*lm.path)
+                return cli_usage_error("log", "--model needs a .tflite file");
+            continue;
+        }
         if (a[0] == '-' && a[1] != '\0')
             return cli_usage_error("log", "unknown option '%s'", a);
         first_file = i;
@@ -404,6 +535,13 @@ int cmd_log(int argc, char **argv)
     if (first_file >= argc)
         return cli_usage_error("log", "no FILE given");
 
+    if (lm.path) {
+        etpu_error err;
+        if (etpu_model_open(lm.path, &lm.model, &err)) {
+            cli_print_error(lm.path, &err);
+            return EXIT_INPUT;
+        }
+    }
     cJSON *root = NULL, *files = NULL;
     if (json) {
         root = cJSON_CreateObject();
@@ -429,20 +567,29 @@ int cmd_log(int argc, char **argv)
             etpu_compiler_log_parse(data, len, &report, &err) == ETPU_OK) {
             parsed = true;
             code = report_exit_code(&report);
+            if (lm.model && !prepare_model(&lm, file, &report)) {
+                /* one line said why; nothing else is reported for this file */
+                etpu_compiler_report_free(&report);
+                parsed = false;
+                code = EXIT_INPUT;
+                etpu_error_set(&err, ETPU_ERR_UNSUPPORTED, ETPU_NO_OFFSET,
+                               "not the log of %s", lm.path);
+            }
         } else {
             cli_print_error(file, &err);
             code = EXIT_INPUT;
         }
         free(data);
         if (json) {
-            if (!add_file_json(files, file, code, parsed ? &report : NULL, &err)) {
+            if (!add_file_json(files, file, code, parsed ? &report : NULL, &err,
+                               lm.check ? &lm : NULL)) {
                 fprintf(stderr, "etpu: out of memory while writing JSON\n");
                 code = EXIT_INPUT;
             }
         } else if (parsed) {
             if (i > first_file)
                 putchar('\n');
-            print_report(file, &report);
+            print_report(file, &report, lm.check ? &lm : NULL);
         }
         if (parsed)
             etpu_compiler_report_free(&report);
@@ -454,5 +601,7 @@ int cmd_log(int argc, char **argv)
             worst = EXIT_INPUT;
         cJSON_Delete(root);
     }
+    etpu_check_report_free(lm.check);
+    etpu_model_free(lm.model);
     return worst;
 }

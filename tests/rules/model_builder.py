@@ -50,10 +50,14 @@ class Model:
 
     # -- tensors -----------------------------------------------------------
 
-    def tensor(self, name, shape, ttype="INT8", quant=None, data=None, signature=None):
+    def tensor(self, name, shape, ttype="INT8", quant=None, data=None, signature=None,
+               variable=False):
         """Add a tensor; returns its index. quant: (scale, zp), ([scales], [zps]),
-        a full dict, NO_QUANT, or None (= DEFAULT_QUANT for int8/uint8 types)."""
+        a full dict, NO_QUANT, or None (= DEFAULT_QUANT for int8/uint8 types).
+        variable: an op's state (is_variable), e.g. an LSTM's cell state."""
         t = {"shape": list(shape), "type": ttype, "name": name}
+        if variable:
+            t["is_variable"] = True
         if quant is None and ttype in ("INT8", "UINT8"):
             quant = DEFAULT_QUANT
         if quant is not None and quant != NO_QUANT:
@@ -105,6 +109,12 @@ class Model:
         for d in shape:
             n *= d
         return self.tensor(name, shape, "FLOAT32", quant=NO_QUANT, data=pack("f", [fill] * n))
+
+    def const_f16(self, name, shape, fill=0.5):
+        n = 1
+        for d in shape:
+            n *= d
+        return self.tensor(name, shape, "FLOAT16", quant=NO_QUANT, data=pack("e", [fill] * n))
 
     # -- operators ---------------------------------------------------------
 

@@ -253,13 +253,18 @@ static bool check_types(const graph *g, const etpu_operator *op, unsigned constr
     return true;
 }
 
-static bool check_rank(const graph *g, const etpu_operator *op, etpu_check_op *o)
+/* Activations only: constants and the op's parameter inputs (a filter is
+ * 4-D by nature, constant or made by a DEQUANTIZE) are not laid out as
+ * [y][x][z] activations. */
+static bool check_rank(const graph *g, const etpu_operator *op, unsigned param_mask,
+                       etpu_check_op *o)
 {
     for (int dir = 0; dir < 2; dir++) {
         const etpu_i32_array *list = dir ? &op->outputs : &op->inputs;
         for (size_t k = 0; k < list->count; k++) {
             int32_t t = list->items[k], d;
-            if (!valid_tensor(g, t) || is_constant(g, t))
+            if (!valid_tensor(g, t) || is_constant(g, t) ||
+                (!dir && k < 32 && (param_mask & (1u << k))))
                 continue;
             const etpu_tensor *tensor = &g->sg->tensors[t];
             if (bad_rank(tensor, &d))
@@ -272,9 +277,8 @@ static bool check_rank(const graph *g, const etpu_operator *op, etpu_check_op *o
     return true;
 }
 
-/* Weights and bias must be constants (param_inputs.def). Checked before the
- * rank rule: a computed 4-D filter would otherwise be reported as a rank
- * problem, with the wrong fix. */
+/* Weights and bias must be constants (param_inputs.def). The rank rule skips
+ * these inputs, so a computed 4-D filter is reported here, with its fix. */
 static bool check_const_params(const graph *g, const etpu_operator *op, int32_t code,
                                etpu_check_op *o)
 {
@@ -507,12 +511,12 @@ static void own_status(const graph *g, size_t i, etpu_check_op *o)
         return;
     }
     unsigned constraints = op_support[code].constraints;
-    /* Rank before data types: real compiler 16 logs of float16 models give the
-     * DEQUANTIZE of every 4-D convolution filter (non-constant float output of
-     * rank 4) "Tensor has unsupported rank" and only the others "unsupported
+    /* Rank before data types, data types before constant parameters: real
+     * compiler 16 logs of float16 models give the DEQUANTIZE of every 4-D
+     * convolution filter "Tensor has unsupported rank", the other DEQUANTIZEs
+     * and every CONV_2D (float input, filter from a DEQUANTIZE) "unsupported
      * data type" (rules.def, rank). */
-    if (((constraints & ETPU_CONSTRAINT_CONST_WEIGHTS) && !check_const_params(g, op, code, o)) ||
-        !check_rank(g, op, o))
+    if (!check_rank(g, op, param_inputs[code], o))
         return;
     if ((constraints & ETPU_CONSTRAINT_FLOAT_BOUNDARY) && !check_float_boundary(g, i, code, o))
         return;
@@ -523,7 +527,9 @@ static void own_status(const graph *g, size_t i, etpu_check_op *o)
                "half_pixel_centers) is refused by compiler %d", o->op, o->version, g->compiler);
         return;
     }
-    if (!check_types(g, op, constraints, o) || !check_runtime_shape(g, op, o) ||
+    if (!check_types(g, op, constraints, o) ||
+        ((constraints & ETPU_CONSTRAINT_CONST_WEIGHTS) && !check_const_params(g, op, code, o)) ||
+        !check_runtime_shape(g, op, o) ||
         !check_sizes(g, op, constraints, o) || !check_constraints(g, op, code, constraints, o))
         return;
 }
@@ -560,17 +566,22 @@ static void add_index(int32_t **list, size_t *count, int32_t v)
     (*list)[(*count)++] = v;
 }
 
-static bool is_grouped_conv(const graph *g, const etpu_operator *op)
+/* Input channels per group of a grouped CONV_2D (filter depth, when it
+ * differs from the input's channels), or 0 when the convolution is not
+ * grouped. Grouping is what makes the converter write version 6. */
+static int32_t group_depth(const graph *g, const etpu_operator *op)
 {
     int32_t in = input_at(g, op, 0), filt = input_at(g, op, 1);
     if (in < 0 || filt < 0)
-        return false;
+        return 0;
     const etpu_tensor *a = &g->sg->tensors[in], *b = &g->sg->tensors[filt];
-    return a->shape.count == 4 && b->shape.count == 4 && a->shape.items[3] != b->shape.items[3];
+    if (a->shape.count != 4 || b->shape.count != 4 || a->shape.items[3] == b->shape.items[3])
+        return 0;
+    return b->shape.items[3];
 }
 
 static void describe_version(etpu_check_fatal *f, const char *op, int32_t version,
-                             const version_row *row, bool grouped)
+                             const version_row *row, int32_t grouped)
 {
     if (f->rule == ETPU_RULE_OP_VERSION)
         snprintf(f->message, sizeof f->message,
@@ -584,11 +595,18 @@ static void describe_version(etpu_check_fatal *f, const char *op, int32_t versio
                  "%s version %" PRId32 " is newer than the versions compiler 16's TFLite is "
                  "known to load (up to %" PRId32 "); no real log confirms a rejection",
                  op, version, row->newest_loaded);
-    if (grouped) {
+    if (grouped == 1) {
         snprintf(f->hint, sizeof f->hint, "%s",
                  "rewrite the grouped convolution as DEPTHWISE_CONV_2D: `etpu fix --only "
                  "grouped-conv`, or convert with TF <= 2.8");
         f->fix_pass = "grouped-conv";
+    } else if (grouped > 1) {
+        /* grouped-conv handles one channel per group only (FACTS.md §5.3) */
+        snprintf(f->hint, sizeof f->hint,
+                 "compiler 16 cannot load grouped convolutions, and this one has %" PRId32
+                 " channels per group (no single-op rewrite exists): build the model with "
+                 "ordinary or depthwise convolutions instead", grouped);
+        f->fix_pass = NULL;
     }
 }
 
@@ -616,14 +634,14 @@ static void check_versions(const graph *g, etpu_check_report *r)
                 r->ops[list[k].ops[0]].builtin_code == o->builtin_code &&
                 r->ops[list[k].ops[0]].version == o->version)
                 f = &list[k];
-        bool grouped = o->builtin_code == ETPU_OP_CONV_2D &&
-                       is_grouped_conv(g, &g->sg->operators[i]);
+        int32_t grouped = o->builtin_code == ETPU_OP_CONV_2D
+                              ? group_depth(g, &g->sg->operators[i]) : 0;
         if (!f) {
             if (!(f = add_finding(r, rule)))
                 return;
             describe_version(f, o->op, o->version, row, grouped);
-        } else if (grouped && strcmp(f->fix_pass, "grouped-conv")) {
-            describe_version(f, o->op, o->version, row, true);
+        } else if (grouped == 1 && (!f->fix_pass || strcmp(f->fix_pass, "grouped-conv"))) {
+            describe_version(f, o->op, o->version, row, 1);
         }
         add_index(&f->ops, &f->op_count, (int32_t)i);
     }
