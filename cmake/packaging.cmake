@@ -17,9 +17,10 @@ install(TARGETS etpu RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT ${ETP
 install(TARGETS etpu_lib
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT ${ETPU_COMPONENT}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT ${ETPU_COMPONENT})
+# The headers, and the .def table etpu/ops.h expands (the op enum).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/etpu
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT ${ETPU_COMPONENT}
-        FILES_MATCHING PATTERN "*.h")
+        FILES_MATCHING PATTERN "*.h" PATTERN "*.def")
 
 # etpu.pc. libetpu's dependencies are not part of its API (no public header
 # includes them), so for a shared libetpu they are private; but libetpu is a
