@@ -634,16 +634,32 @@ static void check_versions(const graph *g, etpu_check_report *r)
                 r->ops[list[k].ops[0]].builtin_code == o->builtin_code &&
                 r->ops[list[k].ops[0]].version == o->version)
                 f = &list[k];
-        int32_t grouped = o->builtin_code == ETPU_OP_CONV_2D
-                              ? group_depth(g, &g->sg->operators[i]) : 0;
-        if (!f) {
-            if (!(f = add_finding(r, rule)))
-                return;
-            describe_version(f, o->op, o->version, row, grouped);
-        } else if (grouped == 1 && (!f->fix_pass || strcmp(f->fix_pass, "grouped-conv"))) {
-            describe_version(f, o->op, o->version, row, 1);
-        }
+        if (!f && !(f = add_finding(r, rule)))
+            return;
         add_index(&f->ops, &f->op_count, (int32_t)i);
+    }
+    /* Describe each finding by its hardest op: a grouped convolution with
+     * several channels per group has no rewrite, one with one channel per
+     * group needs grouped-conv, the rest min-op-versions. */
+    for (int fatal = 0; fatal < 2; fatal++) {
+        etpu_check_fatal *list = fatal ? r->fatals : r->warnings;
+        size_t count = fatal ? r->fatal_count : r->warning_count;
+        for (size_t k = 0; k < count; k++) {
+            etpu_check_fatal *f = &list[k];
+            if ((f->rule != ETPU_RULE_OP_VERSION && f->rule != ETPU_RULE_OP_VERSION_UNCONFIRMED) ||
+                !f->op_count)
+                continue;
+            const etpu_check_op *o = &r->ops[f->ops[0]];
+            int32_t worst = 0;
+            for (size_t j = 0; j < f->op_count && o->builtin_code == ETPU_OP_CONV_2D; j++) {
+                int32_t depth = group_depth(g, &g->sg->operators[f->ops[j]]);
+                if (depth > 1)
+                    worst = depth;
+                else if (depth == 1 && worst == 0)
+                    worst = 1;
+            }
+            describe_version(f, o->op, o->version, &op_versions[o->builtin_code], worst);
+        }
     }
 }
 
