@@ -641,10 +641,12 @@ def main():
         expect_rc(t.run("remove", "--all"), 0)
         kills = 0
         completed = 0
-        for i in range(args.kills):
+        i = 0
+        while kills < args.kills and i < 3 * args.kills:
+            i += 1
             p = subprocess.Popen([t.etpu, "compiler", "install", "--force"], env=t.env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0, full * 1.1))
+            time.sleep(rng.uniform(0, full))
             if p.poll() is None:
                 p.kill()
                 kills += 1
@@ -663,7 +665,8 @@ def main():
             expect(lst.returncode == 0, lst.stderr)
             for c in json.loads(lst.stdout)["compilers"]:
                 expect(c["verification"]["kind"] == "pinned-md5", c)
-        expect(kills >= 50, "only %d kills landed (%d installs completed)" % (kills, completed))
+        expect(kills >= min(50, args.kills), "only %d kills landed (%d installs completed)" %
+               (kills, completed))
         p = t.run("install", "--force")
         expect_rc(p, 0, "installed")
         expect_rc(t.run("status", "--probe"), 0, "16.0.384591198")

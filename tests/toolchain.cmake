@@ -62,7 +62,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT CMAKE_CROSSCOMPILING)
   # kill -9 at random points of `etpu compiler install` (issue 14, item 4).
   add_test(NAME compiler_install_kill
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/compiler_sources_test.py
-            ${ETPU_TOOLCHAIN_TEST_ARGS} --only kill --kills 60
+            ${ETPU_TOOLCHAIN_TEST_ARGS} --only kill --kills 50
             --work ${CMAKE_CURRENT_BINARY_DIR}/compiler_kill_work)
   set_tests_properties(toolchain_integration compiler_sources compiler_install_kill
                        PROPERTIES TIMEOUT 300 LABELS toolchain)
