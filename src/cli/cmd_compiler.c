@@ -39,16 +39,19 @@ static const char usage_text[] =
     "          $XDG_CACHE_HOME/etpu/compiler/<version>/ (default ~/.cache), atomically.\n"
     "  list    the installed versions, newest first, with source and verification\n"
     "  path    the install directory of a version (newest by default)\n"
-    "  status  what is installed, how it was verified, and exactly which command runs\n"
-    "          it on this host; --probe also runs `edgetpu_compiler --version` with it\n"
-    "  sources the known artifacts (pinned hashes) and the sources, in the order\n"
-    "          install tries them, and which this host tries by default\n"
+    "  status  what is installed and how it was verified, which one `etpu compile`\n"
+    "          uses here and why, and the exact command that runs it; --probe also\n"
+    "          runs `edgetpu_compiler --version` with it\n"
+    "  sources\n"
+    "          the known artifacts with their pinned hashes, and the sources in the\n"
+    "          order install tries them (those this host skips are marked)\n"
     "  remove  VERSION... or --all\n"
     "\n"
     "Options:\n"
-    "  --source S        install from one source only: a NAME of `etpu compiler sources`,\n"
+    "  --source NAME|URL|FILE\n"
+    "                    install from one source only: a NAME of `etpu compiler sources`,\n"
     "                    an apt repository URL, or a package file / URL (as --from)\n"
-    "  --from F          install a package you have: a .deb, a .tar.gz of the unpacked\n"
+    "  --from FILE|URL   install a package you have: a .deb, a .tar.gz of the unpacked\n"
     "                    package, a directory holding a pinned git tree, or an http(s)\n"
     "                    URL of such a file; verified like a download (a file etpu's\n"
     "                    table does not know needs --sha256)\n"
@@ -262,10 +265,11 @@ static void print_failure(const etpu_install_report *r, const etpu_error *e)
             fprintf(stderr, "  %s: %s\n", r->tries[k].source,
                     r->tries[k].outcome[0] ? r->tries[k].outcome : "failed");
     if (r->advice_count) {
-        fprintf(stderr, "  What to do: %sdownload one of these files on a machine that can, copy "
-                        "it here and run\n  `etpu compiler install --from FILE` (it is checked "
-                        "against the same pinned hashes):\n",
-                r->no_network ? "this machine cannot reach the sources; " : "");
+        fprintf(stderr, "  What to do: %s download one of these files, copy it here and run\n"
+                        "  `etpu compiler install --from FILE` (it is checked against the same "
+                        "pinned hashes):\n",
+                r->no_network ? "this machine cannot reach the sources. On a machine that can,"
+                              : "if a source above works from another machine,");
         for (size_t k = 0; k < r->advice_count; k++)
             fprintf(stderr, "    %s\n", r->advice[k]);
         fprintf(stderr, "  A package etpu does not know installs with --from FILE --sha256 HEX "

@@ -750,7 +750,7 @@ static etpu_status verify_file(installer *in, const char *path, const char *labe
                                   "%.100s: MD5 %s, not the %.32s pinned for %.40s: refused",
                                   label, d.md5, a->md5, a->id);
         c->verification = a->sha256[0] ? ETPU_VERIFIED_PINNED_SHA256 : ETPU_VERIFIED_PINNED_MD5;
-        snprintf(c->detail, sizeof c->detail, "artifact %s of the %.120s%s", a->id,
+        snprintf(c->detail, sizeof c->detail, "artifact %s of %.120s%s", a->id,
                  in->table.origin, index ? "; also matches the index" : "");
     } else if (user) {
         c->verification = ETPU_VERIFIED_USER_SHA256;
@@ -1586,7 +1586,7 @@ static etpu_status install_sources(installer *in, etpu_compiler_info *info, bool
     advise(in);
     if (tried == 0)
         return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
-                              "no source of the %s fits this request (see `etpu compiler sources`)",
+                              "no source of %s fits this request (see `etpu compiler sources`)",
                               in->table.origin);
     if (tried == 1 && err && err->kind != ETPU_ERR_OK && in->rep->count == 1 &&
         !in->rep->no_network)

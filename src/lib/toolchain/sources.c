@@ -338,7 +338,7 @@ static etpu_status builtin(etpu_source_table *t, etpu_error *err)
     size_t ns = sizeof builtin_sources / sizeof builtin_sources[0];
     if (table_alloc(t, na, ns, err) != ETPU_OK)
         return ETPU_FAIL;
-    etpu_str_copy(t->origin, sizeof t->origin, "built-in table");
+    etpu_str_copy(t->origin, sizeof t->origin, "etpu's built-in table");
     for (size_t i = 0; i < na; i++) {
         const builtin_artifact *b = &builtin_artifacts[i];
         etpu_artifact *a = &t->artifacts[i];
