@@ -64,11 +64,17 @@ def main():
     w = t.work
 
     # -- the artifacts: the double packaged like each real one ----------------
-    d16 = Double(args.make_deb, args.double, os.path.join(w, "d16"))
-    d15 = Double(args.make_deb, args.double, os.path.join(w, "d15"), version="15.0")
+    # (gzip: building xz packages of a sanitizer build's double takes half a minute each)
+    d16 = Double(args.make_deb, args.double, os.path.join(w, "d16"), compression="gzip")
+    if args.only == "kill":
+        d15 = d16
+    else:
+        d15 = Double(args.make_deb, args.double, os.path.join(w, "d15"), version="15.0",
+                     compression="gzip")
     a64 = None
-    if args.double_aarch64 and os.path.exists(args.double_aarch64):
-        a64 = Double(args.make_deb, args.double_aarch64, os.path.join(w, "a64"), arch="aarch64")
+    if args.double_aarch64 and os.path.exists(args.double_aarch64) and args.only != "kill":
+        a64 = Double(args.make_deb, args.double_aarch64, os.path.join(w, "a64"), arch="aarch64",
+                     compression="gzip")
     old_pool = "pool/edgetpu-compiler_15.0_amd64_%s.deb" % d15.sha256  # the old layout
     new_pool = d16.deb_rel  # pool/coral-edgetpu-stable/edgetpu-compiler_16.0_amd64_<md5>.deb
     # an artifact no table knows: a valid package of version 17.0
@@ -534,12 +540,20 @@ def main():
         "a-dot-write": [({"name": "./a", "type": L, "linkname": "."}, None),
                         ({"name": "./b", "type": L, "linkname": "a"}, None)],
     }
+    # placeholders for the layout: these packages are refused while being unpacked
+    small = [({"name": "./", "type": tarfile.DIRTYPE}, None),
+             ({"name": "./usr/", "type": tarfile.DIRTYPE}, None),
+             ({"name": "./usr/bin/", "type": tarfile.DIRTYPE}, None),
+             ({"name": "./usr/bin/edgetpu_compiler_bin/", "type": tarfile.DIRTYPE}, None),
+             ({"name": "./usr/bin/edgetpu_compiler_bin/edgetpu_compiler"}, b"\x7fELF..."),
+             ({"name": "./usr/bin/edgetpu_compiler_bin/ld-linux-x86-64.so.2"}, b"\x7fELF..."),
+             ({"name": "./usr/bin/edgetpu_compiler_bin/libc.so.6"}, b"\x7fELF...")]
     for name, extra in hostile.items():
-        d = make_deb(layout_entries(d16.pkgroot) + extra, version="17.0")
+        d = make_deb(small + extra, version="17.0")
         fn = "pool/h-%s.deb" % name
         sc["h-" + name] = {"files": {INDEX: packages_stanza(fn, d, version="17.0"), fn: d}}
     for name, first in hostile_first.items():
-        files = [e for e in layout_entries(d16.pkgroot) if e[1] is not None]
+        files = [e for e in small if e[1] is not None]
         d = make_deb(first + files +
                      ([({"name": "./b/usr/evil"}, b"x")] if name == "a-dot-write" else []),
                      version="17.0")

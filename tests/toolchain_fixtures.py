@@ -277,8 +277,10 @@ def tree_files(pkgroot):
 class Double:
     """A packaged test double (make_deb.sh): .deb, its tree, a tarball of it."""
 
-    def __init__(self, make_deb_sh, double, outdir, version="16.0", arch="x86_64"):
-        env = dict(os.environ, ETPU_DOUBLE_VERSION=version, ETPU_DOUBLE_ARCH=arch)
+    def __init__(self, make_deb_sh, double, outdir, version="16.0", arch="x86_64",
+                 compression="xz"):
+        env = dict(os.environ, ETPU_DOUBLE_VERSION=version, ETPU_DOUBLE_ARCH=arch,
+                   ETPU_DOUBLE_COMPRESSION=compression)
         self.deb_path = subprocess.run(["sh", make_deb_sh, double, outdir], check=True,
                                        capture_output=True, text=True, env=env).stdout.strip()
         self.version = version
@@ -408,13 +410,14 @@ class T:
         return sorted(out)
 
     def check(self, name, fn):
+        t0 = time.time()
         try:
             fn()
             self.passed += 1
-            print("ok    %s" % name)
+            print("ok    %s (%.1f s)" % (name, time.time() - t0))
         except Exception:
             self.failed += 1
-            print("FAIL  %s" % name)
+            print("FAIL  %s (%.1f s)" % (name, time.time() - t0))
             traceback.print_exc(file=sys.stdout)
 
     def nothing_left(self):
