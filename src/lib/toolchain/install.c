@@ -1246,7 +1246,11 @@ static etpu_status apt_index(installer *in, const etpu_source *s, const char *ba
     }
     etpu_str_copy(c.source_name, sizeof c.source_name, s->name);
     etpu_str_copy(c.version, sizeof c.version, pkg.version);
-    snprintf(c.origin, sizeof c.origin, "%s/%s", base, pkg.filename);
+    if ((size_t)snprintf(c.origin, sizeof c.origin, "%s/%s", base, pkg.filename) >=
+        sizeof c.origin) {
+        try_note(t, "%s: the package's URL is too long", short_url(url, base));
+        return ETPU_FAIL;
+    }
     if (already_have(in, pkg.version, info)) {
         *already = true;
         return ETPU_OK;
