@@ -150,22 +150,22 @@ _etpu_log()
 _etpu_compiler()
 {
     case $prev in
-        --repo|--version|--timeout|--retries) :; return ;;
-        --from|--emulator) _etpu_files "$cur" ""; return ;;
+        --source|--from|--emulator) _etpu_files "$cur" ""; return ;;
+        --sha256|--repo|--version|--timeout|--retries|--deadline) :; return ;;
         --runner) _etpu_words "$cur" auto native binfmt qemu; return ;;
     esac
     if (( cword == 2 )); then
         if [[ $cur == -* ]]; then
             _etpu_words "$cur" -h --help
         else
-            _etpu_words "$cur" install list path status remove
+            _etpu_words "$cur" install list path status sources remove
         fi
         return
     fi
     if [[ $cur == --* ]]; then
-        _etpu_words "$cur" --repo --version --from --force --timeout --retries --runner --emulator --probe --all --json --quiet --help; return
+        _etpu_words "$cur" --source --from --sha256 --repo --version --force --timeout --retries --deadline --runner --emulator --probe --all --json --quiet --help; return
     elif [[ $cur == -* ]]; then
-        _etpu_words "$cur" -q -h --repo --version --from --force --timeout --retries --runner --emulator --probe --all --json --quiet --help; return
+        _etpu_words "$cur" -q -h --source --from --sha256 --repo --version --force --timeout --retries --deadline --runner --emulator --probe --all --json --quiet --help; return
     fi
     if [[ ${COMP_WORDS[2]} == remove ]]; then
         _etpu_installed "$cur"

@@ -19,7 +19,13 @@ run report $EX/regime_dynamic.tflite -o build/regime_dynamic_report.html
 run fix $EX/regime_dynamic.tflite -o $EX/regime_dynamic_fixed.tflite
 run check $EX/regime_dynamic_fixed.tflite
 if [ -n "${ETPU_COMPILER_FROM:-}" ]; then
-  run compiler install --from "$ETPU_COMPILER_FROM"
+  # a file etpu's table pins installs as it is; another (the test double) needs
+  # its SHA-256 given, as a user pins a file they trust
+  if ./build/src/etpu compiler install --from "$ETPU_COMPILER_FROM" -q >/dev/null 2>&1; then
+    run compiler list
+  else
+    run compiler install --from "$ETPU_COMPILER_FROM" --sha256 "$(sha256sum "$ETPU_COMPILER_FROM" | cut -d' ' -f1)"
+  fi
 else
   run compiler install --timeout 10 --retries 0
 fi

@@ -40,6 +40,7 @@ INSTALLED_VERSION_OPTS = {("compile", "--compiler-version")}
 META_KINDS = {
     "MODEL": "tflite", "X_edgetpu.tflite": "tflite", "X_edgetpu.log": "log",
     "FILE": "file", "OUT": "file", "PATH": "file", "FILE|DIR": "file", "DIR": "dir",
+    "FILE|URL": "file", "NAME|URL|FILE": "file",
 }
 # Positional arguments (from the usage line), per command.
 POSITIONAL = {"inspect": "tflite", "check": "tflite", "fix": "tflite", "compile": "tflite",
@@ -47,12 +48,30 @@ POSITIONAL = {"inspect": "tflite", "check": "tflite", "fix": "tflite", "compile"
 
 ENVIRONMENT = [
     ("ETPU_APT_REPO",
-     "The apt repository \\fBetpu compiler install\\fR reads when \\fB\\-\\-repo\\fR is not "
-     "given (default \\fBhttps://packages.cloud.google.com/apt\\fR); a mirror with the same "
-     "\\fBdists/coral\\-edgetpu\\-stable/main/binary\\-amd64/Packages\\fR layout."),
+     "An apt repository that replaces the table's (default "
+     "\\fBhttps://packages.cloud.google.com/apt\\fR) for \\fBetpu compiler install\\fR; a mirror "
+     "with the same \\fBdists/coral\\-edgetpu\\-stable/main/binary\\-amd64/Packages\\fR and pool "
+     "layout. The other sources are still tried after it (\\fB\\-\\-repo\\fR tries only it)."),
+    ("ETPU_COMPILER_SOURCES",
+     "For tests and mirrors: a JSON file that replaces etpu's table of known compiler "
+     "artifacts (their pinned hashes) and sources, in the form \\fBetpu compiler sources "
+     "\\-\\-json\\fR prints. Whatever it pins is trusted: use only a copy you checked."),
+    ("ETPU_APT_KEYRING",
+     "For tests and mirrors: the OpenPGP keyring (binary, as apt's \\fItrusted.gpg.d\\fR "
+     "holds) the apt repository's \\fIInRelease\\fR is checked against with \\fBgpgv\\fR; "
+     "default \\fI<datadir>/etpu/keyrings/coral\\-apt.gpg\\fR when installed. Without one, an "
+     "unpinned package from the index is installed with a warning that the index is not "
+     "authenticated."),
+    ("ETPU_INSTALL_DEADLINE",
+     "Seconds the whole \\fBetpu compiler install\\fR may take, every source, retry and wait "
+     "included (default 900). \\fB\\-\\-deadline\\fR overrides it."),
+    ("ETPU_HTTP_CA_FILE",
+     "For tests and private mirrors: a PEM file of certificate authorities trusted for "
+     "https downloads, besides the system's."),
     ("ETPU_HTTP_TIMEOUT",
-     "Seconds (1\\(en3600) a download may send nothing before it is abandoned, and the connect "
-     "timeout; default 60 and 30. \\fB\\-\\-timeout\\fR overrides it."),
+     "Seconds (1\\(en3600) a download may go slower than 1 KiB/s before the attempt is "
+     "abandoned, and the connect timeout; default 60 and 5. \\fB\\-\\-timeout\\fR overrides "
+     "it."),
     ("ETPU_HTTP_RETRIES",
      "Extra attempts after a failed transfer (0\\(en20, default 3). "
      "\\fB\\-\\-retries\\fR overrides it."),
@@ -67,15 +86,18 @@ ENVIRONMENT = [
      "Where \\fBetpu compile\\fR makes its temporary working directory (an absolute path; "
      "default \\fI/tmp\\fR)."),
     ("PATH",
-     "Searched for \\fBqemu\\-x86_64\\fR and \\fBqemu\\-x86_64\\-static\\fR when the compiler "
-     "has to run under QEMU."),
+     "Searched for \\fBqemu\\-x86_64\\fR and \\fBqemu\\-x86_64\\-static\\fR (\\fBqemu\\-aarch64\\fR "
+     "for the aarch64 compiler) when the compiler has to run under QEMU, and for "
+     "\\fBgpgv\\fR."),
     ("ETPU_HOST_ARCH",
      "Test hook: the host architecture to assume instead of \\fBuname \\-m\\fR when choosing how "
      "to run the compiler."),
     ("ETPU_BINFMT_DIR",
      "Test hook: the binfmt_misc directory to read instead of \\fI/proc/sys/fs/binfmt_misc\\fR."),
 ]
-ENV_FOR = {"compiler": ["ETPU_APT_REPO", "ETPU_HTTP_TIMEOUT", "ETPU_HTTP_RETRIES",
+ENV_FOR = {"compiler": ["ETPU_APT_REPO", "ETPU_COMPILER_SOURCES", "ETPU_APT_KEYRING",
+                        "ETPU_INSTALL_DEADLINE", "ETPU_HTTP_CA_FILE", "ETPU_HTTP_TIMEOUT",
+                        "ETPU_HTTP_RETRIES",
                         "ETPU_HTTP_RETRY_DELAY_MS", "XDG_CACHE_HOME", "HOME", "PATH"],
            "compile": ["XDG_CACHE_HOME", "HOME", "TMPDIR", "PATH"]}
 
@@ -134,7 +156,9 @@ OVERVIEW = [
     "\\fBetpu fix\\fR rewrites what can be rewritten without changing the results "
     "(dynamic batch, float inputs and outputs, grouped convolutions, op versions);",
     ".IP 3. 4",
-    "\\fBetpu compiler install\\fR fetches Google's real compiler (an x86\\-64 program) and "
+    "\\fBetpu compiler install\\fR fetches Google's real compiler (an x86\\-64 program, or the "
+    "old native aarch64 2.0) from the first source that has it, verified against pinned "
+    "hashes, and "
     "\\fBetpu compile\\fR runs it here, natively or under QEMU;",
     ".IP 4. 4",
     "\\fBetpu report\\fR draws where the graph is split between Edge TPU and CPU, and "

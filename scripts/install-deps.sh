@@ -7,9 +7,10 @@ SUDO=""
 PKGS="build-essential cmake pkg-config clang libclang-rt-dev
       libcjson-dev libcmocka-dev libcurl4-openssl-dev libarchive-dev libssl-dev dpkg-dev
       flatbuffers-compiler python3 man-db groff-base file
-      chromium fonts-dejavu-core zsh"
+      chromium fonts-dejavu-core zsh gpg gpgv openssl"
 # chromium (headless) and the DejaVu fonts: the browser test of `etpu report`;
-# zsh: the zsh completion is tried in a real zsh.
+# zsh: the zsh completion is tried in a real zsh; gpgv: etpu checks an apt InRelease with it;
+# gpg and openssl: the compiler tests make a test archive key and an https certificate.
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

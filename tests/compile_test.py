@@ -5,6 +5,7 @@ statuses are etpu's own prediction, so these tests prove etpu's plumbing, not a
 real compiler's verdict). Closing line: "N passed, M failed".
 usage: compile_test.py ETPU DOUBLE MAKE_DEB EXAMPLES WORKDIR [--no-qemu]
 """
+import hashlib
 import json
 import os
 import shutil
@@ -53,7 +54,10 @@ subprocess.run(["sh", make_deb, double, os.path.join(work, "deb")], check=True,
                capture_output=True)
 deb = next(os.path.join(r, f) for r, _, fs in os.walk(os.path.join(work, "deb")) for f in fs
            if f.endswith(".deb"))
-code, o, e, _ = run("compiler", "install", "--from", deb)
+# the double is in no pinned table: pinned with --sha256, as a user pins a file they trust
+with open(deb, "rb") as f:
+    deb_sha = hashlib.sha256(f.read()).hexdigest()
+code, o, e, _ = run("compiler", "install", "--from", deb, "--sha256", deb_sha)
 check("install the double", code == 0, o + e)
 
 # the happy path: outputs named like the compiler's, report, JSON
@@ -339,7 +343,6 @@ check("relative model path", code == 0 and sorted(os.listdir(d)) ==
 # the remembered model hash: written for a settled file, used while its
 # stat is unchanged, and not trusted once the file changed, even when the
 # change keeps its size and mtime (ctime tells)
-import hashlib  # noqa: E402
 d = fresh_out("memo")
 m = os.path.join(work, "memo.tflite")
 shutil.copy(ex("regime_static"), m)

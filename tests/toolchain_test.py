@@ -10,14 +10,18 @@ tricks). The package served is etpu's TEST DOUBLE of edgetpu_compiler
 is Google's compiler. Every case runs with XDG_CACHE_HOME in a temp dir and
 checks the cache tree afterwards: after a failure nothing may be left.
 
+Every run uses a test copy of etpu's pinned sources table
+(ETPU_COMPILER_SOURCES) that pins the double's package the way the shipped
+table pins Google's (the .deb by the MD5 in its pool file name, the tree by
+git blob ids). The sources, fallbacks and hostile cases of issues 11 and 14
+are in compiler_sources_test.py; the servers and builders in
+toolchain_fixtures.py.
+
 Usage: toolchain_test.py --etpu BIN --double BIN --make-deb SCRIPT --work DIR [--corpus DIR]
 Prints `N passed, M failed`; exit status 1 if anything failed.
 """
 import argparse
-import gzip
 import hashlib
-import http.server
-import io
 import json
 import os
 import shutil
@@ -26,227 +30,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
-import traceback
 
-INDEX = "dists/coral-edgetpu-stable/main/binary-amd64/Packages"
-SERVER_LIFETIME = 280  # seconds; the server stops by itself after this
-
-# ---------------------------------------------------------------------------
-# the local apt repository
-
-
-class Repo:
-    """Scenarios: name -> {"files": {relpath: bytes}, "mode": str}."""
-
-    def __init__(self):
-        self.scenarios = {}
-        self.log = []  # (scenario, path, range header)
-        self.stop = threading.Event()
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):  # quiet
-        pass
-
-    def do_GET(self):
-        repo = self.server.repo
-        parts = self.path.lstrip("/").split("/", 1)
-        if len(parts) != 2 or parts[0] not in repo.scenarios:
-            return self.send_error(404)
-        name, rel = parts
-        sc = repo.scenarios[name]
-        rng = self.headers.get("Range")
-        repo.log.append((name, rel, rng))
-        data = sc["files"].get(rel)
-        mode = sc.get("mode", "ok")
-        if data is None or (mode == "404" and rel.endswith(".deb")):
-            return self.send_error(404)
-        is_deb = rel.endswith(".deb")
-        start = 0
-        if rng and rng.startswith("bytes=") and mode in ("ok", "resume"):
-            start = int(rng[6:].split("-")[0])
-        if start:
-            self.send_response(206)
-            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data)))
-        else:
-            self.send_response(200)
-        body = data[start:]
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        half = len(body) // 2
-        if is_deb and mode == "truncate":
-            self.wfile.write(body[:half])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        if is_deb and mode == "resume" and not sc.setdefault("broken_once", False):
-            sc["broken_once"] = True
-            sc["first_bytes"] = half
-            self.wfile.write(body[:half])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        if is_deb and mode == "stall":
-            self.wfile.write(body[:half])
-            self.wfile.flush()
-            deadline = time.time() + 20
-            while time.time() < deadline and not repo.stop.is_set():
-                time.sleep(0.1)
-            self.close_connection = True
-            return
-        self.wfile.write(body)
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        # Clients that give up (timeouts, Ctrl-C) reset the connection: expected.
-        if isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError)):
-            return
-        super().handle_error(request, client_address)
-
-
-def start_server(repo):
-    srv = Server(("127.0.0.1", 0), Handler)
-    srv.repo = repo
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-
-    def stop_later():
-        if not repo.stop.wait(SERVER_LIFETIME):
-            srv.shutdown()
-    threading.Thread(target=stop_later, daemon=True).start()
-    return srv
-
-
-# ---------------------------------------------------------------------------
-# building packages
-
-
-def ar_archive(members):
-    out = io.BytesIO()
-    out.write(b"!<arch>\n")
-    for name, data in members:
-        hdr = "%-16s%-12d%-6d%-6d%-8s%-10d`\n" % (name, 0, 0, 0, "100644", len(data))
-        assert len(hdr) == 60
-        out.write(hdr.encode())
-        out.write(data)
-        if len(data) % 2:
-            out.write(b"\n")
-    return out.getvalue()
-
-
-def tar_gz(entries):
-    """entries: list of (TarInfo kwargs dict, bytes or None)."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.GNU_FORMAT) as tf:
-        for info, data in entries:
-            ti = tarfile.TarInfo(info["name"])
-            ti.type = info.get("type", tarfile.REGTYPE)
-            ti.mode = info.get("mode", 0o755)
-            ti.linkname = info.get("linkname", "")
-            ti.mtime = 1700000000
-            if data is not None:
-                ti.size = len(data)
-                tf.addfile(ti, io.BytesIO(data))
-            else:
-                tf.addfile(ti)
-    return buf.getvalue()
-
-
-def make_deb(data_entries, package="edgetpu-compiler", version="16.0"):
-    control = ("Package: %s\nVersion: %s\nArchitecture: amd64\nMaintainer: t <t@t>\n"
-               "Description: test\n" % (package, version)).encode()
-    ctl = tar_gz([({"name": "./", "type": tarfile.DIRTYPE}, None),
-                  ({"name": "./control", "mode": 0o644}, control)])
-    return ar_archive([("debian-binary", b"2.0\n"), ("control.tar.gz", ctl),
-                       ("data.tar.gz", tar_gz(data_entries))])
-
-
-def layout_entries(pkgroot):
-    """The double's real files, as tar entries (so malicious debs are otherwise valid)."""
-    out = [({"name": "./", "type": tarfile.DIRTYPE}, None)]
-    for d in ("usr", "usr/bin", "usr/bin/edgetpu_compiler_bin"):
-        out.append(({"name": "./" + d + "/", "type": tarfile.DIRTYPE}, None))
-    bindir = os.path.join(pkgroot, "usr/bin/edgetpu_compiler_bin")
-    for f in sorted(os.listdir(bindir)):
-        with open(os.path.join(bindir, f), "rb") as fh:
-            out.append(({"name": "./usr/bin/edgetpu_compiler_bin/" + f}, fh.read()))
-    return out
-
-
-def packages_stanza(filename, data, version="16.0", sha=None):
-    return ("Package: edgetpu-compiler\nVersion: %s\nArchitecture: amd64\nFilename: %s\n"
-            "Size: %d\nSHA256: %s\nDescription: test\n multi-line\n\n"
-            % (version, filename, len(data), sha or hashlib.sha256(data).hexdigest())).encode()
-
-
-# ---------------------------------------------------------------------------
-# the harness
-
-
-class T:
-    def __init__(self, args):
-        self.etpu = os.path.abspath(args.etpu)
-        self.work = os.path.abspath(args.work)
-        self.corpus = args.corpus
-        self.passed = 0
-        self.failed = 0
-        self.cache = None
-        self.env = None
-
-    def fresh_cache(self):
-        self.cache = tempfile.mkdtemp(prefix="cache-", dir=self.work)
-        self.env = dict(os.environ, XDG_CACHE_HOME=self.cache, ETPU_HTTP_RETRY_DELAY_MS="50",
-                        ETPU_HTTP_RETRIES="1")
-        self.env.pop("ETPU_APT_REPO", None)
-        self.env.pop("ETPU_HOST_ARCH", None)
-        self.env.pop("ETPU_BINFMT_DIR", None)
-
-    def run(self, *args, env=None, timeout=120):
-        e = dict(self.env)
-        if env:
-            e.update(env)
-        p = subprocess.run([self.etpu, "compiler", *args], env=e, capture_output=True,
-                           text=True, timeout=timeout)
-        return p
-
-    def cache_tree(self):
-        root = os.path.join(self.cache, "etpu", "compiler")
-        out = []
-        for dp, dns, fns in os.walk(root):
-            for n in dns + fns:
-                out.append(os.path.relpath(os.path.join(dp, n), root))
-        return sorted(out)
-
-    def check(self, name, fn):
-        try:
-            fn()
-            self.passed += 1
-            print("ok    %s" % name)
-        except Exception:
-            self.failed += 1
-            print("FAIL  %s" % name)
-            traceback.print_exc(file=sys.stdout)
-
-
-def expect(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-
-
-def expect_rc(p, rc, *needles):
-    out = p.stdout + p.stderr
-    expect(p.returncode == rc, "exit %d, want %d; output:\n%s" % (p.returncode, rc, out))
-    for n in needles:
-        expect(n in out, "%r not in output:\n%s" % (n, out))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from toolchain_fixtures import (INDEX, Double, Repo, T, expect, expect_rc, git_artifact,  # noqa: E402
+                                layout_entries, make_deb, packages_stanza, start_server,
+                                write_table)
 
 
 def main():
@@ -256,22 +45,29 @@ def main():
     ap.add_argument("--make-deb", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--corpus", default="")
+    ap.add_argument("--double-aarch64", default="")
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
-    t = T(args)
-    build = os.path.join(t.work, "pkg")
-    deb_path = subprocess.run(["sh", args.make_deb, args.double, build], check=True,
-                              capture_output=True, text=True).stdout.strip()
-    pkgroot = os.path.join(build, "pkgroot")
-    with open(deb_path, "rb") as f:
-        deb = f.read()
-    with open(os.path.join(build, "repo", INDEX), "rb") as f:
-        index = f.read()
-    deb_rel = os.path.relpath(deb_path, os.path.join(build, "repo"))
-    deb_sha = hashlib.sha256(deb).hexdigest()
+    t = T(args.etpu, args.work, args.corpus)
+    dbl = Double(args.make_deb, args.double, os.path.join(t.work, "pkg"))
+    deb_path, deb, index, deb_rel, deb_sha = dbl.deb_path, dbl.deb, dbl.index, dbl.deb_rel, dbl.sha256
+    pkgroot = dbl.pkgroot
+    tar_path = os.path.join(t.work, "edgetpu-compiler_16.0_amd64.tar.gz")
+    with open(tar_path, "wb") as f:
+        f.write(dbl.tar)
+    # The test copy of the table: the double's .deb pinned by MD5 at its pool
+    # path (as coral-deb-16.0), its tarball by SHA-256 (as ultralytics-16.0),
+    # its tree by git blob ids (as coral-git-14.1, here version 16.0).
+    t.table = write_table(os.path.join(t.work, "sources.json"), [
+        {"id": "double-deb-16.0", "version": "16.0", "arch": "x86_64", "format": "deb",
+         "md5": dbl.md5, "pool": deb_rel},
+        {"id": "double-tar-16.0", "version": "16.0", "arch": "x86_64", "format": "tar",
+         "sha256": dbl.tar_sha256},
+        git_artifact("double-git-16.0", "16.0", "x86_64", dbl.files),
+    ], [{"name": "test-apt", "kind": "apt", "url": "http://127.0.0.1:1/unused"}])
 
     repo = Repo()
     good = {INDEX: index, deb_rel: deb}
@@ -307,13 +103,11 @@ def main():
                                             "pool/x.deb": notcomp}}
 
     srv = start_server(repo)
+    nothing_left = t.nothing_left
     base = "http://127.0.0.1:%d" % srv.server_address[1]
 
     def url(s):
         return "%s/%s" % (base, s)
-
-    def nothing_left():
-        expect(t.cache_tree() == [], "cache not clean: %s" % t.cache_tree())
 
     # -- usage -------------------------------------------------------------
     def t_help():
@@ -345,11 +139,14 @@ def main():
         expect(j["version"] == "16.0", j)
         expect(j["sha256"] == deb_sha, j)
         expect(j["source"] == url("ok") + "/" + deb_rel, j)
+        expect(j["verification"]["kind"] == "pinned-md5" and j["artifact"] == "double-deb-16.0", j)
+        expect(j["arch"] == "x86_64", j)
         d = os.path.join(t.cache, "etpu", "compiler", "16.0")
         expect(j["dir"] == d, j)
         with open(os.path.join(d, "manifest.json")) as f:
             m = json.load(f)
-        for k in ("version", "source", "sha256", "size", "installed_at", "layout"):
+        for k in ("version", "arch", "source", "sha256", "size", "installed_at", "layout",
+                  "verification"):
             expect(k in m, "manifest lacks %s: %s" % (k, m))
         expect(m["size"] == len(deb), m)
         expect(not any(n.startswith(".") for n in os.listdir(os.path.dirname(d))), "temp left")
@@ -500,24 +297,30 @@ def main():
 
     def t_from_tar():
         t.fresh_cache()
-        tgz = os.path.join(t.work, "edgetpu-compiler_16.0_amd64.tar.gz")
-        with tarfile.open(tgz, "w:gz") as tf:
-            tf.add(os.path.join(pkgroot, "usr"), arcname="usr")
-        p = t.run("install", "--from", tgz)
-        expect_rc(p, 0, "16.0")  # version learnt from `--version`
+        p = t.run("install", "--from", tar_path)
+        expect_rc(p, 0, "16.0", "pinned")  # the table pins this tarball
         expect_rc(t.run("status", "--probe"), 0)
-        # a tarball with a top folder and the bin dir beside the wrapper
+        # a tarball with a top folder and the bin dir beside the wrapper: not
+        # in the table, so refused unless pinned with --sha256
         t.fresh_cache()
         tgz2 = os.path.join(t.work, "top.tar.gz")
         with tarfile.open(tgz2, "w:gz") as tf:
             tf.add(os.path.join(pkgroot, "usr/bin"), arcname="edgetpu_compiler")
-        expect_rc(t.run("install", "--from", tgz2, "--version", "16.0"), 0)
+        with open(tgz2, "rb") as f:
+            sha2 = hashlib.sha256(f.read()).hexdigest()
+        expect_rc(t.run("install", "--from", tgz2), 3, "not a known compiler artifact",
+                  "--sha256 " + sha2)
+        nothing_left()
+        p = t.run("install", "--from", tgz2, "--sha256", sha2, "--json")
+        expect_rc(p, 0)  # version learnt from `--version`
+        j = json.loads(p.stdout)["installed"]
+        expect(j["version"] == "16.0" and j["verification"]["kind"] == "user-sha256", j)
         expect("16.0/usr/bin/edgetpu_compiler_bin/edgetpu_compiler" in t.cache_tree(), t.cache_tree())
     t.check("--from a .tar.gz of the same tree", t_from_tar)
 
     def t_from_dir():
         t.fresh_cache()
-        expect_rc(t.run("install", "--from", pkgroot), 0, "16.0")
+        expect_rc(t.run("install", "--from", pkgroot), 0, "16.0", "git blob id")
         expect_rc(t.run("status", "--probe"), 0)
         expect(os.path.isdir(pkgroot), "source touched")
     t.check("--from an extracted directory", t_from_dir)
@@ -530,11 +333,16 @@ def main():
             f.write("hello\n")
         expect_rc(t.run("install", "--from", txt), 2, "not a .deb")
         empty = tempfile.mkdtemp(prefix="empty-", dir=t.work)
-        expect_rc(t.run("install", "--from", empty), 3, "no edgetpu_compiler layout")
+        expect_rc(t.run("install", "--from", empty), 3, "not a known compiler tree")
         bad = os.path.join(t.work, "evil.deb")
         with open(bad, "wb") as f:
             f.write(make_deb(layout_entries(pkgroot) + evil["dotdot"]))
-        expect_rc(t.run("install", "--from", bad), 3, "refusing")
+        # unknown: refused before anything reads it; pinned by the user: unpacked, refused
+        expect_rc(t.run("install", "--from", bad), 3, "not a known compiler artifact")
+        with open(bad, "rb") as f:
+            bad_sha = hashlib.sha256(f.read()).hexdigest()
+        expect_rc(t.run("install", "--from", bad, "--sha256", bad_sha), 3, "refusing")
+        expect_rc(t.run("install", "--from", bad, "--sha256", "0" * 64), 3, "not the 0000")
         trunc = os.path.join(t.work, "trunc.deb")
         with open(trunc, "wb") as f:
             f.write(deb[: len(deb) // 2])

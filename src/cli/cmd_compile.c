@@ -79,9 +79,11 @@ static const char compile_usage[] =
     "  --force              compile even when the preflight check predicts failure\n"
     "  --fix                compile what `etpu fix` makes of each model (default passes)\n"
     "  --max-cpu-ops N      ops allowed on the CPU before the exit status is 1 (default 0)\n"
-    "  --compiler-version V  which installed compiler to use (default: newest)\n"
+    "  --compiler-version V  which installed compiler to use, e.g. 16.0 or 2 (default:\n"
+    "                       the newest that can run here: 16.0 under QEMU before the\n"
+    "                       native aarch64 2.0, which is used when nothing newer runs)\n"
     "  --runner R           how to run it: auto (default), native, binfmt or qemu\n"
-    "  --emulator PATH      the qemu-x86_64 to use with --runner qemu\n"
+    "  --emulator PATH      the qemu-x86_64 (or qemu-aarch64) to use with --runner qemu\n"
     "  --no-cache           always run the compiler (results are cached by model SHA-256,\n"
     "                       compiler version and flags; a cached result is reported\n"
     "                       again, with its outputs, without running anything)\n"
@@ -653,15 +655,16 @@ int cmd_compile(int argc, char **argv)
     etpu_compiler_info info;
     etpu_runner runner;
     etpu_error err;
-    if (etpu_compiler_find(o.compiler_version, &info, &err)) {
+    char why[512];
+    if (etpu_compiler_choose(o.compiler_version, o.runner, o.emulator, &info, &runner, why,
+                             sizeof why, &err)) {
         cli_print_error(NULL, &err);
-        fprintf(stderr, "etpu: meanwhile `etpu check` predicts the result without it\n");
+        if (strstr(err.message, "not installed") || strstr(err.message, "no edgetpu_compiler"))
+            fprintf(stderr, "etpu: meanwhile `etpu check` predicts the result without it\n");
         return EXIT_TOOLCHAIN;
     }
-    if (etpu_runner_resolve(o.runner, o.emulator, &info, &runner, &err)) {
-        cli_print_error(NULL, &err);
-        return EXIT_TOOLCHAIN;
-    }
+    if (!o.json && strstr(why, "cannot run here"))
+        fprintf(stderr, "etpu: using %s\n", why); /* not the newest: say why */
 
     /* the cache first: a hit needs only the models' SHA-256 */
     char key[65];

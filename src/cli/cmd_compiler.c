@@ -20,69 +20,96 @@
 static const char usage_text[] =
     "usage: etpu compiler <command> [options]\n"
     "\n"
-    "Install Google's real edgetpu_compiler (an x86-64 Linux program) and run it on\n"
-    "any Linux machine: natively on x86_64, under QEMU elsewhere (Raspberry Pi 5).\n"
+    "Install Google's real edgetpu_compiler and run it on any Linux machine: the x86-64\n"
+    "compiler natively on x86_64 and under QEMU elsewhere (Raspberry Pi 5), or the old\n"
+    "native aarch64 compiler 2.0 on an aarch64 host.\n"
     "\n"
     "Commands:\n"
-    "  install [--repo URL] [--version V] [--from FILE|DIR] [--force]\n"
-    "          read the apt index <repo>/" ETPU_APT_INDEX_PATH ",\n"
-    "          pick edgetpu-compiler (newest, or --version V), download it (resumes a\n"
-    "          broken transfer, retries), verify its Size and SHA-256, unpack the .deb\n"
-    "          safely into $XDG_CACHE_HOME/etpu/compiler/<version>/ (default ~/.cache).\n"
-    "          --from installs offline from a .deb, a .tar.gz of the same tree (e.g.\n"
-    "          edgetpu-compiler_16.0_amd64.tar.gz) or an unpacked directory.\n"
-    "  list    the installed versions, newest first\n"
+    "  install [--source NAME|URL|FILE] [--from FILE|URL] [--sha256 HEX] [--version V]\n"
+    "          get the compiler from the first source that has it, in the order\n"
+    "          `etpu compiler sources` lists: Google's Coral apt repository (its index,\n"
+    "          then the pinned pool files of both layouts), the Ultralytics mirror of\n"
+    "          16.0, 14.1 from google-coral/edgetpu's git history, and on aarch64 the\n"
+    "          native 2.0. A source that answers 403/404/410 is left at once; timeouts\n"
+    "          and 5xx are retried with back-off; each failure is reported. Nothing is\n"
+    "          unpacked before it is verified: against a hash pinned in etpu's table,\n"
+    "          your --sha256, or, for a package the table does not know, the apt\n"
+    "          index's SHA-256 and Size (then said plainly: \"not pinned\", with whether\n"
+    "          the index itself is signed). Unpacked safely into\n"
+    "          $XDG_CACHE_HOME/etpu/compiler/<version>/ (default ~/.cache), atomically.\n"
+    "  list    the installed versions, newest first, with source and verification\n"
     "  path    the install directory of a version (newest by default)\n"
-    "  status  what is installed and exactly which command runs it on this host;\n"
-    "          --probe also runs `edgetpu_compiler --version` through that command\n"
+    "  status  what is installed and how it was verified, which one `etpu compile`\n"
+    "          uses here and why, and the exact command that runs it; --probe also\n"
+    "          runs `edgetpu_compiler --version` with it\n"
+    "  sources\n"
+    "          the known artifacts with their pinned hashes, and the sources in the\n"
+    "          order install tries them (those this host skips are marked)\n"
     "  remove  VERSION... or --all\n"
     "\n"
     "Options:\n"
-    "  --repo URL        apt repository (default $ETPU_APT_REPO, else\n"
-    "                    " ETPU_DEFAULT_APT_REPO ")\n"
-    "  --version V       a package version, e.g. 16.0\n"
-    "  --from PATH       install from a local .deb, .tar.gz or directory\n"
+    "  --source NAME|URL|FILE\n"
+    "                    install from one source only: a NAME of `etpu compiler sources`,\n"
+    "                    an apt repository URL, or a package file / URL (as --from)\n"
+    "  --from FILE|URL   install a package you have: a .deb, a .tar.gz of the unpacked\n"
+    "                    package, a directory holding a pinned git tree, or an http(s)\n"
+    "                    URL of such a file; verified like a download (a file etpu's\n"
+    "                    table does not know needs --sha256)\n"
+    "  --sha256 HEX      the SHA-256 the file must have; pins a file etpu does not know\n"
+    "  --repo URL        only this apt repository (the same as --source URL);\n"
+    "                    $ETPU_APT_REPO instead replaces the table's apt repository and\n"
+    "                    keeps the other sources after it\n"
+    "  --version V       a compiler version, e.g. 16.0 (default: the newest a source has)\n"
     "  --force           reinstall over an installed version\n"
-    "  --timeout S       give up on a download that sends nothing for S seconds\n"
-    "                    (also the connect timeout; default $ETPU_HTTP_TIMEOUT or 60)\n"
-    "  --retries N       extra attempts after a failed transfer (default\n"
+    "  --timeout S       a download slower than 1 KiB/s for S seconds is abandoned; also\n"
+    "                    the connect timeout (default $ETPU_HTTP_TIMEOUT, else 60 and 5)\n"
+    "  --retries N       extra attempts after a transient failure (default\n"
     "                    $ETPU_HTTP_RETRIES or 3)\n"
+    "  --deadline S      give up the whole install after S seconds, every source and\n"
+    "                    retry included (default $ETPU_INSTALL_DEADLINE or 900)\n"
     "  --runner R        auto (default), native, binfmt or qemu: see below\n"
-    "  --emulator PATH   the qemu-x86_64 to use (implies --runner qemu under auto)\n"
+    "  --emulator PATH   the qemu-x86_64 (or qemu-aarch64) to use (implies --runner qemu\n"
+    "                    under auto)\n"
     "  --probe           status: run `--version` through the runner and show the answer\n"
     "  --all             remove: every installed version\n"
     "  --json            print one JSON object\n"
-    "  -q, --quiet       no progress bar or step notes (they appear only on a terminal)\n"
+    "  -q, --quiet       no progress bar or step notes\n"
     "  -h, --help        show this help\n"
     "\n"
     "How the compiler is run (--runner):\n"
-    "  native  x86_64 host: <bin>/ld-linux-x86-64.so.2 --library-path <bin> <bin>/edgetpu_compiler\n"
-    "          (the package brings its own loader and libc; the bash wrapper is not needed)\n"
-    "  binfmt  the same command; the kernel's binfmt_misc passes the x86-64 loader to an\n"
+    "  native  host of the compiler's architecture: <bin>/<loader> --library-path <bin>\n"
+    "          <bin>/edgetpu_compiler (the package brings its own loader and libc:\n"
+    "          ld-linux-x86-64.so.2, or ld-linux-aarch64.so.1 for the aarch64 2.0)\n"
+    "  binfmt  the same command; the kernel's binfmt_misc passes the loader to an\n"
     "          emulator (Debian: qemu-user-binfmt or qemu-user-static + binfmt-support)\n"
-    "  qemu    qemu-x86_64 <the same command>: no root and no binfmt setup needed\n"
-    "          (Debian: qemu-user)\n"
-    "  auto    native on x86_64; otherwise binfmt if an enabled handler matches the\n"
-    "          loader's ELF header, else qemu-x86_64 or qemu-x86_64-static from PATH\n"
+    "  qemu    qemu-x86_64 (or qemu-aarch64) <the same command>: no root and no binfmt\n"
+    "          setup needed (Debian: qemu-user)\n"
+    "  auto    native when the host can; otherwise binfmt if an enabled handler matches\n"
+    "          the loader's ELF header, else qemu-<arch> or qemu-<arch>-static from PATH\n"
+    "\n"
+    "When every source fails, the last lines say what each answered and which files\n"
+    "to fetch on another machine for --from. With no network at all, install ends\n"
+    "within seconds (two hosts unreachable and none reached).\n"
     "\n"
     "Exit codes:\n"
     "  0  done\n"
     "  2  bad usage or bad input (e.g. --from a file that is not a package)\n"
-    "  3  toolchain problem: download failed, checksum mismatch, unsafe package,\n"
-    "     nothing installed, no emulator\n"
+    "  3  toolchain problem: no source had it, checksum mismatch, unknown file,\n"
+    "     unsafe package, nothing installed, no emulator\n"
     "\n"
     "Examples:\n"
     "  etpu compiler install\n"
-    "  etpu compiler install --from edgetpu-compiler_16.0_amd64.deb\n"
+    "  etpu compiler install --from edgetpu-compiler_16.0_amd64.tar.gz\n"
+    "  etpu compiler install --source coral-git-aarch64        # the native aarch64 2.0\n"
+    "  etpu compiler install --from https://example.org/c.deb --sha256 HEX\n"
     "  etpu compiler status --probe\n"
-    "  \"$(etpu compiler path)\"/usr/bin/edgetpu_compiler --version     # x86_64 only\n"
     "  etpu compiler status --json --runner qemu | jq -r '.runner.command | join(\" \")'\n";
 
 typedef struct opts {
-    const char *repo, *version, *from, *emulator;
+    const char *repo, *version, *from, *emulator, *source, *sha256;
     etpu_runner_kind runner;
     bool force, json, quiet, probe, all;
-    long timeout, retries;
+    long timeout, retries, deadline;
 } opts;
 
 static int exit_for(const etpu_error *e)
@@ -116,6 +143,7 @@ static cJSON *info_json(const etpu_compiler_info *i)
     cJSON *j = cJSON_CreateObject();
     struct stat st;
     cJSON_AddStringToObject(j, "version", i->version);
+    cJSON_AddStringToObject(j, "arch", i->arch);
     cJSON_AddStringToObject(j, "dir", i->dir);
     if (lstat(i->wrapper, &st) == 0)
         cJSON_AddStringToObject(j, "wrapper", i->wrapper);
@@ -125,10 +153,52 @@ static cJSON *info_json(const etpu_compiler_info *i)
     cJSON_AddStringToObject(j, "binary", i->binary);
     cJSON_AddStringToObject(j, "loader", i->loader);
     cJSON_AddStringToObject(j, "source", i->source);
+    cJSON_AddStringToObject(j, "source_name", i->source_name);
+    if (i->artifact[0])
+        cJSON_AddStringToObject(j, "artifact", i->artifact);
+    else
+        cJSON_AddNullToObject(j, "artifact");
     cJSON_AddStringToObject(j, "sha256", i->sha256);
     cJSON_AddNumberToObject(j, "size", (double)i->size);
     cJSON_AddStringToObject(j, "installed_at", i->installed_at);
+    cJSON *v = cJSON_AddObjectToObject(j, "verification");
+    cJSON_AddStringToObject(v, "kind", etpu_verification_key(i->verification));
+    cJSON_AddStringToObject(v, "text", etpu_verification_text(i->verification));
+    cJSON_AddStringToObject(v, "detail", i->verification_detail);
+    cJSON_AddBoolToObject(v, "pinned", i->verification == ETPU_VERIFIED_PINNED_SHA256 ||
+                                           i->verification == ETPU_VERIFIED_PINNED_MD5 ||
+                                           i->verification == ETPU_VERIFIED_PINNED_GIT);
     return j;
+}
+
+static bool unauthenticated(const etpu_compiler_info *i)
+{
+    return i->verification == ETPU_VERIFIED_INDEX_UNSIGNED;
+}
+
+/* "coral-apt https://..." or the path */
+static void print_source(const etpu_compiler_info *i)
+{
+    if (i->source_name[0] && strcmp(i->source_name, "--from"))
+        printf("%s: %s\n", i->source_name, i->source);
+    else
+        printf("%s\n", i->source);
+}
+
+static cJSON *tries_json(const etpu_install_report *r)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t k = 0; arr && k < r->count; k++) {
+        const etpu_install_try *t = &r->tries[k];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "source", t->source);
+        cJSON_AddStringToObject(o, "url", t->url);
+        cJSON_AddBoolToObject(o, "ok", t->ok);
+        cJSON_AddStringToObject(o, "outcome", t->ok ? "installed" : t->outcome);
+        cJSON_AddStringToObject(o, "failure", t->ok ? "ok" : etpu_fetch_failure_name(t->failure));
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
 }
 
 /* ---- progress ------------------------------------------------------------ */
@@ -185,6 +255,28 @@ static void on_sigint(int sig)
 
 /* ---- subcommands --------------------------------------------------------- */
 
+/* When every source failed: what each answered and what to do next, as
+ * one paragraph on stderr. */
+static void print_failure(const etpu_install_report *r, const etpu_error *e)
+{
+    fprintf(stderr, "etpu: compiler: %s\n", e->message);
+    for (size_t k = 0; k < r->count; k++)
+        if (!r->tries[k].ok)
+            fprintf(stderr, "  %s: %s\n", r->tries[k].source,
+                    r->tries[k].outcome[0] ? r->tries[k].outcome : "failed");
+    if (r->advice_count) {
+        fprintf(stderr, "  What to do: %s download one of these files, copy it here and run\n"
+                        "  `etpu compiler install --from FILE` (it is checked against the same "
+                        "pinned hashes):\n",
+                r->no_network ? "this machine cannot reach the sources. On a machine that can,"
+                              : "if a source above works from another machine,");
+        for (size_t k = 0; k < r->advice_count; k++)
+            fprintf(stderr, "    %s\n", r->advice[k]);
+        fprintf(stderr, "  A package etpu does not know installs with --from FILE --sha256 HEX "
+                        "once you trust where it came from.\n");
+    }
+}
+
 static int do_install(const opts *o)
 {
     etpu_install_options io;
@@ -202,7 +294,17 @@ static int do_install(const opts *o)
     io.repo = o->repo;
     io.version = o->version;
     io.from = o->from;
+    io.source = o->source;
+    io.sha256 = o->sha256;
+    io.deadline_s = (double)o->deadline;
     io.force = o->force;
+    etpu_install_report *rep = calloc(1, sizeof *rep);
+    if (!rep) {
+        etpu_error e;
+        etpu_error_set(&e, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+        return fail(o, &e);
+    }
+    io.report = rep;
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -217,20 +319,57 @@ static int do_install(const opts *o)
     end_progress(&prog);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (st != ETPU_OK)
-        return fail(o, &e);
+    int code = EXIT_PASS;
+    if (st != ETPU_OK) {
+        code = exit_for(&e);
+        if (o->json) {
+            cJSON *root = cJSON_CreateObject();
+            cJSON *je = cJSON_AddObjectToObject(root, "error");
+            cJSON_AddStringToObject(je, "kind", etpu_error_kind_name(e.kind));
+            cJSON_AddStringToObject(je, "message", e.message);
+            cJSON_AddItemToObject(root, "tries", tries_json(rep));
+            cJSON_AddBoolToObject(root, "no_network", rep->no_network);
+            cJSON *adv = cJSON_AddArrayToObject(root, "fetch_elsewhere");
+            for (size_t k = 0; k < rep->advice_count; k++)
+                cJSON_AddItemToArray(adv, cJSON_CreateString(rep->advice[k]));
+            cJSON_AddNumberToObject(root, "exit_code", code);
+            cli_print_json(root);
+            cJSON_Delete(root);
+        }
+        if (rep->count > 1 || rep->no_network || rep->advice_count)
+            print_failure(rep, &e);
+        else
+            cli_print_error("compiler", &e);
+        free(rep);
+        return code;
+    }
     if (o->json) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddItemToObject(root, "installed", info_json(&info));
+        cJSON_AddItemToObject(root, "tries", tries_json(rep));
         cJSON_AddNumberToObject(root, "exit_code", 0);
         cli_print_json(root);
         cJSON_Delete(root);
     } else {
-        printf("edgetpu_compiler %s installed in %s\n", info.version, info.dir);
-        printf("  from %s\n", info.source);
+        /* the sources that failed before this one, with their reasons */
+        if (!o->quiet)
+            for (size_t k = 0; k < rep->count; k++)
+                if (!rep->tries[k].ok)
+                    fprintf(stderr, "etpu: %s: %s; tried the next source\n", rep->tries[k].source,
+                            rep->tries[k].outcome[0] ? rep->tries[k].outcome : "failed");
+        printf("edgetpu_compiler %s (%s) installed in %s\n", info.version, info.arch, info.dir);
+        printf("  from ");
+        print_source(&info);
+        printf("  verified: %s\n", etpu_verification_text(info.verification));
+        if (info.verification_detail[0])
+            printf("            (%s)\n", info.verification_detail);
         if (info.sha256[0])
             printf("  sha256 %s\n", info.sha256);
     }
+    if (unauthenticated(&info))
+        fprintf(stderr, "etpu: WARNING: edgetpu_compiler %s was %s\n", info.version,
+                etpu_verification_text(info.verification));
+    free(rep);
     return EXIT_PASS;
 }
 
@@ -251,9 +390,13 @@ static int do_list(const opts *o)
     } else if (n == 0) {
         printf("no edgetpu_compiler installed (run `etpu compiler install`)\n");
     } else {
-        for (size_t i = 0; i < n; i++)
-            printf("%-10s %s  (%s, %s)\n", list[i].version, list[i].dir, list[i].installed_at,
-                   list[i].source);
+        for (size_t i = 0; i < n; i++) {
+            printf("%-10s %-8s %s  (%s)\n", list[i].version, list[i].arch, list[i].dir,
+                   list[i].installed_at);
+            printf("           from ");
+            print_source(&list[i]);
+            printf("           verified: %s\n", etpu_verification_text(list[i].verification));
+        }
     }
     free(list);
     return EXIT_PASS;
@@ -300,8 +443,14 @@ static int do_status(const opts *o)
     etpu_error e;
     if (etpu_compiler_list(&list, &n, &e) != ETPU_OK)
         return fail(o, &e);
+    /* The compiler `etpu compile` would use, and why (the newest that runs
+     * here, or --version's). */
     etpu_compiler_info info;
-    bool have = etpu_compiler_find(o->version, &info, &e) == ETPU_OK;
+    etpu_runner chosen_runner;
+    char why[512] = "";
+    bool chosen = n > 0 && etpu_compiler_choose(o->version, o->runner, o->emulator, &info,
+                                                &chosen_runner, why, sizeof why, &e) == ETPU_OK;
+    bool have = chosen || etpu_compiler_find(o->version, &info, &e) == ETPU_OK;
     cJSON *root = cJSON_CreateObject();
     cJSON *inst = cJSON_AddArrayToObject(root, "installed");
     for (size_t i = 0; i < n; i++)
@@ -317,6 +466,8 @@ static int do_status(const opts *o)
         code = exit_for(&e);
     } else {
         cJSON_AddItemToObject(root, "compiler", info_json(&info));
+        if (chosen)
+            cJSON_AddStringToObject(root, "choice", why);
         const char *need[] = {info.binary, info.loader};
         for (size_t i = 0; i < 2; i++)
             if (access(need[i], R_OK | X_OK) != 0)
@@ -410,8 +561,15 @@ static int do_status(const opts *o)
     } else {
         printf("host:      %s\n", r.host_arch);
         if (have) {
-            printf("compiler:  edgetpu_compiler %s in %s\n", info.version, info.dir);
-            printf("           from %s\n", info.source);
+            printf("compiler:  edgetpu_compiler %s (%s) in %s\n", info.version, info.arch,
+                   info.dir);
+            printf("source:    ");
+            print_source(&info);
+            printf("verified:  %s\n", etpu_verification_text(info.verification));
+            if (info.verification_detail[0])
+                printf("           (%s)\n", info.verification_detail);
+            if (chosen && n > 1)
+                printf("choice:    %s\n", why);
         } else {
             printf("compiler:  not installed (run `etpu compiler install`)\n");
         }
@@ -443,6 +601,53 @@ static int do_status(const opts *o)
     if (code != EXIT_PASS)
         cli_print_error("compiler", &e);
     return code;
+}
+
+/* The table of known artifacts and the sources in order, and which this
+ * host tries by default. */
+static int do_sources(const opts *o)
+{
+    etpu_source_table t;
+    etpu_error e;
+    if (etpu_source_table_load(NULL, &t, &e) != ETPU_OK)
+        return fail(o, &e);
+    char host[32];
+    etpu_host_arch(host, sizeof host);
+    const etpu_compiler_arch *ha = etpu_compiler_arch_get(host);
+    if (o->json) {
+        cJSON *root = etpu_source_table_to_json(&t);
+        cJSON_AddStringToObject(root, "origin", t.origin);
+        cli_print_json(root);
+        cJSON_Delete(root);
+        etpu_source_table_free(&t);
+        return EXIT_PASS;
+    }
+    printf("sources (%s), in the order `etpu compiler install` tries them on this %s host:\n",
+           t.origin, host);
+    for (size_t i = 0; i < t.source_count; i++) {
+        const etpu_source *s = &t.sources[i];
+        const etpu_artifact *a = etpu_source_table_artifact(&t, s->artifact);
+        bool here = !a || !strcmp(a->arch, "x86_64") || (ha && !strcmp(a->arch, ha->name));
+        printf("  %zu. %-18s %s%s\n", i + 1, s->name, s->about,
+               here ? "" : " [skipped here unless named with --source]");
+        printf("     %s\n", s->url);
+    }
+    printf("known artifacts (a download must match one, --sha256, or the apt index):\n");
+    for (size_t i = 0; i < t.artifact_count; i++) {
+        const etpu_artifact *a = &t.artifacts[i];
+        printf("  %-22s %-6s %-7s %-3s ", a->id, a->version, a->arch,
+               etpu_artifact_format_name(a->format));
+        if (a->sha256[0])
+            printf("sha256 %s\n", a->sha256);
+        else if (a->md5[0])
+            printf("md5 %s (SHA-256 from the index)\n", a->md5);
+        else
+            printf("%zu files by git blob id at %.12s\n", a->file_count, a->commit);
+        if (a->pool[0])
+            printf("  %-22s pool %s\n", "", a->pool);
+    }
+    etpu_source_table_free(&t);
+    return EXIT_PASS;
 }
 
 static int do_remove(const opts *o, int argc, char **argv)
@@ -490,7 +695,7 @@ static int do_remove(const opts *o, int argc, char **argv)
 }
 
 enum { OPT_REPO = 256, OPT_VERSION, OPT_FROM, OPT_FORCE, OPT_TIMEOUT, OPT_RETRIES, OPT_RUNNER,
-       OPT_EMULATOR, OPT_PROBE, OPT_ALL, OPT_JSON };
+       OPT_EMULATOR, OPT_PROBE, OPT_ALL, OPT_JSON, OPT_SOURCE, OPT_SHA256, OPT_DEADLINE };
 
 static bool parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -505,23 +710,27 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
 int cmd_compiler(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("compiler", "which command: install, list, path, status or remove?");
+        return cli_usage_error("compiler",
+                               "which command: install, list, path, status, sources or remove?");
     const char *sub = argv[1];
     if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
         fputs(usage_text, stdout);
         return EXIT_PASS;
     }
-    static const char *const subs[] = {"install", "list", "path", "status", "remove"};
+    static const char *const subs[] = {"install", "list", "path", "status", "sources", "remove"};
     bool known = false;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         known |= !strcmp(sub, subs[i]);
     if (!known)
         return cli_usage_error("compiler", "'%s' is not a compiler command (install, list, path, "
-                                           "status, remove)", sub);
+                                           "status, sources, remove)", sub);
     static const struct option longopts[] = {
         {"repo", required_argument, NULL, OPT_REPO},
         {"version", required_argument, NULL, OPT_VERSION},
         {"from", required_argument, NULL, OPT_FROM},
+        {"source", required_argument, NULL, OPT_SOURCE},
+        {"sha256", required_argument, NULL, OPT_SHA256},
+        {"deadline", required_argument, NULL, OPT_DEADLINE},
         {"force", no_argument, NULL, OPT_FORCE},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"retries", required_argument, NULL, OPT_RETRIES},
@@ -551,6 +760,18 @@ int cmd_compiler(int argc, char **argv)
             o.version = optarg;
             break;
         case OPT_FROM: o.from = optarg; break;
+        case OPT_SOURCE: o.source = optarg; break;
+        case OPT_SHA256:
+            if (strlen(optarg) != 64 || strspn(optarg, "0123456789abcdefABCDEF") != 64)
+                return cli_usage_error("compiler", "--sha256 takes 64 hex digits, not '%s'",
+                                       optarg);
+            o.sha256 = optarg;
+            break;
+        case OPT_DEADLINE:
+            if (!parse_long(optarg, 1, 86400, &o.deadline))
+                return cli_usage_error("compiler", "--deadline takes seconds (1-86400), not '%s'",
+                                       optarg);
+            break;
         case OPT_FORCE: o.force = true; break;
         case OPT_TIMEOUT:
             if (!parse_long(optarg, 1, 3600, &o.timeout))
@@ -586,10 +807,17 @@ int cmd_compiler(int argc, char **argv)
     }
     if (rest > 0)
         return cli_usage_error("compiler", "unexpected argument '%s'", args[0]);
+    if (o.from && (o.source || o.repo))
+        return cli_usage_error("compiler", "--from installs one file: give it without --source "
+                                           "or --repo");
+    if (o.source && o.repo)
+        return cli_usage_error("compiler", "--source and --repo both pick the source: give one");
     if (!strcmp(sub, "install"))
         return do_install(&o);
     if (!strcmp(sub, "list"))
         return do_list(&o);
+    if (!strcmp(sub, "sources"))
+        return do_sources(&o);
     if (!strcmp(sub, "path"))
         return do_path(&o);
     return do_status(&o);

@@ -533,6 +533,239 @@ static void test_sha256(void **state)
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+/* Symlink targets resolved against what exists (issue 14: `a -> .` then
+ * `b -> a/..`, `./up/ -> ..`, links made later). */
+static void test_link_resolution(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/etpu-links-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char p[512];
+    snprintf(p, sizeof p, "%s/usr", root);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/a", root);
+    assert_int_equal(symlink(".", p), 0);
+    snprintf(p, sizeof p, "%s/usr/x", root);
+    assert_int_equal(symlink(".", p), 0);
+    snprintf(p, sizeof p, "%s/usr/loop1", root);
+    assert_int_equal(symlink("loop2", p), 0);
+    snprintf(p, sizeof p, "%s/usr/loop2", root);
+    assert_int_equal(symlink("loop1", p), 0);
+    static const struct {
+        const char *link, *target, *resolved; /* resolved NULL = refused */
+    } cases[] = {
+        {"b", "a/..", NULL},              /* a is the root: a/.. is above it */
+        {"b", "a", ""},                   /* the root itself */
+        {"up/", "..", NULL},              /* a trailing '/' is the same name */
+        {"./up", "..", NULL},
+        {"usr/y", "x/x/x/..", ""},
+        {"usr/y", "x/x/x/../..", NULL},
+        {"usr/lib", "../usr/./x/bin", "usr/bin"},
+        {"usr/p", "q/..", NULL},          /* q missing: a later `q -> ..` would escape */
+        {"usr/p", "q", "usr/q"},
+        {"usr/p", "loop1", NULL},         /* more than 40 links */
+        {"usr/p", "/etc", NULL},
+        {"usr/p", "", NULL},
+        {"usr/bin/edgetpu_compiler_bin", "../../../../../../tmp", NULL},
+        {"usr/bin/c", "../../usr//bin/./d", "usr/bin/d"},
+        {"../x", ".", NULL},              /* the link's own name leaves the tree */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[512] = "?";
+        bool ok = etpu_link_stays_inside(root, cases[i].link, cases[i].target, out, sizeof out);
+        if (ok != (cases[i].resolved != NULL))
+            fail_msg("%s -> %s: %s", cases[i].link, cases[i].target, ok ? out : "refused");
+        if (ok)
+            assert_string_equal(out, cases[i].resolved);
+    }
+    etpu_error e;
+    assert_int_equal(etpu_remove_tree(root, &e), ETPU_OK);
+}
+
+static void test_release_parse(void **state)
+{
+    (void)state;
+    static const char good[] =
+        "Origin: x\nSuite: coral-edgetpu-stable\nArchitectures: i386 amd64 arm64\n"
+        "Valid-Until: Sat, 01 Jan 2500 00:00:00 UTC\nMD5Sum:\n"
+        " 0123 12 main/binary-amd64/Packages\nSHA256:\n"
+        " aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 7 main/binary-arm64/Packages\n"
+        " BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB 1234 main/binary-amd64/Packages\n"
+        "\nnot: part of it\n";
+    etpu_release_entry r;
+    etpu_error e;
+    assert_int_equal(etpu_release_parse(good, strlen(good), "main/binary-amd64/Packages", "amd64",
+                                        &r, &e), ETPU_OK);
+    assert_true(r.found && r.has_architectures && r.lists_arch && !r.expired);
+    assert_int_equal(r.size, 1234);
+    assert_string_equal(r.sha256, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    assert_int_equal(etpu_release_parse(good, strlen(good), "main/binary-amd64/Packages", "mips",
+                                        &r, &e), ETPU_OK);
+    assert_false(r.lists_arch);
+    static const struct {
+        const char *text;
+        int ok;
+        bool expired;
+    } cases[] = {
+        {"Origin: x\n", 0, false},                                            /* no SHA256 */
+        {"SHA256:\n zz 1 main/binary-amd64/Packages\n", 0, false},            /* bad hash */
+        {"SHA256:\n abc\n", 0, false},                                        /* bad line */
+        {"Valid-Until: tomorrow\nSHA256:\n", 0, false},
+        {"Valid-Until: Sat, 01 Jan 2000 00:00:00 CET\nSHA256:\n", 0, false}, /* zone */
+        {"Valid-Until: Sat, 01 Jan 2000 00:00:00 UTC\nSHA256:\n", 1, true},
+        {" continuation\n", 0, false},
+        {"<html>\n", 0, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        etpu_status st = etpu_release_parse(cases[i].text, strlen(cases[i].text),
+                                            "main/binary-amd64/Packages", "amd64", &r, &e);
+        if ((st == ETPU_OK) != cases[i].ok)
+            fail_msg("case %zu: %s", i, e.message);
+        if (st == ETPU_OK)
+            assert_int_equal(r.expired, cases[i].expired);
+    }
+    /* every prefix: never a crash, never a read past the end */
+    for (size_t n = 0; n <= strlen(good); n++) {
+        char *copy = malloc(n ? n : 1);
+        memcpy(copy, good, n);
+        (void)etpu_release_parse(copy, n, "main/binary-amd64/Packages", "amd64", &r, &e);
+        free(copy);
+    }
+}
+
+static void test_source_table(void **state)
+{
+    (void)state;
+    etpu_source_table t;
+    etpu_error e;
+    unsetenv("ETPU_COMPILER_SOURCES");
+    assert_int_equal(etpu_source_table_load(NULL, &t, &e), ETPU_OK);
+    assert_string_equal(t.sources[0].name, "coral-apt");
+    const etpu_artifact *a = etpu_source_table_artifact(&t, "coral-git-2.0-aarch64");
+    assert_non_null(a);
+    assert_string_equal(a->arch, "aarch64");
+    assert_string_equal(a->files[1].blob, "8ea959896bc1ff39b0bad27e9a8f8aec7836b6af");
+    /* what to_json writes, parse reads back the same */
+    cJSON *j = etpu_source_table_to_json(&t);
+    char *text = cJSON_PrintUnformatted(j);
+    etpu_source_table back;
+    assert_int_equal(etpu_source_table_parse(text, strlen(text), "copy", &back, &e), ETPU_OK);
+    assert_int_equal(back.artifact_count, t.artifact_count);
+    assert_int_equal(back.source_count, t.source_count);
+    assert_memory_equal(back.artifacts, t.artifacts, t.artifact_count * sizeof *t.artifacts);
+    assert_memory_equal(back.sources, t.sources, t.source_count * sizeof *t.sources);
+    etpu_source_table_free(&back);
+    cJSON_free(text);
+    cJSON_Delete(j);
+    etpu_source_table_free(&t);
+    /* hostile copies: one clear ETPU_ERR_USAGE each */
+    static const char *const bad[] = {
+        "[]",
+        "{\"etpu_compiler_sources\": 2, \"artifacts\": [], \"sources\": []}",
+        "{\"etpu_compiler_sources\": 1, \"artifacts\": [{\"id\": \"x\"}], \"sources\": []}",
+        "{\"etpu_compiler_sources\": 1, \"artifacts\": [{\"id\": \"../x\", \"version\": \"1.0\", "
+        "\"arch\": \"x86_64\", \"format\": \"tar\", \"md5\": \"0123456789abcdef0123456789abcdef\"}],"
+        " \"sources\": []}",
+        "{\"etpu_compiler_sources\": 1, \"artifacts\": [{\"id\": \"x\", \"version\": \"1.0\", "
+        "\"arch\": \"mips\", \"format\": \"tar\", \"md5\": \"0123456789abcdef0123456789abcdef\"}],"
+        " \"sources\": []}",
+        "{\"etpu_compiler_sources\": 1, \"artifacts\": [{\"id\": \"x\", \"version\": \"1.0\", "
+        "\"arch\": \"x86_64\", \"format\": \"deb\", \"md5\": \"0123456789abcdef0123456789abcdef\", "
+        "\"pool\": \"pool/../../x.deb\"}], \"sources\": []}",
+        "{\"etpu_compiler_sources\": 1, \"artifacts\": [{\"id\": \"x\", \"version\": \"1.0\", "
+        "\"arch\": \"x86_64\", \"format\": \"git\", \"commit\": \"" "0123456789012345678901234567890123456789"
+        "\", \"files\": [{\"path\": \"edgetpu_compiler\", \"blob\": \"0123456789012345678901234567890123456789\"}]}],"
+        " \"sources\": []}",                                       /* git without the binary */
+        "{\"etpu_compiler_sources\": 1, \"artifacts\": [], \"sources\": [{\"name\": \"s\", "
+        "\"kind\": \"file\", \"url\": \"http://x/y\", \"artifact\": \"none\"}]}",
+        "{\"etpu_compiler_sources\": 1, \"artifacts\": [], \"sources\": [{\"name\": \"s\", "
+        "\"kind\": \"apt\", \"url\": \"file:///etc\"}]}",
+        "{\"etpu_compiler_sources\": 1, \"artifacts\": [], \"sources\": [{\"name\": \"s\", "
+        "\"kind\": \"apt\", \"url\": \"http://a\"}, {\"name\": \"s\", \"kind\": \"apt\", \"url\": \"http://b\"}]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        etpu_status st = etpu_source_table_parse(bad[i], strlen(bad[i]), "bad", &t, &e);
+        if (st == ETPU_OK)
+            fail_msg("bad table %zu accepted", i);
+        assert_int_equal(e.kind, ETPU_ERR_USAGE);
+        assert_null(t.artifacts);
+    }
+}
+
+static void test_digests_and_arch(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/etpu-digest-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "hello\n", 6), 6);
+    close(fd);
+    char id[41];
+    uint64_t size = 0;
+    etpu_error e;
+    /* `printf 'hello\n' | git hash-object --stdin` */
+    assert_int_equal(etpu_git_blob_id_file(path, id, &size, &e), ETPU_OK);
+    assert_string_equal(id, "ce013625030ba8dba906f756967f9e9ca394464a");
+    assert_int_equal(size, 6);
+    etpu_digests d;
+    assert_int_equal(etpu_digests_file(path, &d, &e), ETPU_OK);
+    assert_string_equal(d.md5, "b1946ac92492d2347c6235b4d2611184");
+    assert_string_equal(d.sha256, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+    unlink(path);
+    assert_string_equal(etpu_compiler_arch_get("arm64")->name, "aarch64");
+    assert_string_equal(etpu_compiler_arch_get("")->loader, "ld-linux-x86-64.so.2");
+    assert_null(etpu_compiler_arch_get("mips"));
+    /* this test program is an ELF of the machine it was built for */
+    char exe[4096];
+    assert_non_null(realpath("/proc/self/exe", exe)); /* links are not followed */
+    const etpu_compiler_arch *self = etpu_compiler_arch_of_elf(exe);
+    assert_non_null(self);
+#if defined(__aarch64__)
+    assert_string_equal(self->name, "aarch64");
+#else
+    assert_string_equal(self->name, "x86_64");
+#endif
+    for (int v = 0; v < ETPU_VERIFIED_COUNT; v++) {
+        etpu_verification back;
+        assert_true(etpu_verification_parse(etpu_verification_key((etpu_verification)v), &back));
+        assert_int_equal(back, v);
+    }
+    assert_non_null(strstr(etpu_verification_text(ETPU_VERIFIED_INDEX_UNSIGNED),
+                           "verified against the repository index only (not pinned)"));
+}
+
+static void test_runner_aarch64(void **state)
+{
+    (void)state;
+    etpu_compiler_info info;
+    memset(&info, 0, sizeof info);
+    strcpy(info.arch, "aarch64");
+    strcpy(info.loader, "/c/usr/bin/edgetpu_compiler_bin/ld-linux-aarch64.so.1");
+    strcpy(info.bin_dir, "/c/usr/bin/edgetpu_compiler_bin");
+    strcpy(info.binary, "/c/usr/bin/edgetpu_compiler_bin/edgetpu_compiler");
+    etpu_runner r;
+    etpu_error e;
+    setenv("ETPU_HOST_ARCH", "aarch64", 1);
+    assert_int_equal(etpu_runner_resolve(ETPU_RUNNER_AUTO, NULL, &info, &r, &e), ETPU_OK);
+    assert_int_equal(r.kind, ETPU_RUNNER_NATIVE);
+    assert_string_equal(r.argv[0], info.loader);
+    setenv("ETPU_HOST_ARCH", "x86_64", 1);
+    setenv("ETPU_BINFMT_DIR", "/nonexistent", 1);
+    char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    setenv("PATH", "/nonexistent", 1);
+    assert_int_equal(etpu_runner_resolve(ETPU_RUNNER_AUTO, NULL, &info, &r, &e), ETPU_FAIL);
+    assert_non_null(strstr(e.message, "qemu-aarch64"));
+    assert_int_equal(etpu_runner_resolve(ETPU_RUNNER_NATIVE, NULL, &info, &r, &e), ETPU_FAIL);
+    if (path) {
+        setenv("PATH", path, 1);
+        free(path);
+    }
+    unsetenv("ETPU_HOST_ARCH");
+    unsetenv("ETPU_BINFMT_DIR");
+    strcpy(info.arch, "mips");
+    assert_int_equal(etpu_runner_resolve(ETPU_RUNNER_AUTO, NULL, &info, &r, &e), ETPU_FAIL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +782,11 @@ int main(void)
         cmocka_unit_test(test_retry_ladder),
         cmocka_unit_test(test_compile_cache),
         cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_link_resolution),
+        cmocka_unit_test(test_release_parse),
+        cmocka_unit_test(test_source_table),
+        cmocka_unit_test(test_digests_and_arch),
+        cmocka_unit_test(test_runner_aarch64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
  * previous field. Field names are case-insensitive. The index comes from
  * the network, so every value is checked before it is used: Filename must
  * be a plain relative path (it becomes part of a URL and a file name), Size
- * decimal, SHA256 64 hex digits.
+ * decimal, SHA256 64 hex digits, MD5sum (when present) 32.
  *
  * Version ordering follows dpkg's documented rules (deb-version(7)):
  * [epoch:]upstream[-revision]; epochs compare numerically; upstream and
@@ -185,7 +185,8 @@ typedef struct stanza {
     char filename[MAX_FIELD];
     char size[32];
     char sha256[80];
-    bool has_package, has_version, has_filename, has_size, has_sha256;
+    char md5[40];
+    bool has_package, has_version, has_filename, has_size, has_sha256, has_md5;
     bool overlong; /* a field we need did not fit */
 } stanza;
 
@@ -238,6 +239,7 @@ static void store_field(stanza *s, const char *name, size_t name_len, const char
         {"Filename", s->filename, sizeof s->filename, &s->has_filename},
         {"Size", s->size, sizeof s->size, &s->has_size},
         {"SHA256", s->sha256, sizeof s->sha256, &s->has_sha256},
+        {"MD5sum", s->md5, sizeof s->md5, &s->has_md5},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (!field_is(name, name_len, fields[i].name))
@@ -288,16 +290,16 @@ static bool parse_size(const char *s, uint64_t *out)
     return v > 0;
 }
 
-static bool parse_sha256(const char *s, char out[65])
+static bool parse_hex(const char *s, char *out, size_t n)
 {
-    if (strlen(s) != 64)
+    if (strlen(s) != n)
         return false;
-    for (int i = 0; i < 64; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (!isxdigit((unsigned char)s[i]))
             return false;
         out[i] = (char)tolower((unsigned char)s[i]);
     }
-    out[64] = '\0';
+    out[n] = '\0';
     return true;
 }
 
@@ -332,8 +334,10 @@ static void finish_stanza(finder *f, stanza *s)
         why = "missing or unsafe Filename";
     else if (!s->has_size || !parse_size(s->size, &p.size))
         why = "missing or invalid Size";
-    else if (!s->has_sha256 || !parse_sha256(s->sha256, p.sha256))
+    else if (!s->has_sha256 || !parse_hex(s->sha256, p.sha256, 64))
         why = "missing or invalid SHA256";
+    else if (s->has_md5 && !parse_hex(s->md5, p.md5, 32))
+        why = "invalid MD5sum";
     if (why) {
         f->unusable++;
         snprintf(f->unusable_why, sizeof f->unusable_why, "%s", why);

@@ -7,9 +7,16 @@
  * nested archive straight from the ar stream (no temporary copy). Every
  * entry passes two independent layers:
  *   1. our checks, with a clear message: no absolute path, no `..`
- *      component, only files, directories and links; a symlink's target
- *      and a hardlink's target must stay inside the tree; at most 100000
- *      entries and 1 GiB of data; permissions masked to 0755 (no setuid);
+ *      component (names are made canonical first, so `./up/` is `up`),
+ *      only files, directories and links; a symlink's target is resolved
+ *      against what is already extracted, following the links there
+ *      (`a -> .` then `b -> a/..` leaves the tree and is refused), and must
+ *      stay inside; a target through a missing component and then `..` is
+ *      refused (a later entry could make it escape); a hard link must name
+ *      a regular file extracted before it; no entry is written where a
+ *      directory on its way is a link, and no name may come twice (so no
+ *      entry replaces another); at most 100000 entries and 1 GiB of data;
+ *      permissions masked to 0755 (no setuid, nothing group/world-writable);
  *   2. libarchive's ARCHIVE_EXTRACT_SECURE_NODOTDOT | SECURE_SYMLINKS |
  *      SECURE_NOABSOLUTEPATHS (never writes through a symlink either).
  * Extraction runs with the destination as working directory (restored
@@ -39,97 +46,200 @@
 
 /* ---- path checks ------------------------------------------------------ */
 
-/* Lexically resolve rel (relative to dir, both relative to the root) and
- * say whether it stays inside the root. */
-static bool stays_inside(const char *dir, const char *rel)
+/* An archive name for a message: at most 100 bytes, control characters and
+ * non-ASCII replaced by '?', so a hostile name cannot move the terminal's
+ * cursor or hide itself (issue 14). */
+static const char *shown(const char *name, char out[128])
 {
-    if (rel[0] == '/')
-        return false;
-    int depth = 0;
-    /* Depth of dir. */
-    const char *parts[2] = {dir, rel};
-    for (int k = 0; k < 2; k++) {
-        const char *p = parts[k];
-        while (*p) {
-            const char *slash = strchr(p, '/');
-            size_t n = slash ? (size_t)(slash - p) : strlen(p);
-            if (n == 2 && p[0] == '.' && p[1] == '.') {
-                if (--depth < 0)
-                    return false;
-            } else if (n > 0 && !(n == 1 && p[0] == '.')) {
-                depth++;
-            }
-            p += n;
-            if (*p == '/')
-                p++;
-        }
+    size_t i = 0;
+    for (; name && name[i] && i < 100; i++) {
+        unsigned char c = (unsigned char)name[i];
+        out[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
     }
+    out[i] = '\0';
+    if (name && name[i])
+        memcpy(out + i, "...", 4);
+    return out;
+}
+
+/* Canonical form of an entry name: "./a//b/" -> "a/b"; "." -> "". False
+ * for an absolute name, a ".." component, or one too long. */
+static bool canonical(const char *name, char *out, size_t out_size)
+{
+    if (!name || name[0] == '/')
+        return false;
+    size_t n = 0;
+    const char *p = name;
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        if (len > 0 && !(len == 1 && p[0] == '.')) {
+            if (n + len + 2 > out_size)
+                return false;
+            if (n)
+                out[n++] = '/';
+            memcpy(out + n, p, len);
+            n += len;
+        }
+        p += len;
+        while (*p == '/')
+            p++;
+    }
+    out[n] = '\0';
     return true;
 }
 
-static bool has_dotdot(const char *p)
+#define MAX_LINK_HOPS 40 /* as the kernel's MAXSYMLINKS */
+
+bool etpu_link_stays_inside(const char *root, const char *link_rel, const char *target,
+                            char *out, size_t out_size)
 {
+    if (!target || !*target || target[0] == '/')
+        return false;
+    char link[PATH_MAX];
+    if (!canonical(link_rel, link, sizeof link) || !*link)
+        return false;
+    /* Where we stand: the link's directory, as a path relative to root. */
+    char cur[PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", link);
+    char *slash = strrchr(cur, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        cur[0] = '\0';
+    /* What is left to walk; links met on the way are put in front of it. */
+    char rest[2 * PATH_MAX];
+    if (snprintf(rest, sizeof rest, "%s", target) >= (int)sizeof rest)
+        return false;
+    int hops = 0;
+    bool missing = false; /* a component did not exist: what follows is lexical */
+    char *p = rest;
     while (*p) {
-        const char *slash = strchr(p, '/');
-        size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.')
-            return true;
-        p += n;
-        if (*p == '/')
+        char *sl = strchr(p, '/');
+        size_t len = sl ? (size_t)(sl - p) : strlen(p);
+        char comp[NAME_MAX + 1];
+        if (len > NAME_MAX)
+            return false;
+        memcpy(comp, p, len);
+        comp[len] = '\0';
+        p += len;
+        while (*p == '/')
             p++;
+        if (len == 0 || !strcmp(comp, "."))
+            continue;
+        if (!strcmp(comp, "..")) {
+            /* After a missing component, ".." could leave the tree once
+             * that component is created as a link: refuse. */
+            if (missing || !*cur)
+                return false;
+            char *s2 = strrchr(cur, '/');
+            if (s2)
+                *s2 = '\0';
+            else
+                cur[0] = '\0';
+            continue;
+        }
+        size_t cl = strlen(cur);
+        if (cl + len + 2 > sizeof cur)
+            return false;
+        if (cl)
+            cur[cl++] = '/';
+        memcpy(cur + cl, comp, len + 1);
+        if (missing)
+            continue;
+        char full[2 * PATH_MAX + 2];
+        snprintf(full, sizeof full, "%s/%s", root, cur);
+        struct stat st;
+        if (lstat(full, &st) != 0) {
+            missing = true;
+            continue;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            if (++hops > MAX_LINK_HOPS)
+                return false;
+            char t[PATH_MAX];
+            ssize_t tl = readlink(full, t, sizeof t - 1);
+            if (tl <= 0)
+                return false;
+            t[tl] = '\0';
+            if (t[0] == '/')
+                return false;
+            /* the link's own name goes; its target is walked from its dir */
+            cur[cl ? cl - 1 : 0] = '\0';
+            char next[2 * PATH_MAX];
+            if (snprintf(next, sizeof next, "%s/%s", t, p) >= (int)sizeof next)
+                return false;
+            memcpy(rest, next, strlen(next) + 1);
+            p = rest;
+        } else if (!S_ISDIR(st.st_mode) && *p) {
+            missing = true; /* a file used as a directory: nothing below it */
+        }
+    }
+    if (out)
+        snprintf(out, out_size, "%s", cur);
+    return true;
+}
+
+/* Does any directory on the way to rel (under root) exist as a symlink?
+ * Nothing is ever written or changed through a link. */
+static bool through_link(const char *root, const char *rel)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", rel);
+    for (char *s = path; (s = strchr(s, '/')); s++) {
+        *s = '\0';
+        char full[2 * PATH_MAX + 2];
+        snprintf(full, sizeof full, "%s/%s", root, path);
+        struct stat st;
+        bool link = lstat(full, &st) == 0 && !S_ISDIR(st.st_mode);
+        *s = '/';
+        if (link)
+            return true; /* a link, or a file where a directory should be */
     }
     return false;
 }
 
-/* Name of the entry without a leading "./"; "" for the root itself. */
-static const char *strip_dot(const char *name)
+/* The checks on one entry, with its names already canonical: the type, the
+ * link targets resolved against what is already extracted under root, no
+ * write through a link, no name given twice. */
+static etpu_status check_entry(struct archive_entry *e, const char *root, const char *name,
+                               const char *hard, const char *what, etpu_error *err)
 {
-    while (name[0] == '.' && name[1] == '/')
-        name += 2;
-    if (!strcmp(name, "."))
-        return "";
-    return name;
-}
-
-static etpu_status check_entry(struct archive_entry *e, const char *what, etpu_error *err)
-{
-    const char *name = archive_entry_pathname(e);
-    if (!name || !*name)
-        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: entry without a name",
-                              what);
-    if (name[0] == '/')
+    char b1[128], b2[128];
+    if (through_link(root, name))
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                              "%s: refusing absolute path '%.100s'", what, name);
-    if (has_dotdot(name))
+                              "%s: refusing '%s': a directory on its way is a link or a file",
+                              what, shown(name, b1));
+    char full[2 * PATH_MAX + 2];
+    snprintf(full, sizeof full, "%s/%s", root, name);
+    struct stat st;
+    mode_t type = archive_entry_filetype(e);
+    if (lstat(full, &st) == 0 && !(type == AE_IFDIR && !hard && S_ISDIR(st.st_mode)))
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                              "%s: refusing path with '..': '%.100s'", what, name);
-    const char *hard = archive_entry_hardlink(e);
+                              "%s: refusing '%s': the name is given twice", what, shown(name, b1));
     if (hard) {
-        if (hard[0] == '/' || has_dotdot(hard))
+        snprintf(full, sizeof full, "%s/%s", root, hard);
+        if (!*hard || through_link(root, hard) || lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
             return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "%s: refusing hard link '%.100s' to '%.100s'", what, name, hard);
+                                  "%s: refusing hard link '%s' to '%s' (not a file extracted "
+                                  "before it)",
+                                  what, shown(name, b1), shown(hard, b2));
         return ETPU_OK;
     }
-    mode_t type = archive_entry_filetype(e);
     if (type == AE_IFLNK) {
         const char *target = archive_entry_symlink(e);
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", strip_dot(name));
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = '\0';
-        else
-            dir[0] = '\0';
-        if (!target || !*target || !stays_inside(dir, target))
+        if (!etpu_link_stays_inside(root, name, target, NULL, 0))
             return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "%s: refusing symlink '%.100s' -> '%.100s' (points outside the package)",
-                                  what, name, target ? target : "");
+                                  "%s: refusing symlink '%s' -> '%s' (points outside the package)",
+                                  what, shown(name, b1), shown(target ? target : "", b2));
         return ETPU_OK;
     }
     if (type != AE_IFREG && type != AE_IFDIR)
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                              "%s: refusing special file '%.100s' (not a file, directory or link)",
-                              what, name);
+                              "%s: refusing special file '%s' (not a file, directory or link)",
+                              what, shown(name, b1));
     return ETPU_OK;
 }
 
@@ -167,22 +277,38 @@ static void sink_close(sink *s)
     }
 }
 
-/* Write the current entry of `in` (header e) through the checks. */
+/* Write the current entry of `in` (header e) through the checks; the
+ * working directory is the destination. */
 static etpu_status sink_entry(sink *s, struct archive *in, struct archive_entry *e,
                               etpu_error *err)
 {
+    char b1[128], b2[128];
     if (++s->entries > MAX_ENTRIES)
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
                               "%s: more than %d entries", s->what, MAX_ENTRIES);
-    if (check_entry(e, s->what, err) != ETPU_OK)
-        return ETPU_FAIL;
-    const char *name = strip_dot(archive_entry_pathname(e));
+    const char *raw = archive_entry_pathname(e);
+    if (!raw || !*raw)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: entry without a name",
+                              s->what);
+    char name[PATH_MAX], hard[PATH_MAX];
+    if (raw[0] == '/')
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%s: refusing absolute path '%s'", s->what, shown(raw, b1));
+    if (!canonical(raw, name, sizeof name))
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%s: refusing path with '..': '%s'", s->what, shown(raw, b1));
     if (!*name)
         return ETPU_OK; /* "./" itself: the destination exists */
+    const char *hard_raw = archive_entry_hardlink(e);
+    if (hard_raw && (hard_raw[0] == '/' || !canonical(hard_raw, hard, sizeof hard)))
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%s: refusing hard link '%s' to '%s'", s->what, shown(raw, b1),
+                              shown(hard_raw, b2));
+    if (check_entry(e, ".", name, hard_raw ? hard : NULL, s->what, err) != ETPU_OK)
+        return ETPU_FAIL;
     archive_entry_set_pathname(e, name);
-    const char *hard = archive_entry_hardlink(e);
-    if (hard)
-        archive_entry_set_hardlink(e, strip_dot(hard));
+    if (hard_raw)
+        archive_entry_set_hardlink(e, hard);
     mode_t perm = archive_entry_perm(e) & 0755;
     if (archive_entry_filetype(e) == AE_IFDIR)
         perm |= 0700;
@@ -197,9 +323,9 @@ static etpu_status sink_entry(sink *s, struct archive *in, struct archive_entry 
                               "%s: more than %lld bytes of data", s->what, (long long)MAX_BYTES);
     int r = archive_write_header(s->disk, e);
     if (r != ARCHIVE_OK)
-        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: refusing '%.100s': %s",
-                              s->what, name, archive_error_string(s->disk));
-    if (archive_entry_filetype(e) == AE_IFREG && !hard) {
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: refusing '%s': %s",
+                              s->what, shown(name, b1), archive_error_string(s->disk));
+    if (archive_entry_filetype(e) == AE_IFREG && !hard_raw) {
         const void *buf;
         size_t len;
         la_int64_t off;
@@ -209,8 +335,8 @@ static etpu_status sink_entry(sink *s, struct archive *in, struct archive_entry 
                 break;
             if (r != ARCHIVE_OK)
                 return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                      "%s: damaged archive at '%.100s': %s", s->what, name,
-                                      archive_error_string(in));
+                                      "%s: damaged archive at '%s': %s", s->what,
+                                      shown(name, b1), archive_error_string(in));
             if ((int64_t)len > MAX_BYTES - s->bytes)
                 return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
                                       "%s: more than %lld bytes of data", s->what,
@@ -218,13 +344,13 @@ static etpu_status sink_entry(sink *s, struct archive *in, struct archive_entry 
             s->bytes += (int64_t)len;
             if (archive_write_data_block(s->disk, buf, len, off) != ARCHIVE_OK)
                 return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                      "%s: cannot write '%.100s': %s", s->what, name,
+                                      "%s: cannot write '%s': %s", s->what, shown(name, b1),
                                       archive_error_string(s->disk));
         }
     }
     if (archive_write_finish_entry(s->disk) != ARCHIVE_OK)
-        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: cannot finish '%.100s': %s",
-                              s->what, name, archive_error_string(s->disk));
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "%s: cannot finish '%s': %s",
+                              s->what, shown(name, b1), archive_error_string(s->disk));
     return ETPU_OK;
 }
 
@@ -399,7 +525,9 @@ static etpu_status read_control(struct archive *outer, const char *what, etpu_de
         if (++entries > 1000)
             break;
         const char *name = archive_entry_pathname(e);
-        if (!name || strcmp(strip_dot(name), "control") || archive_entry_filetype(e) != AE_IFREG)
+        char cname[PATH_MAX];
+        if (!name || !canonical(name, cname, sizeof cname) || strcmp(cname, "control") ||
+            archive_entry_filetype(e) != AE_IFREG)
             continue;
         char *text = calloc(1, CONTROL_MAX + 1);
         if (!text) {
@@ -586,64 +714,162 @@ etpu_status etpu_dir_copy(const char *src_dir, const char *dest_dir, etpu_error 
 
 /* ---- layout ------------------------------------------------------------ */
 
+/* lstat of root/rel where no component below root may be a link. */
+static bool real_stat(const char *root, const char *rel, struct stat *st)
+{
+    char p[PATH_MAX];
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", root, rel) >= sizeof p)
+        return false;
+    return !through_link(root, rel) && lstat(p, st) == 0;
+}
+
 static bool is_regular(const char *dir, const char *rel)
 {
-    char p[PATH_MAX];
-    if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, rel) >= sizeof p)
-        return false;
     struct stat st;
-    return lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+    return real_stat(dir, rel, &st) && S_ISREG(st.st_mode);
 }
 
-static bool layout_at(const char *dir)
+/* dir holds edgetpu_compiler_bin/ (a real directory) with the binary and
+ * the loader of the binary's architecture as regular files. */
+static const etpu_compiler_arch *layout_at(const char *dir)
 {
-    return is_regular(dir, "edgetpu_compiler_bin/edgetpu_compiler") &&
-           is_regular(dir, "edgetpu_compiler_bin/ld-linux-x86-64.so.2");
+    struct stat st;
+    if (!real_stat(dir, "edgetpu_compiler_bin", &st) || !S_ISDIR(st.st_mode) ||
+        !is_regular(dir, "edgetpu_compiler_bin/edgetpu_compiler"))
+        return NULL;
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/edgetpu_compiler_bin/edgetpu_compiler", dir);
+    const etpu_compiler_arch *arch = etpu_compiler_arch_of_elf(p);
+    if (!arch)
+        return NULL;
+    char rel[128];
+    snprintf(rel, sizeof rel, "edgetpu_compiler_bin/%s", arch->loader);
+    return is_regular(dir, rel) ? arch : NULL;
 }
 
-static bool try_base(const char *base, char *out, size_t out_size)
+static const etpu_compiler_arch *try_base(const char *base, char *out, size_t out_size)
 {
     char p[PATH_MAX];
-    if ((size_t)snprintf(p, sizeof p, "%s/usr/bin", base) < sizeof p && layout_at(p)) {
+    struct stat st;
+    const etpu_compiler_arch *a;
+    if ((size_t)snprintf(p, sizeof p, "%s/usr/bin", base) < sizeof p &&
+        real_stat(base, "usr/bin", &st) && S_ISDIR(st.st_mode) && (a = layout_at(p))) {
         snprintf(out, out_size, "%s", p);
-        return true;
+        return a;
     }
-    if (layout_at(base)) {
+    if ((a = layout_at(base))) {
         snprintf(out, out_size, "%s", base);
-        return true;
+        return a;
     }
-    return false;
+    return NULL;
 }
 
-etpu_status etpu_layout_find(const char *root, char *out, size_t out_size, etpu_error *err)
+etpu_status etpu_layout_find(const char *root, char *out, size_t out_size,
+                             const etpu_compiler_arch **arch, etpu_error *err)
 {
-    if (try_base(root, out, out_size))
-        return ETPU_OK;
-    DIR *d = opendir(root);
-    if (!d)
-        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", root, strerror(errno));
-    struct dirent *de;
-    bool found = false;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        char p[PATH_MAX];
-        if ((size_t)snprintf(p, sizeof p, "%s/%s", root, de->d_name) >= sizeof p)
-            continue;
-        struct stat st;
-        if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-            continue;
-        if (try_base(p, out, out_size)) {
-            found = true;
-            break;
+    const etpu_compiler_arch *found = try_base(root, out, out_size);
+    if (!found) {
+        DIR *d = opendir(root);
+        if (!d)
+            return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", root,
+                                  strerror(errno));
+        struct dirent *de;
+        while (!found && (de = readdir(d))) {
+            if (de->d_name[0] == '.')
+                continue;
+            char p[PATH_MAX];
+            if ((size_t)snprintf(p, sizeof p, "%s/%s", root, de->d_name) >= sizeof p)
+                continue;
+            struct stat st;
+            if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+                continue;
+            found = try_base(p, out, out_size);
         }
+        closedir(d);
     }
-    closedir(d);
     if (!found)
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
                               "no edgetpu_compiler layout found (expected usr/bin/edgetpu_compiler_bin/"
-                              "{edgetpu_compiler,ld-linux-x86-64.so.2} as regular files)");
+                              "edgetpu_compiler, an x86-64 or aarch64 ELF program, and its loader "
+                              "(ld-linux-x86-64.so.2 or ld-linux-aarch64.so.1) as regular files in "
+                              "a real directory)");
+    if (arch)
+        *arch = found;
     return ETPU_OK;
+}
+
+/* ---- the final check of an installed tree -------------------------------- */
+
+static const char *audit_root;
+static size_t audit_root_len;
+static etpu_error *audit_err;
+
+static int audit_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)ftw;
+    char b1[128], b2[128];
+    const char *rel = path + audit_root_len;
+    while (*rel == '/')
+        rel++;
+    if (flag == FTW_NS || flag == FTW_DNR) {
+        etpu_error_set(audit_err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read %s", shown(path, b1));
+        return 1;
+    }
+    if (S_ISLNK(sb->st_mode)) {
+        char t[PATH_MAX];
+        ssize_t n = readlink(path, t, sizeof t - 1);
+        if (n <= 0) {
+            etpu_error_set(audit_err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read link %s",
+                           shown(rel, b1));
+            return 1;
+        }
+        t[n] = '\0';
+        if (!etpu_link_stays_inside(audit_root, rel, t, NULL, 0)) {
+            etpu_error_set(audit_err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                           "refusing symlink '%s' -> '%s' (points outside the compiler's tree)",
+                           shown(rel, b1), shown(t, b2));
+            return 1;
+        }
+        return 0;
+    }
+    if (!S_ISREG(sb->st_mode) && !S_ISDIR(sb->st_mode)) {
+        etpu_error_set(audit_err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                       "refusing special file '%s'", shown(rel, b1));
+        return 1;
+    }
+    mode_t bad = S_ISUID | S_ISGID | S_ISVTX | S_IWGRP | S_IWOTH;
+    if (sb->st_mode & bad) {
+        /* Through a descriptor opened without following links: nothing
+         * outside is ever changed (issue 14: a symlinked
+         * edgetpu_compiler_bin let chmod reach outside the cache). */
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(sb->st_mode) ? O_DIRECTORY : 0));
+        struct stat st2;
+        if (fd < 0 || fstat(fd, &st2) != 0 || st2.st_ino != sb->st_ino ||
+            fchmod(fd, sb->st_mode & 07777 & ~bad) != 0) {
+            if (fd >= 0)
+                close(fd);
+            etpu_error_set(audit_err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot fix the mode of %s",
+                           shown(rel, b1));
+            return 1;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+etpu_status etpu_tree_audit(const char *root, etpu_error *err)
+{
+    etpu_error local;
+    audit_root = root;
+    audit_root_len = strlen(root);
+    audit_err = err ? err : &local;
+    int r = nftw(root, audit_one, 32, FTW_PHYS | FTW_MOUNT);
+    audit_root = NULL;
+    audit_err = NULL;
+    if (r < 0)
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot walk %s: %s", root,
+                              strerror(errno));
+    return r == 0 ? ETPU_OK : ETPU_FAIL;
 }
 
 /* ---- removal ---------------------------------------------------------- */

@@ -1,18 +1,20 @@
 /*
- * runner.c — how the x86-64 compiler is started on this host, and a process
+ * runner.c — how the compiler is started on this host, and a process
  * runner with timeout, signal forwarding and captured output.
  *
  * The package is self-contained: usr/bin/edgetpu_compiler_bin holds the
- * binary, its own ld-linux-x86-64.so.2 and libc. So:
- *   native  (x86_64 host)  <bin>/ld-linux-x86-64.so.2 --library-path <bin> <bin>/edgetpu_compiler
- *   binfmt  (other hosts)  the same command; the kernel hands the x86-64
- *                          loader to the emulator registered in binfmt_misc
- *   qemu    (other hosts)  qemu-x86_64 <the same command>: no root, no binfmt
- * `auto` picks native on x86_64, else binfmt when an enabled handler
- * matches the loader's ELF header (read the way the kernel does: offset,
- * magic, mask), else qemu-x86_64[-static] from PATH, else it says which
- * Debian package to install. Test hooks: $ETPU_HOST_ARCH overrides uname,
- * $ETPU_BINFMT_DIR the binfmt_misc directory.
+ * binary, its own loader (ld-linux-x86-64.so.2, or ld-linux-aarch64.so.1
+ * for the aarch64 2.0 compiler; arches.def) and libc. So:
+ *   native  (host of the compiler's arch)  <bin>/<loader> --library-path <bin> <bin>/edgetpu_compiler
+ *   binfmt  (other hosts)  the same command; the kernel hands the loader to
+ *                          the emulator registered in binfmt_misc
+ *   qemu    (other hosts)  qemu-<arch> <the same command>: no root, no binfmt
+ * `auto` picks native on a host of the compiler's architecture, else
+ * binfmt when an enabled handler matches the loader's ELF header (read the
+ * way the kernel does: offset, magic, mask), else qemu-<arch>[-static]
+ * from PATH, else it says which Debian package to install. Test hooks:
+ * $ETPU_HOST_ARCH overrides uname, $ETPU_BINFMT_DIR the binfmt_misc
+ * directory.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -28,7 +30,6 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,23 +55,11 @@ bool etpu_runner_kind_parse(const char *s, etpu_runner_kind *out)
     return false;
 }
 
-static void host_arch(char *out, size_t size)
+/* Is the host of architecture a (by name or Debian alias)? */
+static bool host_is(const char *host, const etpu_compiler_arch *a)
 {
-    const char *env = getenv("ETPU_HOST_ARCH");
-    if (env && *env) {
-        snprintf(out, size, "%s", env);
-        return;
-    }
-    struct utsname u;
-    if (uname(&u) == 0)
-        snprintf(out, size, "%.31s", u.machine);
-    else
-        snprintf(out, size, "unknown");
-}
-
-static bool is_x86_64(const char *arch)
-{
-    return !strcmp(arch, "x86_64") || !strcmp(arch, "amd64");
+    const etpu_compiler_arch *h = etpu_compiler_arch_get(host);
+    return h == a;
 }
 
 static bool executable_file(const char *path)
@@ -169,8 +158,8 @@ static bool binfmt_entry_matches(const char *path, const unsigned char *head, si
     return true;
 }
 
-static bool find_binfmt(const char *loader, char *entry_out, size_t entry_size, char *interp,
-                        size_t interp_size)
+static bool find_binfmt(const char *loader, const etpu_compiler_arch *arch, char *entry_out,
+                        size_t entry_size, char *interp, size_t interp_size)
 {
     const char *dir = getenv("ETPU_BINFMT_DIR");
     if (!dir || !*dir)
@@ -196,8 +185,8 @@ static bool find_binfmt(const char *loader, char *entry_out, size_t entry_size, 
     if (r <= 0)
         return false;
     head_len = (size_t)r;
-    /* The usual name first, then any entry. */
-    snprintf(p, sizeof p, "%s/qemu-x86_64", dir);
+    /* The usual name first (qemu-x86_64, qemu-aarch64), then any entry. */
+    snprintf(p, sizeof p, "%s/%s", dir, arch->qemu);
     if (binfmt_entry_matches(p, head, head_len, interp, interp_size)) {
         snprintf(entry_out, entry_size, "%s", p);
         return true;
@@ -221,7 +210,8 @@ static bool find_binfmt(const char *loader, char *entry_out, size_t entry_size, 
     return found;
 }
 
-static bool find_qemu(const char *emulator, char *out, size_t out_size)
+static bool find_qemu(const char *emulator, const etpu_compiler_arch *arch, char *out,
+                      size_t out_size)
 {
     if (emulator && *emulator) {
         if (strchr(emulator, '/')) {
@@ -232,8 +222,9 @@ static bool find_qemu(const char *emulator, char *out, size_t out_size)
         }
         return find_on_path(emulator, out, out_size);
     }
-    return find_on_path("qemu-x86_64", out, out_size) ||
-           find_on_path("qemu-x86_64-static", out, out_size);
+    char stat_name[64];
+    snprintf(stat_name, sizeof stat_name, "%s-static", arch->qemu);
+    return find_on_path(arch->qemu, out, out_size) || find_on_path(stat_name, out, out_size);
 }
 
 static void push(etpu_runner *r, const char *s)
@@ -254,42 +245,50 @@ static void loader_command(etpu_runner *r, const etpu_compiler_info *info)
     push(r, info->binary);
 }
 
-#define NO_EMULATOR_HINT                                                                    \
-    "install the Debian package qemu-user (provides qemu-x86_64; or qemu-user-static), "   \
-    "or give --emulator PATH"
-
 etpu_status etpu_runner_resolve(etpu_runner_kind want, const char *emulator,
                                 const etpu_compiler_info *info, etpu_runner *out,
                                 etpu_error *err)
 {
     memset(out, 0, sizeof *out);
     out->argv[0] = NULL;
-    host_arch(out->host_arch, sizeof out->host_arch);
-    bool x86 = is_x86_64(out->host_arch);
+    etpu_host_arch(out->host_arch, sizeof out->host_arch);
+    const etpu_compiler_arch *arch = etpu_compiler_arch_get(info->arch);
+    if (!arch)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "the installed compiler is for '%.20s', which etpu cannot run",
+                              info->arch);
+    bool native = host_is(out->host_arch, arch);
     char interp[ETPU_PATH_MAX];
+    /* Debian ships every qemu-<arch> in qemu-user (and qemu-user-static). */
+    char hint[256];
+    snprintf(hint, sizeof hint,
+             "install the Debian package qemu-user (provides %s; or qemu-user-static), or give "
+             "--emulator PATH",
+             arch->qemu);
 
     if (want == ETPU_RUNNER_AUTO) {
-        if (x86 && !(emulator && *emulator)) {
+        if (native && !(emulator && *emulator)) {
             want = ETPU_RUNNER_NATIVE;
             snprintf(out->reason, sizeof out->reason,
-                     "%s host: the bundled x86-64 loader runs natively", out->host_arch);
+                     "%s host: the bundled %s loader runs natively", out->host_arch, arch->name);
         } else if (emulator && *emulator) {
             want = ETPU_RUNNER_QEMU;
             snprintf(out->reason, sizeof out->reason, "--emulator given");
-        } else if (find_binfmt(info->loader, out->binfmt_entry, sizeof out->binfmt_entry, interp,
-                               sizeof interp)) {
+        } else if (find_binfmt(info->loader, arch, out->binfmt_entry, sizeof out->binfmt_entry,
+                               interp, sizeof interp)) {
             want = ETPU_RUNNER_BINFMT;
             snprintf(out->reason, sizeof out->reason,
-                     "%s host: binfmt_misc hands x86-64 programs to an emulator", out->host_arch);
-        } else if (find_qemu(NULL, out->emulator, sizeof out->emulator)) {
+                     "%s host: binfmt_misc hands %s programs to an emulator", out->host_arch,
+                     arch->name);
+        } else if (find_qemu(NULL, arch, out->emulator, sizeof out->emulator)) {
             want = ETPU_RUNNER_QEMU;
             snprintf(out->reason, sizeof out->reason,
-                     "%s host, no binfmt_misc handler for x86-64: running qemu explicitly",
-                     out->host_arch);
+                     "%s host, no binfmt_misc handler for %s: running qemu explicitly",
+                     out->host_arch, arch->name);
         } else {
             return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "no way to run the x86-64 compiler on this %s host: " NO_EMULATOR_HINT,
-                                  out->host_arch);
+                                  "no way to run the %s compiler on this %s host: %s", arch->name,
+                                  out->host_arch, hint);
         }
     } else {
         snprintf(out->reason, sizeof out->reason, "--runner %s", etpu_runner_kind_name(want));
@@ -297,30 +296,31 @@ etpu_status etpu_runner_resolve(etpu_runner_kind want, const char *emulator,
 
     switch (want) {
     case ETPU_RUNNER_NATIVE:
-        if (!x86)
+        if (!native)
             return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "--runner native needs an x86_64 host (this one is %s); use "
-                                  "--runner qemu or binfmt",
-                                  out->host_arch);
+                                  "--runner native needs an %s host for this compiler (this one is "
+                                  "%s); use --runner qemu or binfmt",
+                                  arch->name, out->host_arch);
         loader_command(out, info);
         break;
     case ETPU_RUNNER_BINFMT:
         if (!out->binfmt_entry[0] &&
-            !find_binfmt(info->loader, out->binfmt_entry, sizeof out->binfmt_entry, interp,
+            !find_binfmt(info->loader, arch, out->binfmt_entry, sizeof out->binfmt_entry, interp,
                          sizeof interp))
             return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "no enabled binfmt_misc handler matches x86-64 programs: install "
-                                  "the Debian package qemu-user-binfmt, or use --runner qemu");
+                                  "no enabled binfmt_misc handler matches %s programs: install "
+                                  "the Debian package qemu-user-binfmt, or use --runner qemu",
+                                  arch->name);
         snprintf(out->emulator, sizeof out->emulator, "%s", interp);
         loader_command(out, info);
         break;
     case ETPU_RUNNER_QEMU:
-        if (!out->emulator[0] && !find_qemu(emulator, out->emulator, sizeof out->emulator)) {
+        if (!out->emulator[0] && !find_qemu(emulator, arch, out->emulator, sizeof out->emulator)) {
             if (emulator && *emulator)
                 return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
                                       "emulator %s is not an executable file", emulator);
             return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "qemu-x86_64 not found on PATH: " NO_EMULATOR_HINT);
+                                  "%s not found on PATH: %s", arch->qemu, hint);
         }
         push(out, out->emulator);
         loader_command(out, info);
@@ -617,7 +617,8 @@ static const char *qemu_line(const char *err, size_t *len)
     for (const char *p = err; *p;) {
         size_t n = strcspn(p, "\n");
         if (!strncmp(p, "qemu:", 5) || !strncmp(p, "qemu-x86_64:", 12) ||
-            !strncmp(p, "qemu-x86_64-static:", 19)) {
+            !strncmp(p, "qemu-x86_64-static:", 19) || !strncmp(p, "qemu-aarch64:", 13) ||
+            !strncmp(p, "qemu-aarch64-static:", 20)) {
             *len = n;
             return p;
         }
