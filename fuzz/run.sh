@@ -2,7 +2,8 @@
 # fuzz/run.sh [SECONDS] [TARGET...]   — the CI run: every target for SECONDS
 #                                       (default 15) each
 # fuzz/run.sh --long [SECONDS] [TARGET...] — the long run: every target for
-#                                       SECONDS (default 600) each
+#                                       SECONDS (default 900) each
+# ETPU_FUZZ_JOBS=N runs N targets at a time (default 1).
 #
 # Targets (fuzz/fuzz_<name>.c), one per untrusted-input parser:
 #   reader  the .tflite verifier/decoder     log     `etpu log`'s parser
@@ -26,7 +27,7 @@ set -euo pipefail
 
 long=0
 if [ "${1:-}" = --long ]; then long=1; shift; fi
-secs=$([ $long = 1 ] && echo 600 || echo 15)
+secs=$([ $long = 1 ] && echo 900 || echo 15)
 case ${1:-} in ''|*[!0-9]*) ;; *) secs=$1; shift ;; esac
 all="reader log apt deb fix report"
 targets=${*:-$all}
@@ -95,8 +96,8 @@ seed_deb() { # DIR: small .debs and tarballs, with links
 
 seeds_for() { # TARGET DIR
     case $1 in
-    reader|fix) seed_files "$2" -name '*.tflite' -size -150k ;;
-    report) seed_files "$2" -name '*.tflite' -size -60k ;;
+    reader) seed_files "$2" -name '*.tflite' -size -150k ;;
+    fix|report) seed_files "$2" -name '*.tflite' -size -60k ;;
     log) seed_files "$2" \( -name '*.log' -o -name '*.md' -o -name '*.txt' -o -name '*.ipynb' \
                             -o -name '*log_comp*' \) -size -200k ;;
     apt) seed_apt "$2" ;;
@@ -114,19 +115,15 @@ if [ -z "${ETPU_FUZZ_SCRATCH:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
 fi
 
 # ---- run ----------------------------------------------------------------
-total=0 failed=0
-summary=$work/summary
-: >"$summary"
 echo "fuzz: $(echo $targets | wc -w) target(s), $secs s each$([ $long = 1 ] && echo ' (long run)')" >&2
-for t in $targets; do
-    seeds=$work/seeds-$t
+run_target() { # TARGET: run it, print its summary line; exit status = finding
+    local t=$1 seeds=$work/seeds-$1 corpus artifacts log status=0 execs last cov ft nseeds what finding
     seeds_for "$t" "$seeds"
     corpus=${ETPU_FUZZ_CORPUS:+$ETPU_FUZZ_CORPUS/$t}
     corpus=${corpus:-$work/corpus-$t}
     artifacts=$build/fuzz-artifacts/$t
     mkdir -p "$corpus" "$artifacts"
     log=$work/log-$t
-    status=0
     "$build/fuzz/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 -dict="$(dict_for "$t")" -artifact_prefix="$artifacts/" \
         "$corpus" "$seeds" >"$log" 2>&1 || status=$?
@@ -139,16 +136,30 @@ for t in $targets; do
     ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
     nseeds=$(find "$seeds" -type f | wc -l)
     if [ "$status" -ne 0 ]; then
-        failed=$((failed + 1))
         what=$(grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|contract violated|SUMMARY' "$log" || echo "exit $status")
         grep -v '^#[0-9]' "$log" | tail -60 >&2
         finding="FINDING: $what (input kept in $artifacts/)"
     else
         finding="0 crashes, leaks, UB reports or timeouts"
     fi
-    total=$((total + ${execs:-0}))
     printf '%-7s %10s executions  cov %-6s ft %-7s seeds %-3s %s\n' "$t" "${execs:-0}" \
-        "${cov:-?}" "${ft:-?}" "$nseeds" "$finding" | tee -a "$summary"
+        "${cov:-?}" "${ft:-?}" "$nseeds" "$finding" | tee "$work/summary-$t"
+    [ "$status" -eq 0 ]
+}
+
+jobs=${ETPU_FUZZ_JOBS:-1}
+running=0
+for t in $targets; do
+    run_target "$t" &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
+done
+wait || true
+total=0 failed=0
+for t in $targets; do
+    line=$(cat "$work/summary-$t" 2>/dev/null || echo "$t 0 executions FINDING: no result")
+    total=$((total + $(echo "$line" | awk '{print $2}')))
+    case $line in *FINDING*) failed=$((failed + 1)) ;; esac
 done
 echo "total   $total executions in $(echo $targets | wc -w) target(s), $failed with findings"
 [ "$failed" -eq 0 ]

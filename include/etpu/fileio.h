@@ -22,6 +22,13 @@ extern "C" {
  * malloc'ed name; -1 on failure (err filled). */
 int etpu_temp_create(const char *path, char **tmp, etpu_error *err);
 
+/* Remove what killed etpu processes left in dir (kill -9, power loss): the
+ * temporary files of etpu_temp_create (".<name>.etpu-<pid>-<n>.tmp") when
+ * prefix is NULL, else files and directories named "<prefix><pid>-...".
+ * Only entries owned by this user whose <pid> no longer runs are removed.
+ * Returns how many were. Best effort: errors are ignored. */
+size_t etpu_temp_sweep(const char *dir, const char *prefix);
+
 /* fsync the directory holding path, so a rename into it is durable. Best
  * effort: some file systems cannot sync a directory. */
 void etpu_sync_parent_dir(const char *path);
