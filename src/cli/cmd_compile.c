@@ -1054,10 +1054,9 @@ static int compile_set(const compile_opts *o, const etpu_compiler_info *info,
     if (ar.ok) {
         if (etpu_place_files(outdir, (const char *const *)names, nnames, o->out_dir, &err) !=
             ETPU_OK) {
-            cli_print_error(NULL, &err);
-            fprintf(stderr, "etpu: cannot place the compiler's outputs into %s; nothing was "
-                    "placed\n", o->out_dir);
-            status = EXIT_TOOLCHAIN;
+            fprintf(stderr, "etpu: %s: cannot place the compiler's outputs (nothing was "
+                    "placed): %s\n", o->out_dir, err.message);
+            status = EXIT_INPUT; /* the output directory, not the compiler */
             goto done;
         }
         for (size_t i = 0; i < nnames; i++)
