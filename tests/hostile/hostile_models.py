@@ -197,7 +197,7 @@ def strided_slice_huge_stride():
          {"shape": [1], "type": INT32, "buffer": 2, "name": "begin"},
          {"shape": [1], "type": INT32, "buffer": 3, "name": "end"},
          {"shape": [1], "type": INT64, "buffer": 4, "name": "stride"},
-         {"shape": [2], "type": INT64, "name": "sliced"},
+         {"shape": [1], "type": INT64, "name": "sliced"},
          {"shape": [1, 4], "type": INT8, "name": "x"},
          {"shape": [1, 4], "type": INT8, "name": "y"}]
     bufs = [b"", i64(1, 2, 3, 4), i32(1), i32(4), i64(2**63 - 1)]
