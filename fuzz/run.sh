@@ -2,7 +2,10 @@
 # fuzz/run.sh [SECONDS] [TARGET...]   — the CI run: every target for SECONDS
 #                                       (default 15) each
 # fuzz/run.sh --long [SECONDS] [TARGET...] — the long run: every target for
-#                                       SECONDS (default 900) each
+#                                       SECONDS (default 900) each, then on
+#                                       until it has ETPU_FUZZ_MIN_EXECS
+#                                       (default 1000000) executions (a
+#                                       loaded machine runs fewer per second)
 # ETPU_FUZZ_JOBS=N runs N targets at a time (default 1).
 #
 # Targets (fuzz/fuzz_<name>.c), one per untrusted-input parser:
@@ -124,14 +127,26 @@ run_target() { # TARGET: run it, print its summary line; exit status = finding
     artifacts=$build/fuzz-artifacts/$t
     mkdir -p "$corpus" "$artifacts"
     log=$work/log-$t
-    "$build/fuzz/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
-        -print_final_stats=1 -dict="$(dict_for "$t")" -artifact_prefix="$artifacts/" \
-        "$corpus" "$seeds" >"$log" 2>&1 || status=$?
-    execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -1)
-    # libFuzzer's last status line: "#N DONE cov: C ft: F corp: ..." (or the
-    # last progress line when it stopped on a finding).
-    last=$(grep -E '^#[0-9]+[[:space:]]' "$log" | tail -1 || true)
-    [ -n "$execs" ] || execs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
+    fuzz_once() { # LOG LIBFUZZER-ARGS...: one libFuzzer run; sets status, execs, last
+        local out=$1; shift
+        "$build/fuzz/fuzz_$t" "$@" -rss_limit_mb=2048 -timeout=10 \
+            -print_final_stats=1 -dict="$(dict_for "$t")" -artifact_prefix="$artifacts/" \
+            "$corpus" "$seeds" >"$out" 2>&1 || status=$?
+        execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$out" | tail -1)
+        # libFuzzer's last status line: "#N DONE cov: C ft: F corp: ..." (or
+        # the last progress line when it stopped on a finding).
+        last=$(grep -E '^#[0-9]+[[:space:]]' "$out" | tail -1 || true)
+        [ -n "$execs" ] || execs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
+        execs=${execs:-0}
+    }
+    fuzz_once "$log" -max_total_time="$secs"
+    local min=${ETPU_FUZZ_MIN_EXECS:-1000000} first=$execs
+    if [ "$long" = 1 ] && [ "$status" -eq 0 ] && [ "$execs" -lt "$min" ]; then
+        # on from the grown corpus until the floor (at most 4x the time again)
+        fuzz_once "$log.more" -runs=$((min - execs)) -max_total_time=$((4 * secs))
+        cat "$log.more" >>"$log"
+        execs=$((first + execs))
+    fi
     cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
     ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
     nseeds=$(find "$seeds" -type f | wc -l)

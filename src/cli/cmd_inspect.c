@@ -33,6 +33,12 @@ static const char inspect_usage[] =
     "hostile file gets one line saying what is wrong and at which byte.\n"
     "Dynamic dimensions (-1 in shape_signature) are shown as '?', e.g. [?,30,5,1].\n"
     "\n"
+    "--json prints every vector of the file once per reference. A file may point\n"
+    "many tensors at one vector (legal, but no converter does it), so the JSON of one\n"
+    "model holds at most 64 Ki + its size in bytes array elements and string bytes;\n"
+    "past that, arrays are cut, \"<key>_omitted\" counts what was left out and\n"
+    "\"output_capped\" the total. An honest file never reaches the cap.\n"
+    "\n"
     "Options:\n"
     "  --json       machine-readable output (one object; an array for several models)\n"
     "  --tensors    also list every tensor\n"
@@ -206,7 +212,7 @@ static void format_option(const etpu_option *o, char *out, size_t out_size)
  * size array elements and string bytes; an honest file never reaches it.
  * Past the cap arrays and strings are cut, and the model's object says so:
  * "<key>_omitted": how many elements of that array were left out, and
- * "output_capped": the total (see docs/guide.md). */
+ * "output_capped": the total (said in `etpu inspect --help`). */
 #define INSPECT_JSON_CAP_BASE (1u << 16)
 
 static struct {
