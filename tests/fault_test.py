@@ -180,7 +180,7 @@ for i in range(kills):
         clear_cache()  # a run that has to store
     p = subprocess.Popen([etpu, *args], env=env, cwd=work, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
-    time.sleep(rng.uniform(0, 1.3 * t_compile))
+    time.sleep(rng.uniform(0, t_compile))
     live_kills += p.poll() is None
     p.kill()
     p.wait()
@@ -212,7 +212,7 @@ for i in range(kills):
         os.remove(out)  # half of the runs write a new file, half replace one
     p = subprocess.Popen([etpu, "fix", dyn, "-o", out], env=env, cwd=work,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(rng.uniform(0, 1.3 * t_fix))
+    time.sleep(rng.uniform(0, t_fix))
     live_kills += p.poll() is None
     p.kill()
     p.wait()
@@ -259,6 +259,31 @@ check("parallel: identical, intact outputs, no temporaries",
       finals(pd) == sorted(ref_sha) and outputs_intact(pd, "parallel") and temps(pd) == [],
       os.listdir(pd))
 check("parallel: one intact cache entry", cache_entries() == (1, 0), cache_entries())
+
+# ---- a damaged cache entry is a miss, never a replay
+for what in ("tflite", "record"):
+    clear_cache()
+    d = fresh("flip_" + what)
+    code, o, e, _ = run("compile", "-o", d, model)
+    base = os.path.join(work, "cache", "etpu", "compile")
+    key = next(k for k in os.listdir(base) if len(k) == 64)
+    if what == "tflite":
+        victim = os.path.join(base, key, "files", "model_edgetpu.tflite")
+        data = bytearray(open(victim, "rb").read())
+        data[len(data) // 2] ^= 0x01  # same size, one bit off
+    else:
+        victim = os.path.join(base, key, "entry.json")
+        data = bytearray(open(victim, "rb").read().replace(b"compiled successfully",
+                                                           b"compiled successfullY", 1))
+    check(f"cache: the {what} was changed for the test", data != open(victim, "rb").read())
+    open(victim, "wb").write(bytes(data))
+    for f in finals(d):
+        os.remove(os.path.join(d, f))
+    # the compiler now crashes: a replay would exit 0 with the damaged bytes
+    code, o, e, _ = run("compile", "--json", "-o", d, model, extra_env={"ETPU_DOUBLE_CRASH": "1"})
+    check(f"cache: one flipped byte in the {what} is a miss (the compiler runs: 3), nothing "
+          "damaged placed", code == 3 and os.listdir(d) == [] and
+          not os.path.exists(os.path.join(base, key)), (code, e[-300:], os.listdir(d)))
 
 # ---- full disk and read-only output directory
 
