@@ -92,12 +92,7 @@ static char *default_output(const char *model)
  * the rename made durable. The data is written and synced once. */
 static etpu_status write_verified(const etpu_model *m, const char *out, etpu_error *err)
 {
-    /* what a killed run left beside out (its temporary file) goes first */
-    const char *slash = strrchr(out, '/');
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) + (slash == out) : 1,
-             slash ? out : ".");
-    etpu_temp_sweep(dir, NULL);
+    /* (etpu_temp_create also removes what a killed run left beside out) */
     char *tmp = NULL;
     int fd = etpu_temp_create(out, &tmp, err);
     if (fd < 0)

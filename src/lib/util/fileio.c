@@ -23,6 +23,12 @@ int etpu_temp_create(const char *path, char **tmp, etpu_error *err)
     static unsigned counter;
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    /* what killed runs left beside path goes first (see etpu_temp_sweep) */
+    char dir[4096];
+    if (dir_len < sizeof dir) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(dir_len ? dir_len : 1), dir_len ? path : ".");
+        etpu_temp_sweep(dir, NULL);
+    }
     const char *base = path + dir_len;
     size_t cap = strlen(path) + 64;
     char *name = malloc(cap);
