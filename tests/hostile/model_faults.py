@@ -7,8 +7,8 @@ truncated while it is mapped, and the bounded cost of `inspect --json`.
     exit 2: never a crash or a sanitizer report (run it under ASan+UBSan too:
     the static-shapes overflows were UB before the fix). Known bugs of
     src/lib/edgetpu/check.c (being rewritten) are listed in KNOWN_CHECK_BUGS:
-    reported as XFAIL while they crash, and as a failure to remove the entry
-    once they do not.
+    reported as XFAIL when they crash and XPASS when the undefined read
+    happens to be harmless (as in the ASan build's arena layout).
   * a model truncated to 0 bytes right after etpu maps it (the LD_PRELOAD shim
     SHIM, truncate_on_map.c) gives one line and exit 2, not SIGBUS.
   * `inspect --json` of 1000 tensors sharing one quantization table of 1000
@@ -82,8 +82,10 @@ with tempfile.TemporaryDirectory() as tmp:
                 xfail += 1
                 print(f"XFAIL {name}: etpu {cmd}: exit {code} (known check.c bug, for the lead)")
             elif known:
-                check(f"{name}: etpu {cmd} no longer crashes: remove it from KNOWN_CHECK_BUGS",
-                      False)
+                # reading tensors[-1] is undefined: in the arena it may read
+                # harmless bytes (the ASan build does); not proof of a fix
+                print(f"XPASS {name}: etpu {cmd}: no crash this time (the bug is undefined "
+                      "behaviour; remove the entry once check.c is fixed)")
             else:
                 check(f"{name}: etpu {cmd}: a result or one line, input unchanged", ok,
                       (code, err[-600:]))
