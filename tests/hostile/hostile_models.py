@@ -228,7 +228,7 @@ MODELS = {
     "sub_overflow": lambda: static_shape_math(SUB, -2**63, 1),
     "mul_overflow": lambda: static_shape_math(MUL, 2**62, 4),
     "strided_slice_huge_stride": strided_slice_huge_stride,
-    "shared_quantization": shared_quantization,
+    "shared_quantization": lambda: shared_quantization(1000, 1000),
 }
 
 if __name__ == "__main__":
