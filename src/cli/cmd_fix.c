@@ -202,8 +202,9 @@ int cmd_fix(int argc, char **argv)
         if (!run)
             continue;
         if (p->run(m, &fo, &log, &err)) {
-            fprintf(stderr, "etpu: %s: pass %s: ", path, p->name);
-            cli_print_error(NULL, &err);
+            char what[ETPU_ERROR_MESSAGE_MAX + 64];
+            etpu_error_format(&err, what, sizeof what);
+            fprintf(stderr, "etpu: %s: pass %s: %s\n", path, p->name, what);
             status = EXIT_INPUT;
             goto done;
         }

@@ -217,6 +217,19 @@ def shared_quantization(tensors=2000, channels=2000):
     return model(t, [], [], [b""], inputs=[0], outputs=[0], shared=shared)
 
 
+def int8_io_zero_point(zp=-2**63):
+    """int8 input and output with a zero point far outside the int8 range:
+    `fix --io uint8` moved it by 128 without a check (signed overflow for
+    INT64_MIN; found by fuzz/fuzz_fix)."""
+    t = [{"shape": [1, 4], "type": INT8, "quant": "q", "name": "x"},
+         {"shape": [1, 4], "type": INT8, "quant": "q", "name": "y"},
+         {"shape": [2], "type": INT32, "buffer": 1, "name": "shape"}]
+    shared = {"q": ("quant", None, ("scale", "zp")),
+              "scale": ("vector", "f", [0.5]), "zp": ("vector", "q", [zp])}
+    return model(t, [(0, [0, 2], [1])], [RESHAPE], [b"", i32(1, 4)], inputs=[0], outputs=[1],
+                 shared=shared)
+
+
 MODELS = {
     "softmax_minus_one": softmax_minus_one,
     "shape_no_input": lambda: op_without_inputs(SHAPE),
@@ -229,6 +242,7 @@ MODELS = {
     "mul_overflow": lambda: static_shape_math(MUL, 2**62, 4),
     "strided_slice_huge_stride": strided_slice_huge_stride,
     "shared_quantization": lambda: shared_quantization(1000, 1000),
+    "int8_io_zero_point": int8_io_zero_point,
 }
 
 if __name__ == "__main__":

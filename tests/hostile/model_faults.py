@@ -97,6 +97,12 @@ with tempfile.TemporaryDirectory() as tmp:
         changes = json.loads(out).get("changes", []) if code in (0, 1) else None
         check(f"{name}: static-shapes folds nothing", changes is not None and
               not any("folded" in c.get("text", "") for c in changes), (code, out[:300], err))
+    # int-io with --io uint8 on a zero point outside int8: refused, not wrapped
+    code, out, err = run(["fix", "--io", "uint8", "-o", os.path.join(tmp, "zp_out.tflite"),
+                          os.path.join(tmp, "int8_io_zero_point.tflite")])
+    check("int8_io_zero_point: fix --io uint8 refuses the zero point (one line, exit 2)",
+          code == 2 and contract(code, err) and "zero point" in err and
+          not os.path.exists(os.path.join(tmp, "zp_out.tflite")), (code, err))
     # the huge stride takes one element: [1..4][1:4:INT64_MAX] = [2]
     code, out, err = run(["fix", "--json", "--dry-run",
                           os.path.join(tmp, "strided_slice_huge_stride.tflite")])
