@@ -230,6 +230,16 @@ def int8_io_zero_point(zp=-2**63):
                  shared=shared)
 
 
+def no_ops_uint8_io():
+    """A graph of no operators whose uint8 input is its output: `fix --io
+    int8` inserted a QUANTIZE by memcpy from the NULL operator array (UB
+    even for 0 bytes; found by fuzz/fuzz_fix)."""
+    t = [{"shape": [1, 4], "type": 3, "quant": "q", "name": "x"}]  # 3 = UINT8
+    shared = {"q": ("quant", None, ("scale", "zp")),
+              "scale": ("vector", "f", [0.5]), "zp": ("vector", "q", [128])}
+    return model(t, [], [], [b""], inputs=[0], outputs=[0], shared=shared)
+
+
 MODELS = {
     "softmax_minus_one": softmax_minus_one,
     "shape_no_input": lambda: op_without_inputs(SHAPE),
@@ -243,6 +253,7 @@ MODELS = {
     "strided_slice_huge_stride": strided_slice_huge_stride,
     "shared_quantization": lambda: shared_quantization(1000, 1000),
     "int8_io_zero_point": int8_io_zero_point,
+    "no_ops_uint8_io": no_ops_uint8_io,
 }
 
 if __name__ == "__main__":

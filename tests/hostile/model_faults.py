@@ -103,6 +103,13 @@ with tempfile.TemporaryDirectory() as tmp:
     check("int8_io_zero_point: fix --io uint8 refuses the zero point (one line, exit 2)",
           code == 2 and contract(code, err) and "zero point" in err and
           not os.path.exists(os.path.join(tmp, "zp_out.tflite")), (code, err))
+    # int-io --io int8 on a graph with no operators: a QUANTIZE, a valid model
+    out_path = os.path.join(tmp, "no_ops_out.tflite")
+    code, out, err = run(["fix", "--io", "int8", "-o", out_path,
+                          os.path.join(tmp, "no_ops_uint8_io.tflite")])
+    code2, _, err2 = run(["inspect", "-q", out_path]) if os.path.exists(out_path) else (9, b"", "")
+    check("no_ops_uint8_io: fix --io int8 writes a model that verifies", code in (0, 1) and
+          code2 == 0, (code, err, code2, err2))
     # the huge stride takes one element: [1..4][1:4:INT64_MAX] = [2]
     code, out, err = run(["fix", "--json", "--dry-run",
                           os.path.join(tmp, "strided_slice_huge_stride.tflite")])

@@ -125,9 +125,13 @@ static bool insert_quantize(etpu_model *m, size_t pos, int32_t in, int32_t out, 
     op.outputs.items[0] = out;
     op.has_inputs = op.has_outputs = true;
     op.debug_metadata_index = -1;
-    memcpy(ops, sg->operators, pos * sizeof *ops);
+    /* a subgraph without operators has none to copy (and a NULL array:
+     * memcpy from NULL is undefined even for 0 bytes; found by fuzz_fix) */
+    if (pos)
+        memcpy(ops, sg->operators, pos * sizeof *ops);
     ops[pos] = op;
-    memcpy(ops + pos + 1, sg->operators + pos, (sg->operator_count - pos) * sizeof *ops);
+    if (sg->operator_count > pos)
+        memcpy(ops + pos + 1, sg->operators + pos, (sg->operator_count - pos) * sizeof *ops);
     sg->operators = ops;
     sg->operator_count++;
     return true;
