@@ -432,12 +432,14 @@ check("two inputs with one base name refused before running (2)", code == 2 and 
       "a_edgetpu.tflite" in e and os.listdir(d) == [], (code, e))
 code, o, e, _ = run("compile", "--each", "-o", d, m1, m3, extra_env={"ETPU_DOUBLE_CRASH": "1"})
 check("... also with --each (both write into -o)", code == 2, (code, e))
-for sig, want in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+# a signal while etpu checks the model (0.2 s) or while the compiler runs (1.5 s)
+for sig, want, after in ((signal.SIGINT, 130, 1.5), (signal.SIGTERM, 143, 1.5),
+                         (signal.SIGINT, 130, 0.2), (signal.SIGTERM, 143, 0.2)):
     d = fresh(f"sig{int(sig)}")
     p = subprocess.Popen([etpu, "compile", "--no-cache", "-o", d, model],
                          env=dict(env, ETPU_DOUBLE_SLEEP="30"), cwd=work,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.5)
+    time.sleep(after)
     p.send_signal(sig)
     try:
         o, e = p.communicate(timeout=60)
@@ -445,7 +447,7 @@ for sig, want in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
         p.kill()
         o, e = p.communicate()
     leftovers = [x for x in os.listdir(tmpdir) if x.startswith(f"etpu-compile-{p.pid}-")]
-    check(f"{sig.name}: exit {want}, nothing placed, no work directory left",
+    check(f"{sig.name} after {after} s: exit {want}, nothing placed, no work directory left",
           p.returncode == want and os.listdir(d) == [] and leftovers == [],
           (p.returncode, e.decode(errors="replace")[-300:], os.listdir(d), leftovers))
 

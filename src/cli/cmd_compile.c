@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -924,11 +925,34 @@ static int precheck(const compile_opts *o, char **models, size_t n)
     return EXIT_PASS;
 }
 
+/* Ctrl-C, SIGTERM or SIGHUP outside a compiler run (while etpu checks,
+ * hashes or places): remembered, and the run stops at the next step with
+ * its temporary files removed. During a run the runner passes it on. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+    etpu_toolchain_cancel();
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 /* The exit status of an interrupted run: 128 + the signal, as a shell
  * reports a command killed by it (130 for Ctrl-C). */
 static int interrupted_status(const attempt_result *ar)
 {
-    return 128 + (ar->signal > 0 ? ar->signal : 2 /* SIGINT */);
+    int sig = ar && ar->signal > 0 ? ar->signal : stop_signal > 0 ? stop_signal : SIGINT;
+    return 128 + sig;
 }
 
 /* Compile models[0..n) in one compiler run (co-compiled when n > 1). */
@@ -937,6 +961,8 @@ static int compile_set(const compile_opts *o, const etpu_compiler_info *info,
 {
     int status = EXIT_PASS;
     etpu_error err;
+    if (etpu_toolchain_cancelled())
+        return interrupted_status(NULL);
 
     /* the cache first: a hit needs only the models' SHA-256 */
     char key[65];
@@ -983,6 +1009,10 @@ static int compile_set(const compile_opts *o, const etpu_compiler_info *info,
     status = preflight(o, models, n, fixdir, run_paths, notes, &pr);
     if (status != EXIT_PASS)
         goto done;
+    if (etpu_toolchain_cancelled()) {
+        status = interrupted_status(NULL);
+        goto done;
+    }
     if (pr.predicted_fatal && !o->force) {
         status = stop_predicted();
         goto done;
@@ -1004,6 +1034,11 @@ static int compile_set(const compile_opts *o, const etpu_compiler_info *info,
             goto done;
         }
         free(ar.text);
+        ar.text = NULL;
+        if (etpu_toolchain_cancelled()) {
+            status = interrupted_status(NULL);
+            goto done;
+        }
         status = run_attempt(o, runner, &flags, step, run_paths, n, outdir, pr.total_ops,
                              attempts, &ar, &seconds);
         if (status != EXIT_PASS)
@@ -1051,6 +1086,10 @@ static int compile_set(const compile_opts *o, const etpu_compiler_info *info,
     }
     /* the outputs of the attempt that compiled, all complete, or none */
     cJSON *files = cJSON_AddArrayToObject(rec, "files");
+    if (ar.ok && etpu_toolchain_cancelled()) {
+        status = interrupted_status(&ar);
+        goto done;
+    }
     if (ar.ok) {
         if (etpu_place_files(outdir, (const char *const *)names, nnames, o->out_dir, &err) !=
             ETPU_OK) {
@@ -1091,6 +1130,7 @@ int cmd_compile(int argc, char **argv)
 {
     compile_opts o = {.out_dir = ".", .runner = ETPU_RUNNER_AUTO};
     int status = EXIT_PASS;
+    catch_stop_signals();
     if (!parse_options(argc, argv, &o, &status))
         return status;
     size_t n = (size_t)(argc - optind);
