@@ -41,6 +41,11 @@ static void fail(const char *why, size_t size)
     abort();
 }
 
+static void clean(const char *path);
+
+/* At the end of a run (not after a finding: then it shows what happened). */
+static void remove_scratch(void) { clean(scratch); }
+
 static void setup(void)
 {
     if (scratch[0])
@@ -59,6 +64,7 @@ static void setup(void)
     snprintf(root, sizeof root, "%s/root", scratch);
     snprintf(dest, sizeof dest, "%s/dest", root);
     umask(022);
+    atexit(remove_scratch);
 }
 
 /* The names in dir other than "." and "..", as a count; *other gets one
