@@ -110,9 +110,9 @@ _etpu_compile()
         --emulator) _etpu_files "$cur" ""; return ;;
     esac
     if [[ $cur == --* ]]; then
-        _etpu_words "$cur" --out_dir --show_operations --min_runtime_version --num_segments --timeout_sec --enable_multiple_subgraphs --search_delegate --delegate_search_step --intermediate_tensors --retry --force --fix --max-cpu-ops --compiler-version --runner --emulator --no-cache --json --help; return
+        _etpu_words "$cur" --out_dir --show_operations --min_runtime_version --num_segments --timeout_sec --enable_multiple_subgraphs --search_delegate --delegate_search_step --intermediate_tensors --retry --each --force --fix --max-cpu-ops --compiler-version --runner --emulator --no-cache --json --help; return
     elif [[ $cur == -* ]]; then
-        _etpu_words "$cur" -o -s -m -n -t -a -d -k -i -h --out_dir --show_operations --min_runtime_version --num_segments --timeout_sec --enable_multiple_subgraphs --search_delegate --delegate_search_step --intermediate_tensors --retry --force --fix --max-cpu-ops --compiler-version --runner --emulator --no-cache --json --help; return
+        _etpu_words "$cur" -o -s -m -n -t -a -d -k -i -h --out_dir --show_operations --min_runtime_version --num_segments --timeout_sec --enable_multiple_subgraphs --search_delegate --delegate_search_step --intermediate_tensors --retry --each --force --fix --max-cpu-ops --compiler-version --runner --emulator --no-cache --json --help; return
     fi
     _etpu_files "$cur" tflite
 }

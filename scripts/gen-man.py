@@ -94,12 +94,15 @@ ENVIRONMENT = [
      "to run the compiler."),
     ("ETPU_BINFMT_DIR",
      "Test hook: the binfmt_misc directory to read instead of \\fI/proc/sys/fs/binfmt_misc\\fR."),
+    ("ETPU_COMPILE_GRACE",
+     "Test hook: seconds \\fBetpu compile\\fR lets the compiler run past its own timeout "
+     "before stopping it (default 60)."),
 ]
 ENV_FOR = {"compiler": ["ETPU_APT_REPO", "ETPU_COMPILER_SOURCES", "ETPU_APT_KEYRING",
                         "ETPU_INSTALL_DEADLINE", "ETPU_HTTP_CA_FILE", "ETPU_HTTP_TIMEOUT",
                         "ETPU_HTTP_RETRIES",
                         "ETPU_HTTP_RETRY_DELAY_MS", "XDG_CACHE_HOME", "HOME", "PATH"],
-           "compile": ["XDG_CACHE_HOME", "HOME", "TMPDIR", "PATH"]}
+           "compile": ["XDG_CACHE_HOME", "HOME", "TMPDIR", "PATH", "ETPU_COMPILE_GRACE"]}
 
 FILES = {
     "cache": ("$XDG_CACHE_HOME/etpu/compiler/VERSION/",

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The whole test suite: build with -Werror, run every test; again under
 # ASan+UBSan; again cross-built for aarch64 and run under qemu-aarch64;
-# then a bounded fuzzing run of the verifier. ETPU_CROSS=0 skips aarch64.
-# FUZZ_SECONDS (default 60) bounds the fuzzing; 0 skips it.
+# then a bounded fuzzing run of every parser. ETPU_CROSS=0 skips aarch64.
+# FUZZ_SECONDS (default 15) is the time per fuzz target (fuzz/run.sh); 0
+# skips fuzzing.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
@@ -41,8 +42,8 @@ if [ "${ETPU_CROSS:-1}" != 0 ]; then
   sh scripts/package-test.sh --cross build-aarch64
 fi
 
-if [ "${FUZZ_SECONDS:-60}" != 0 ] && [ -x fuzz/run.sh ]; then
-  echo "== fuzz the verifier for ${FUZZ_SECONDS:-60} s"
-  fuzz/run.sh "${FUZZ_SECONDS:-60}"
+if [ "${FUZZ_SECONDS:-15}" != 0 ] && [ -x fuzz/run.sh ]; then
+  echo "== fuzz every parser for ${FUZZ_SECONDS:-15} s each"
+  fuzz/run.sh "${FUZZ_SECONDS:-15}"
 fi
 echo "== all tests passed"

@@ -18,9 +18,18 @@ extern "C" {
 #endif
 
 /* Create a new, empty file beside path, with the permissions a new file
- * gets (0666 less the umask). Returns its descriptor and, in *tmp, its
- * malloc'ed name; -1 on failure (err filled). */
+ * gets (0666 less the umask), named ".<name>.etpu-<pid>-<n>.tmp". Returns its
+ * descriptor and, in *tmp, its malloc'ed name; -1 on failure (err filled).
+ * Temporary files that killed etpu processes left in that directory are
+ * removed first (etpu_temp_sweep). */
 int etpu_temp_create(const char *path, char **tmp, etpu_error *err);
+
+/* Remove what killed etpu processes left in dir (kill -9, power loss): the
+ * temporary files of etpu_temp_create (".<name>.etpu-<pid>-<n>.tmp") when
+ * prefix is NULL, else files and directories named "<prefix><pid>-...".
+ * Only entries owned by this user whose <pid> no longer runs are removed.
+ * Returns how many were. Best effort: errors are ignored. */
+size_t etpu_temp_sweep(const char *dir, const char *prefix);
 
 /* fsync the directory holding path, so a rename into it is durable. Best
  * effort: some file systems cannot sync a directory. */

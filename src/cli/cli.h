@@ -47,6 +47,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
+/* Turn SIGBUS from an input file truncated while mapped into one clear
+ * line and exit 2 (cli_sigbus.c). */
+void cli_catch_truncation(void);
+
 /* True when stdout is a terminal (for colour/progress decisions). */
 int cli_stdout_is_tty(void);
 

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 #include "cli_text.h"
 #include "etpu/check.h"
 #include "etpu/compiler_log.h"
+#include "etpu/fileio.h"
 #include "etpu/fix.h"
 #include "etpu/toolchain.h"
 #include "etpu/writer.h"
@@ -76,6 +78,7 @@ static const char compile_usage[] =
     "                       Stops at the first attempt that compiles, reports every\n"
     "                       attempt and the flags that worked (reuse them to skip the\n"
     "                       failed attempts). Outputs come from that attempt only.\n"
+    "  --each               compile the models one by one (see below)\n"
     "  --force              compile even when the preflight check predicts failure\n"
     "  --fix                compile what `etpu fix` makes of each model (default passes)\n"
     "  --max-cpu-ops N      ops allowed on the CPU before the exit status is 1 (default 0)\n"
@@ -90,15 +93,30 @@ static const char compile_usage[] =
     "  --json               machine-readable report\n"
     "  -h, --help           show this help\n"
     "\n"
+    "Several MODELs in one run are co-compiled, as edgetpu_compiler does: they share\n"
+    "the Edge TPU's parameter cache (so they can run together on one Edge TPU, each\n"
+    "with a part of its 8 MB), and each model's result depends on the others. With\n"
+    "--each they are compiled one by one, each with the whole cache, as separate runs.\n"
+    "Two models with the same file name cannot go into one output directory: etpu\n"
+    "refuses before running.\n"
+    "\n"
+    "The compiler's outputs are checked before they are placed or cached: each\n"
+    "X_edgetpu.tflite must pass etpu's verifier and contain the Edge TPU op, each log\n"
+    "must read as a compiler log, and only the files named after the models are\n"
+    "placed. What it printed on stderr is shown with control characters as '?'.\n"
+    "\n"
     "Exit status: 0 compiled within --max-cpu-ops; 1 compiled with more ops on the\n"
-    "CPU, or the compile failed (or would) for a reason in the model; 2 bad usage or\n"
-    "unreadable model; 3 compiler missing or crashed, or stopped by etpu after\n"
-    "running 60 s past its own timeout.\n";
+    "CPU, or the compile failed (or would) for a reason in the model; 2 bad usage,\n"
+    "unreadable model, or an output directory etpu cannot write; 3 compiler missing,\n"
+    "crashed, timed out (its own -t, or stopped by etpu 60 s past it), or its output\n"
+    "failed the checks above; 130 interrupted (Ctrl-C; 143 for SIGTERM): nothing\n"
+    "was placed or cached.\n";
 
 typedef struct compile_opts {
     const char *out_dir;
     etpu_compile_flags flags;
-    bool force, fix, json, no_cache, retry;
+    bool force, fix, json, no_cache, retry, each;
+    cJSON *json_all; /* --each --json: one report per model, printed as one array */
     long max_cpu_ops;
     const char *compiler_version;
     etpu_runner_kind runner;
@@ -222,8 +240,12 @@ static int print_report(const compile_opts *o, const cJSON *rec, bool cached,
         }
         cJSON_AddItemToObject(j, "report", parsed ? etpu_compiler_report_to_json(&rep)
                                                   : cJSON_CreateNull());
-        cli_print_json(j);
-        cJSON_Delete(j);
+        if (o->json_all) {
+            cJSON_AddItemToArray(o->json_all, j);
+        } else {
+            cli_print_json(j);
+            cJSON_Delete(j);
+        }
     } else {
         printf("edgetpu_compiler %s via %s%s: %.2f s\n", version ? version : "?",
                runner ? runner : "?", cached ? " (cached result)" : "", seconds);
@@ -296,6 +318,212 @@ static int print_report(const compile_opts *o, const cJSON *rec, bool cached,
     if (parsed)
         etpu_compiler_report_free(&rep);
     return status;
+}
+
+/* ---- what the compiler may write, and checking it -------------------------- */
+
+/* The compiler names its outputs after the input's base name without
+ * ".tflite" (coral.ai/docs/edgetpu/compiler: `<input_basename>_edgetpu.tflite`,
+ * FACTS.md §1.4; that a non-.tflite name keeps its whole base name is
+ * assumed [U]). */
+static void stem_of(const char *path, char *out, size_t size)
+{
+    snprintf(out, size, "%s", cli_base_name(path));
+    size_t len = strlen(out);
+    if (len > 7 && !strcmp(out + len - 7, ".tflite"))
+        out[len - 7] = '\0';
+}
+
+/* 1 to 6 decimal digits at *p (no sign, no space), advancing *p. */
+static bool digits(const char **p, long *out)
+{
+    long v = 0;
+    int k = 0;
+    while (k < 6 && **p >= '0' && **p <= '9') {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        k++;
+    }
+    *out = v;
+    return k > 0 && !(**p >= '0' && **p <= '9');
+}
+
+/* name is "<stem>_edgetpu.<ext>" or, with -n N, "<stem>_segment_<i>_of_<k>
+ * _edgetpu.<ext>" with i < k <= N (libcoral's naming, FACTS.md §1.4), for
+ * one of the stems; ext "tflite" or "log". *is_model tells which. */
+static bool expected_output(const char *name, char stems[][ETPU_PATH_MAX], size_t n,
+                            long segments, bool *is_model)
+{
+    size_t len = strlen(name);
+    const char *ext;
+    if (len > 15 && !strcmp(name + len - 15, "_edgetpu.tflite"))
+        ext = name + len - 15, *is_model = true;
+    else if (len > 12 && !strcmp(name + len - 12, "_edgetpu.log"))
+        ext = name + len - 12, *is_model = false;
+    else
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t sl = strlen(stems[i]);
+        if (strncmp(name, stems[i], sl))
+            continue;
+        const char *rest = name + sl;
+        if (rest == ext)
+            return true;
+        const char *p = rest + 9;
+        long seg, of;
+        if (segments > 1 && !strncmp(rest, "_segment_", 9) && digits(&p, &seg) &&
+            !strncmp(p, "_of_", 4) && (p += 4, digits(&p, &of)) && p == ext && seg < of &&
+            of <= segments)
+            return true;
+    }
+    return false;
+}
+
+/* A model the compiler wrote: it must pass our verifier and, when its log
+ * says some ops run on the Edge TPU, contain the edgetpu-custom-op. */
+static bool check_compiled(const char *path, const etpu_compiler_report *log, char *why,
+                           size_t why_size)
+{
+    etpu_model *m = NULL;
+    etpu_error err;
+    if (etpu_model_open(path, &m, &err)) {
+        char line[ETPU_ERROR_MESSAGE_MAX + 64];
+        etpu_error_format(&err, line, sizeof line);
+        snprintf(why, why_size, "is not a valid model: %s", line);
+        return false;
+    }
+    bool custom = false;
+    for (size_t g = 0; g < m->subgraph_count && !custom; g++)
+        for (size_t i = 0; i < m->subgraphs[g].operator_count && !custom; i++) {
+            const etpu_operator_code *c = etpu_op_code(m, &m->subgraphs[g].operators[i]);
+            custom = c && c->custom_code && !strcmp(c->custom_code, ETPU_EDGETPU_CUSTOM_CODE);
+        }
+    etpu_model_free(m);
+    uint64_t tpu = 0;
+    for (size_t i = 0; i < log->model_count; i++)
+        tpu += log->models[i].ops_on_tpu;
+    if (!custom && (tpu > 0 || log->model_count == 0)) {
+        snprintf(why, why_size, "has no %s op although its log puts %" PRIu64
+                 " op%s on the Edge TPU: it is not a compiled model", ETPU_EDGETPU_CUSTOM_CODE,
+                 tpu, tpu == 1 ? "" : "s");
+        return false;
+    }
+    return true;
+}
+
+#define COMPILE_LOG_MAX (16u << 20) /* a real log is a few KB; -d logs stay far below */
+
+/* Check what the compiler left in outdir after it said it succeeded. Fills
+ * *names with the files to place (the expected ones); the rest is ignored
+ * with a note. False with a description in why when an output is not
+ * usable: then nothing is placed or cached. */
+static bool verify_outputs(const compile_opts *o, char **run_paths, size_t n, const char *outdir,
+                           const etpu_compile_flags *f, char ***names, size_t *nnames,
+                           cJSON *notes, char *why, size_t why_size)
+{
+    char **all = NULL;
+    size_t nall = 0;
+    etpu_error err;
+    *names = NULL;
+    *nnames = 0;
+    if (etpu_list_files(outdir, &all, &nall, &err) != ETPU_OK) {
+        snprintf(why, why_size, "its output directory cannot be read: %s", err.message);
+        return false;
+    }
+    char (*stems)[ETPU_PATH_MAX] = calloc(n, sizeof *stems);
+    char **keep = calloc(nall ? nall : 1, sizeof *keep);
+    if (!stems || !keep) {
+        free(stems);
+        free(keep);
+        etpu_free_names(all, nall);
+        snprintf(why, why_size, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        stem_of(run_paths[i], stems[i], sizeof stems[i]);
+    long segments = f->num_segments ? strtol(f->num_segments, NULL, 10) : 1;
+    size_t nkeep = 0, ignored = 0, models = 0;
+    char first_ignored[64] = "";
+    bool ok = true;
+    for (size_t i = 0; i < nall && ok; i++) {
+        bool is_model;
+        if (!expected_output(all[i], stems, n, segments, &is_model)) {
+            if (!ignored++) {
+                char *shown = cli_safe_string(all[i], 40);
+                snprintf(first_ignored, sizeof first_ignored, "%s", shown ? shown : "?");
+                free(shown);
+            }
+            continue;
+        }
+        keep[nkeep++] = all[i];
+        all[i] = NULL;
+        if (!is_model)
+            continue;
+        models++;
+        /* its log: same name with .log */
+        char path[ETPU_PATH_MAX], logpath[ETPU_PATH_MAX];
+        if (!join(path, sizeof path, outdir, keep[nkeep - 1]) ||
+            snprintf(logpath, sizeof logpath, "%.*s.log", (int)(strlen(path) - 7), path) < 0) {
+            snprintf(why, why_size, "an output name is too long");
+            ok = false;
+            break;
+        }
+        char *text = NULL;
+        size_t len = 0;
+        etpu_compiler_report rep;
+        char *shown = cli_safe_string(keep[nkeep - 1], 200);
+        if (etpu_read_file(logpath, COMPILE_LOG_MAX, &text, &len, &err) != ETPU_OK) {
+            snprintf(why, why_size, "%s came without a readable log: %s", shown, err.message);
+            ok = false;
+        } else if (etpu_compiler_log_parse(text, len, &rep, &err) != ETPU_OK) {
+            snprintf(why, why_size, "the log of %s does not read as a compiler log: %s", shown,
+                     err.message);
+            ok = false;
+        } else {
+            char what[ETPU_ERROR_MESSAGE_MAX + 128];
+            if (!check_compiled(path, &rep, what, sizeof what)) {
+                snprintf(why, why_size, "%s %s", shown, what);
+                ok = false;
+            }
+            etpu_compiler_report_free(&rep);
+        }
+        free(text);
+        free(shown);
+    }
+    if (ok && models == 0) {
+        snprintf(why, why_size, "it wrote no compiled model (no *_edgetpu.tflite named after "
+                 "the input)");
+        ok = false;
+    }
+    if (ok && ignored)
+        note(o, notes, false, "etpu: note: ignored %zu file%s the compiler left that %s not "
+             "named after the models (e.g. '%s')\n", ignored, ignored == 1 ? "" : "s",
+             ignored == 1 ? "is" : "are", first_ignored);
+    etpu_free_names(all, nall);
+    free(stems);
+    if (!ok) {
+        etpu_free_names(keep, nkeep);
+        return false;
+    }
+    *names = keep;
+    *nnames = nkeep;
+    return true;
+}
+
+/* What the compiler printed on stderr, safe for a terminal: control
+ * characters (escape sequences) as '?', at most STDERR_SHOWN bytes. */
+#define STDERR_SHOWN (64u << 10)
+static void show_stderr(const char *text, size_t len)
+{
+    size_t n = len < STDERR_SHOWN ? len : STDERR_SHOWN;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        fputc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, stderr);
+    }
+    if (n && text[n - 1] != '\n')
+        fputc('\n', stderr);
+    if (len > n)
+        fprintf(stderr, "etpu: (%zu more bytes of the compiler's stderr not shown)\n", len - n);
 }
 
 /* ---- preflight --------------------------------------------------------------- */
@@ -411,10 +639,22 @@ static int cache_key(const compile_opts *o, const etpu_compiler_info *info, char
 typedef struct attempt_result {
     bool ok;          /* exited 0 and no model failed: outputs are good */
     bool interrupted; /* a signal we passed on: stop */
+    int signal;       /* which (0: cancelled before it was passed on) */
     bool finished;    /* the compiler ended by itself (not killed, not stopped) */
     etpu_compile_failure failure;
     char *text;       /* stdout + stderr */
 } attempt_result;
+
+/* Seconds etpu lets the compiler run past its own timeout before stopping
+ * it (QEMU start-up, its child process): 60, or $ETPU_COMPILE_GRACE for
+ * tests (docs/toolchain.md). */
+static double compile_grace(void)
+{
+    const char *v = getenv("ETPU_COMPILE_GRACE");
+    char *end;
+    double g = v && *v ? strtod(v, &end) : 60;
+    return v && *v && (*end || !(g >= 0) || g > 3600) ? 60 : g;
+}
 
 /* Run one attempt with flags f into outdir; append it to the record's
  * attempts. */
@@ -443,16 +683,16 @@ static int run_attempt(const compile_opts *o, const etpu_runner *runner,
     args[a] = NULL;
     /* etpu's own limit, over the compiler's: QEMU start-up and its child
      * process; with -d every try of the search has its own timer */
-    double t = etpu_compile_flags_timeout(f), limit = t + 60;
+    double t = etpu_compile_flags_timeout(f), grace = compile_grace(), limit = t + grace;
     if (f->search_delegate) {
         long k = f->search_step ? strtol(f->search_step, NULL, 10) : 1;
-        limit = (t + 1) * (double)(total_ops / (uint64_t)(k > 0 ? k : 1) + 2) + 60;
+        limit = (t + 1) * (double)(total_ops / (uint64_t)(k > 0 ? k : 1) + 2) + grace;
     }
     etpu_run_result res;
     etpu_error err;
     /* in our working directory, as if the user ran it: model paths stay as
      * given (and relative ones valid) */
-    if (etpu_run(args, NULL, limit, 64u << 20, &res, &err)) {
+    if (etpu_run(args, NULL, limit, COMPILE_LOG_MAX, &res, &err)) {
         cli_print_error(NULL, &err);
         return EXIT_TOOLCHAIN;
     }
@@ -460,7 +700,7 @@ static int run_attempt(const compile_opts *o, const etpu_runner *runner,
     char desc[512];
     etpu_run_describe(&res, limit, desc, sizeof desc);
     if (!o->json && res.err_len)
-        fwrite(res.err, 1, res.err_len, stderr);
+        show_stderr(res.err, res.err_len);
     /* stdout and stderr together are what the compiler "said" */
     size_t tl = res.out_len + res.err_len;
     ar->text = malloc(tl + 2);
@@ -471,10 +711,13 @@ static int run_attempt(const compile_opts *o, const etpu_runner *runner,
         ar->text[tl + 1] = '\0';
     }
     ar->interrupted = res.forwarded_signal != 0 || etpu_toolchain_cancelled();
+    ar->signal = res.forwarded_signal;
     ar->finished = res.exited && !res.timed_out && !ar->interrupted;
     etpu_compiler_report rep;
     bool parsed = ar->text && etpu_compiler_log_parse(ar->text, tl + 1, &rep, &err) == ETPU_OK;
     bool model_failed = false;
+    /* exit 0 is not enough: what it printed must read as a compile report */
+    bool reported = parsed && rep.model_count > 0;
     for (size_t i = 0; parsed && i < rep.model_count; i++)
         if (!rep.models[i].compiled && !model_failed) {
             model_failed = true;
@@ -491,10 +734,17 @@ static int run_attempt(const compile_opts *o, const etpu_runner *runner,
     } else if (res.signaled) {
         ar->failure = ETPU_COMPILE_SEGFAULT;
         outcome = "crashed";
-    } else if (res.exit_code == 0 && !model_failed) {
+    } else if (res.exit_code == 0 && !model_failed && reported) {
         ar->ok = true;
         ar->failure = ETPU_COMPILE_OK;
         outcome = "succeeded";
+    } else if (res.exit_code == 0 && !model_failed) {
+        /* success claimed, nothing readable said: a broken compiler */
+        ar->failure = ETPU_COMPILE_UNKNOWN;
+        ar->finished = false;
+        outcome = "bad output";
+        fprintf(stderr, "etpu: edgetpu_compiler exited 0, but what it printed is not a compile "
+                "report; nothing was placed or cached\n");
     } else {
         if (!model_failed)
             ar->failure = ETPU_COMPILE_UNKNOWN;
@@ -537,7 +787,7 @@ static bool deterministic(etpu_compile_failure f)
 static bool parse_options(int argc, char **argv, compile_opts *o, int *status)
 {
     enum { OPT_FORCE = 1000, OPT_FIX, OPT_JSON, OPT_MAXCPU, OPT_CVER, OPT_RUNNER, OPT_EMU,
-           OPT_NOCACHE, OPT_RETRY };
+           OPT_NOCACHE, OPT_RETRY, OPT_EACH };
     static const struct option longopts[] = {
         {"out_dir", required_argument, NULL, 'o'},
         {"show_operations", no_argument, NULL, 's'},
@@ -557,6 +807,7 @@ static bool parse_options(int argc, char **argv, compile_opts *o, int *status)
         {"emulator", required_argument, NULL, OPT_EMU},
         {"no-cache", no_argument, NULL, OPT_NOCACHE},
         {"retry", no_argument, NULL, OPT_RETRY},
+        {"each", no_argument, NULL, OPT_EACH},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c;
@@ -585,6 +836,7 @@ static bool parse_options(int argc, char **argv, compile_opts *o, int *status)
         case OPT_JSON: o->json = true; break;
         case OPT_NOCACHE: o->no_cache = true; break;
         case OPT_RETRY: o->retry = true; break;
+        case OPT_EACH: o->each = true; break;
         case OPT_MAXCPU:
             o->max_cpu_ops = strtol(optarg, &end, 10);
             if (*end || !*optarg || o->max_cpu_ops < 0) {
@@ -637,58 +889,109 @@ static int replay(const compile_opts *o, const etpu_compile_cache_entry *e, char
     return print_report(o, rec, true, (const char *const *)models, n);
 }
 
-int cmd_compile(int argc, char **argv)
+/* Refuse, before anything runs, what would fail after the compile: two
+ * models whose outputs have the same names, an output directory we cannot
+ * write into. */
+static int precheck(const compile_opts *o, char **models, size_t n)
 {
-    compile_opts o = {.out_dir = ".", .runner = ETPU_RUNNER_AUTO};
-    int status = EXIT_PASS;
-    if (!parse_options(argc, argv, &o, &status))
-        return status;
-    size_t n = (size_t)(argc - optind);
-    if (n == 0)
-        return cli_usage_error("compile", "no model given");
-    char **models = argv + optind;
     struct stat st;
-    if (stat(o.out_dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return cli_usage_error("compile", "output directory %s does not exist", o.out_dir);
-
-    /* the compiler and how to run it, before any work */
-    etpu_compiler_info info;
-    etpu_runner runner;
+    if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return cli_usage_error("compile", "output directory %s does not exist", o->out_dir);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = i + 1; k < n; k++) {
+            char a[ETPU_PATH_MAX], b[ETPU_PATH_MAX];
+            stem_of(models[i], a, sizeof a);
+            stem_of(models[k], b, sizeof b);
+            if (!strcmp(a, b))
+                return cli_usage_error("compile", "%s and %s would both be written as "
+                                       "%s/%s_edgetpu.tflite: rename one, or compile them into "
+                                       "different -o directories", models[i], models[k],
+                                       o->out_dir, a);
+        }
+    /* can we create (and remove) a file there? (root passes access(2) on a
+     * read-only mount's directory, so try it) */
+    char probe[ETPU_PATH_MAX];
+    char *tmp = NULL;
     etpu_error err;
-    char why[512];
-    if (etpu_compiler_choose(o.compiler_version, o.runner, o.emulator, &info, &runner, why,
-                             sizeof why, &err)) {
-        cli_print_error(NULL, &err);
-        if (strstr(err.message, "not installed") || strstr(err.message, "no edgetpu_compiler"))
-            fprintf(stderr, "etpu: meanwhile `etpu check` predicts the result without it\n");
-        return EXIT_TOOLCHAIN;
+    if (!join(probe, sizeof probe, o->out_dir, "probe"))
+        return cli_usage_error("compile", "output directory name too long");
+    int fd = etpu_temp_create(probe, &tmp, &err);
+    if (fd < 0) {
+        fprintf(stderr, "etpu: compile: cannot write into the output directory %s: %s\n",
+                o->out_dir, err.message);
+        return EXIT_INPUT;
     }
-    if (!o.json && strstr(why, "cannot run here"))
-        fprintf(stderr, "etpu: using %s\n", why); /* not the newest: say why */
+    close(fd);
+    unlink(tmp);
+    free(tmp);
+    return EXIT_PASS;
+}
+
+/* Ctrl-C, SIGTERM or SIGHUP outside a compiler run (while etpu checks,
+ * hashes or places): remembered, and the run stops at the next step with
+ * its temporary files removed. During a run the runner passes it on. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+    etpu_toolchain_cancel();
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The exit status of an interrupted run: 128 + the signal, as a shell
+ * reports a command killed by it (130 for Ctrl-C). */
+static int interrupted_status(const attempt_result *ar)
+{
+    int sig = ar && ar->signal > 0 ? ar->signal : stop_signal > 0 ? stop_signal : SIGINT;
+    return 128 + sig;
+}
+
+/* Compile models[0..n) in one compiler run (co-compiled when n > 1). */
+static int compile_set(const compile_opts *o, const etpu_compiler_info *info,
+                       const etpu_runner *runner, char **models, size_t n)
+{
+    int status = EXIT_PASS;
+    etpu_error err;
+    if (etpu_toolchain_cancelled())
+        return interrupted_status(NULL);
 
     /* the cache first: a hit needs only the models' SHA-256 */
     char key[65];
-    bool use_cache = !o.no_cache && cache_key(&o, &info, models, n, key) == EXIT_PASS;
+    bool use_cache = !o->no_cache && cache_key(o, info, models, n, key) == EXIT_PASS;
     if (use_cache) {
         etpu_compile_cache_entry entry;
         bool found = false, done = false;
         if (etpu_compile_cache_lookup(key, &entry, &found, &err) != ETPU_OK) {
             use_cache = false; /* no usable cache directory: compile without it */
         } else if (found) {
-            status = replay(&o, &entry, models, n, &done);
+            status = replay(o, &entry, models, n, &done);
             etpu_compile_cache_entry_free(&entry);
             if (done)
                 return status;
         }
     }
 
+    /* $TMPDIR/etpu-compile-<pid>-XXXXXX: a killed run's is swept by the next */
     const char *tmp = getenv("TMPDIR");
-    char tmpl[ETPU_PATH_MAX];
-    if (!tmp || tmp[0] != '/' || !join(tmpl, sizeof tmpl - 32, tmp, "etpu-compile-XXXXXX"))
-        snprintf(tmpl, sizeof tmpl, "/tmp/etpu-compile-XXXXXX");
+    char tmpl[ETPU_PATH_MAX], base[3000];
+    snprintf(base, sizeof base, "%s", tmp && tmp[0] == '/' && strlen(tmp) < 3000 ? tmp : "/tmp");
+    etpu_temp_sweep(base, "etpu-compile-");
+    snprintf(tmpl, sizeof tmpl, "%s/etpu-compile-%ld-XXXXXX", base, (long)getpid());
     char *work = mkdtemp(tmpl);
     if (!work) {
-        fprintf(stderr, "etpu: cannot create a temporary directory: %s\n", strerror(errno));
+        fprintf(stderr, "etpu: cannot create a temporary directory in %s: %s\n", base,
+                strerror(errno));
         return EXIT_TOOLCHAIN;
     }
     char fixdir[ETPU_PATH_MAX];
@@ -705,19 +1008,23 @@ int cmd_compile(int argc, char **argv)
         goto done;
     }
     preflight_result pr = {0};
-    status = preflight(&o, models, n, fixdir, run_paths, notes, &pr);
+    status = preflight(o, models, n, fixdir, run_paths, notes, &pr);
     if (status != EXIT_PASS)
         goto done;
-    if (pr.predicted_fatal && !o.force) {
+    if (etpu_toolchain_cancelled()) {
+        status = interrupted_status(NULL);
+        goto done;
+    }
+    if (pr.predicted_fatal && !o->force) {
         status = stop_predicted();
         goto done;
     }
     cJSON_AddBoolToObject(rec, "predicted_fatal", pr.predicted_fatal);
-    cJSON_AddStringToObject(rec, "compiler_version", info.version);
-    cJSON_AddStringToObject(rec, "runner", etpu_runner_kind_name(runner.kind));
+    cJSON_AddStringToObject(rec, "compiler_version", info->version);
+    cJSON_AddStringToObject(rec, "runner", etpu_runner_kind_name(runner->kind));
 
     /* attempts: as given, then (--retry) the ladder */
-    etpu_compile_flags flags = o.flags, next;
+    etpu_compile_flags flags = o->flags, next;
     etpu_retry_step step = ETPU_RETRY_AS_GIVEN, next_step;
     double seconds = 0;
     char outdir[ETPU_PATH_MAX];
@@ -729,16 +1036,21 @@ int cmd_compile(int argc, char **argv)
             goto done;
         }
         free(ar.text);
-        status = run_attempt(&o, &runner, &flags, step, run_paths, n, outdir, pr.total_ops,
+        ar.text = NULL;
+        if (etpu_toolchain_cancelled()) {
+            status = interrupted_status(NULL);
+            goto done;
+        }
+        status = run_attempt(o, runner, &flags, step, run_paths, n, outdir, pr.total_ops,
                              attempts, &ar, &seconds);
         if (status != EXIT_PASS)
             goto done;
-        if (ar.ok || ar.interrupted || !o.retry ||
+        if (ar.ok || ar.interrupted || !o->retry ||
             !etpu_retry_next(&flags, step, ar.failure, &next, &next_step))
             break;
         /* nothing of a failed attempt stays */
         etpu_remove_tree(outdir, &err);
-        if (!o.json) {
+        if (!o->json) {
             char t[512];
             etpu_compile_flags_text(&next, t, sizeof t);
             fprintf(stderr, "etpu: attempt %d failed (%s); retrying with %s (%s)\n", k + 1,
@@ -748,10 +1060,26 @@ int cmd_compile(int argc, char **argv)
         flags = next;
         step = next_step;
     }
+    /* a compiler that says it succeeded must have written what a compile
+     * writes: nothing else is placed or cached */
+    char bad[1024] = "";
+    if (ar.ok && !verify_outputs(o, run_paths, n, outdir, &flags, &names, &nnames, notes, bad,
+                                 sizeof bad)) {
+        ar.ok = false;
+        ar.finished = false;
+        ar.failure = ETPU_COMPILE_UNKNOWN;
+        cJSON *last = cJSON_GetArrayItem(attempts, cJSON_GetArraySize(attempts) - 1);
+        cJSON_ReplaceItemInObjectCaseSensitive(last, "outcome", cJSON_CreateString("bad output"));
+        fprintf(stderr, "etpu: edgetpu_compiler exited 0, but %s; nothing was placed or "
+                "cached\n", bad);
+        char desc[1100];
+        snprintf(desc, sizeof desc, "exited 0 but %s", bad);
+        cJSON_AddStringToObject(rec, "failure", desc);
+    }
     cJSON_AddStringToObject(rec, "output", ar.text);
     cJSON_AddNumberToObject(rec, "seconds", seconds);
     cJSON *last = cJSON_GetArrayItem(attempts, cJSON_GetArraySize(attempts) - 1);
-    if (!ar.ok && last && json_str(last, "exit"))
+    if (!ar.ok && !bad[0] && last && json_str(last, "exit"))
         cJSON_AddStringToObject(rec, "failure", json_str(last, "exit"));
     if (ar.ok) {
         char t[512];
@@ -760,26 +1088,32 @@ int cmd_compile(int argc, char **argv)
     }
     /* the outputs of the attempt that compiled, all complete, or none */
     cJSON *files = cJSON_AddArrayToObject(rec, "files");
+    if (ar.ok && etpu_toolchain_cancelled()) {
+        status = interrupted_status(&ar);
+        goto done;
+    }
     if (ar.ok) {
-        if (etpu_list_files(outdir, &names, &nnames, &err) != ETPU_OK ||
-            etpu_place_files(outdir, (const char *const *)names, nnames, o.out_dir, &err) !=
-                ETPU_OK) {
-            cli_print_error(NULL, &err);
-            fprintf(stderr, "etpu: cannot place the compiler's outputs into %s\n", o.out_dir);
-            status = EXIT_TOOLCHAIN;
+        if (etpu_place_files(outdir, (const char *const *)names, nnames, o->out_dir, &err) !=
+            ETPU_OK) {
+            fprintf(stderr, "etpu: %s: cannot place the compiler's outputs (nothing was "
+                    "placed): %s\n", o->out_dir, err.message);
+            status = EXIT_INPUT; /* the output directory, not the compiler */
             goto done;
         }
         for (size_t i = 0; i < nnames; i++)
             cJSON_AddItemToArray(files, cJSON_CreateString(names[i]));
     }
-    status = print_report(&o, rec, false, (const char *const *)models, n);
-    if (!ar.finished) {
-        status = EXIT_TOOLCHAIN;
+    status = print_report(o, rec, false, (const char *const *)models, n);
+    if (ar.interrupted) {
+        status = interrupted_status(&ar);
+    } else if (!ar.finished || ar.failure == ETPU_COMPILE_TIMEOUT ||
+               ar.failure == ETPU_COMPILE_SEGFAULT) {
+        status = EXIT_TOOLCHAIN; /* the guide's table: crashed or timed out */
     } else if (use_cache && (ar.ok || deterministic(ar.failure))) {
         /* cache what a finished run produced (a failure only when the model
          * decides it); a cache that cannot be written is not an error */
         if (etpu_compile_cache_store(key, outdir, (const char *const *)names, nnames, rec, &err) !=
-            ETPU_OK && !o.json)
+            ETPU_OK && !o->json)
             fprintf(stderr, "etpu: note: result not cached: %s\n", err.message);
     }
 done:
@@ -791,5 +1125,55 @@ done:
             free(run_paths[i]);
     free(run_paths);
     etpu_remove_tree(work, &err);
+    return status;
+}
+
+int cmd_compile(int argc, char **argv)
+{
+    compile_opts o = {.out_dir = ".", .runner = ETPU_RUNNER_AUTO};
+    int status = EXIT_PASS;
+    catch_stop_signals();
+    if (!parse_options(argc, argv, &o, &status))
+        return status;
+    size_t n = (size_t)(argc - optind);
+    if (n == 0)
+        return cli_usage_error("compile", "no model given");
+    char **models = argv + optind;
+    if ((status = precheck(&o, models, n)) != EXIT_PASS)
+        return status;
+    /* what killed runs left beside the outputs */
+    etpu_temp_sweep(o.out_dir, NULL);
+
+    /* the compiler and how to run it, before any work */
+    etpu_compiler_info info;
+    etpu_runner runner;
+    etpu_error err;
+    char why[512];
+    if (etpu_compiler_choose(o.compiler_version, o.runner, o.emulator, &info, &runner, why,
+                             sizeof why, &err)) {
+        cli_print_error(NULL, &err);
+        if (strstr(err.message, "not installed") || strstr(err.message, "no edgetpu_compiler"))
+            fprintf(stderr, "etpu: meanwhile `etpu check` predicts the result without it\n");
+        return EXIT_TOOLCHAIN;
+    }
+    if (!o.json && strstr(why, "cannot run here"))
+        fprintf(stderr, "etpu: using %s\n", why); /* not the newest: say why */
+    if (!o.each || n == 1)
+        return compile_set(&o, &info, &runner, models, n);
+
+    /* --each: one run per model; the worst status wins (an interrupt stops) */
+    if (o.json)
+        o.json_all = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        int s = compile_set(&o, &info, &runner, models + i, 1);
+        if (s > status)
+            status = s;
+        if (s >= 128 || etpu_toolchain_cancelled())
+            break;
+    }
+    if (o.json_all) {
+        cli_print_json(o.json_all);
+        cJSON_Delete(o.json_all);
+    }
     return status;
 }

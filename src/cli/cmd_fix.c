@@ -93,6 +93,7 @@ static char *default_output(const char *model)
  * the rename made durable. The data is written and synced once. */
 static etpu_status write_verified(const etpu_model *m, const char *out, etpu_error *err)
 {
+    /* (etpu_temp_create also removes what a killed run left beside out) */
     char *tmp = NULL;
     int fd = etpu_temp_create(out, &tmp, err);
     if (fd < 0)
@@ -215,8 +216,9 @@ int cmd_fix(int argc, char **argv)
         if (!run)
             continue;
         if (p->run(m, &fo, &log, &err)) {
-            fprintf(stderr, "etpu: %s: pass %s: ", path, p->name);
-            cli_print_error(NULL, &err);
+            char what[ETPU_ERROR_MESSAGE_MAX + 64];
+            etpu_error_format(&err, what, sizeof what);
+            fprintf(stderr, "etpu: %s: pass %s: %s\n", path, p->name, what);
             status = EXIT_INPUT;
             goto done;
         }

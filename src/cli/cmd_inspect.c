@@ -34,6 +34,12 @@ static const char inspect_usage[] =
     "hostile file gets one line saying what is wrong and at which byte.\n"
     "Dynamic dimensions (-1 in shape_signature) are shown as '?', e.g. [?,30,5,1].\n"
     "\n"
+    "--json prints every vector of the file once per reference. A file may point\n"
+    "many tensors at one vector (legal, but no converter does it), so the JSON of one\n"
+    "model holds at most 64 Ki + its size in bytes array elements and string bytes;\n"
+    "past that, arrays are cut, \"<key>_omitted\" counts what was left out and\n"
+    "\"output_capped\" the total. An honest file never reaches the cap.\n"
+    "\n"
     "Options:\n"
     "  --json       machine-readable output (one object; an array for several models)\n"
     "  --tensors    also list every tensor\n"
@@ -167,6 +173,63 @@ static void format_option(const etpu_option *o, char *out, size_t out_size)
     }
 }
 
+/* ---- the --json size cap ------------------------------------------------
+ *
+ * A verified flatbuffer may point many tensors at one vector or string (a
+ * quantization table with 2000 scales shared by 2000 tensors is 50 KB on
+ * disk), and printing every reference in full would repeat it: such a file
+ * once made `inspect --json` take 38 s and 1.37 GB. An honest file stores
+ * every number and string byte it lists at least once (>= 1 byte each), so
+ * the JSON of one model may hold at most INSPECT_JSON_CAP_BASE (64 Ki) + the file's
+ * size array elements and string bytes; an honest file never reaches it.
+ * Past the cap arrays and strings are cut, and the model's object says so:
+ * "<key>_omitted": how many elements of that array were left out, and
+ * "output_capped": the total (said in `etpu inspect --help`). */
+#define INSPECT_JSON_CAP_BASE (1u << 16)
+
+static struct {
+    uint64_t left;    /* elements and string bytes still allowed */
+    uint64_t omitted; /* left out so far */
+} json_cap;
+
+static void json_cap_reset(const etpu_model *m)
+{
+    json_cap.left = INSPECT_JSON_CAP_BASE + (uint64_t)m->size;
+    json_cap.omitted = 0;
+}
+
+/* How many of n elements may still be printed (n counted as taken). */
+static size_t json_cap_take(size_t n)
+{
+    size_t k = n < json_cap.left ? n : (size_t)json_cap.left;
+    json_cap.left -= k;
+    json_cap.omitted += n - k;
+    return k;
+}
+
+/* obj[key] = the first elements of an array of n that fit under the cap,
+ * and obj[key "_omitted"] = the rest when some did not. Returns how many
+ * elements to add (the caller adds them to the returned array). */
+static cJSON *capped_array(cJSON *obj, const char *key, size_t n, size_t *k)
+{
+    *k = json_cap_take(n);
+    cJSON *arr = cJSON_AddArrayToObject(obj, key);
+    if (*k < n) {
+        char omitted[64];
+        snprintf(omitted, sizeof omitted, "%s_omitted", key);
+        cJSON_AddNumberToObject(obj, omitted, (double)(n - *k));
+    }
+    return arr;
+}
+
+static void capped_int_array(cJSON *obj, const char *key, const int32_t *items, size_t n)
+{
+    size_t k;
+    cJSON *arr = capped_array(obj, key, n, &k);
+    for (size_t i = 0; arr && i < k; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateNumber(items[i]));
+}
+
 static cJSON *option_json(const etpu_option *o)
 {
     const char *enum_value = o->enum_name ? etpu_enum_value_name(o->enum_name, o->i) : NULL;
@@ -177,14 +240,15 @@ static cJSON *option_json(const etpu_option *o)
     case ETPU_V_F32: case ETPU_V_F64: return cJSON_CreateNumber(o->f);
     case ETPU_V_U64: return cJSON_CreateNumber((double)o->u);
     case ETPU_V_STRING: {
-        char *s = cli_safe_string(o->s, 4096);
+        char *s = cli_safe_string(o->s, json_cap_take(4096));
         cJSON *j = cJSON_CreateString(s ? s : "");
         free(s);
         return j;
     }
-    case ETPU_V_VECTOR: {
+    case ETPU_V_VECTOR: { /* options vectors may be shared too: capped */
         cJSON *arr = cJSON_CreateArray();
-        for (size_t i = 0; arr && i < o->count; i++)
+        size_t k = json_cap_take(o->count);
+        for (size_t i = 0; arr && i < k; i++)
             cJSON_AddItemToArray(arr, cJSON_CreateNumber(o->elem_kind == ETPU_V_F32
                                                              ? vector_elem_float(o, i)
                                                              : (double)vector_elem_int(o, i)));
@@ -386,7 +450,16 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
 /* Strings from the file are shown whole up to 1 MiB. */
 static void add_safe_string(cJSON *obj, const char *key, const char *value)
 {
-    cli_json_add_string(obj, key, value, 1 << 20);
+    size_t len = value ? strnlen(value, 1 << 20) : 0;
+    cli_json_add_string(obj, key, value, json_cap_take(len));
+}
+
+static void capped_float_array(cJSON *obj, const char *key, const float *v, size_t n)
+{
+    size_t k;
+    cJSON *arr = capped_array(obj, key, n, &k);
+    for (size_t i = 0; arr && i < k; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateNumber(v[i]));
 }
 
 static cJSON *quant_json(const etpu_quant *q)
@@ -394,23 +467,16 @@ static cJSON *quant_json(const etpu_quant *q)
     if (!q)
         return cJSON_CreateNull();
     cJSON *j = cJSON_CreateObject();
-    cJSON *scale = cJSON_AddArrayToObject(j, "scale");
-    for (size_t i = 0; i < q->scale_count; i++)
-        cJSON_AddItemToArray(scale, cJSON_CreateNumber(q->scale[i]));
-    cJSON *zp = cJSON_AddArrayToObject(j, "zero_point");
-    for (size_t i = 0; i < q->zero_point_count; i++)
+    capped_float_array(j, "scale", q->scale, q->scale_count);
+    size_t k;
+    cJSON *zp = capped_array(j, "zero_point", q->zero_point_count, &k);
+    for (size_t i = 0; zp && i < k; i++)
         cJSON_AddItemToArray(zp, cJSON_CreateNumber((double)q->zero_point[i]));
     cJSON_AddNumberToObject(j, "quantized_dimension", q->quantized_dimension);
-    if (q->min_count) {
-        cJSON *a = cJSON_AddArrayToObject(j, "min");
-        for (size_t i = 0; i < q->min_count; i++)
-            cJSON_AddItemToArray(a, cJSON_CreateNumber(q->min[i]));
-    }
-    if (q->max_count) {
-        cJSON *a = cJSON_AddArrayToObject(j, "max");
-        for (size_t i = 0; i < q->max_count; i++)
-            cJSON_AddItemToArray(a, cJSON_CreateNumber(q->max[i]));
-    }
+    if (q->min_count)
+        capped_float_array(j, "min", q->min, q->min_count);
+    if (q->max_count)
+        capped_float_array(j, "max", q->max, q->max_count);
     if (q->details_type)
         cJSON_AddNumberToObject(j, "details_type", q->details_type);
     return j;
@@ -423,11 +489,10 @@ static cJSON *tensor_json(const etpu_model *m, const etpu_tensor *t, size_t inde
     add_safe_string(j, "name", t->name);
     const char *type = etpu_type_name(t->type);
     cJSON_AddStringToObject(j, "type", type ? type : "UNKNOWN");
-    cJSON_AddItemToObject(j, "shape", cli_json_int_array(t->shape.items, t->shape.count));
+    capped_int_array(j, "shape", t->shape.items, t->shape.count);
     if (t->has_shape_signature)
-        cJSON_AddItemToObject(
-            j, "shape_signature",
-            cli_json_int_array(t->shape_signature.items, t->shape_signature.count));
+        capped_int_array(j, "shape_signature", t->shape_signature.items,
+                         t->shape_signature.count);
     else
         cJSON_AddNullToObject(j, "shape_signature");
     cJSON_AddNumberToObject(j, "buffer", t->buffer);
@@ -460,8 +525,8 @@ static cJSON *operator_json(const etpu_model *m, const etpu_operator *op, size_t
     cJSON_AddNumberToObject(j, "builtin_code", c ? c->builtin_code : -1);
     cJSON_AddNumberToObject(j, "opcode_index", op->opcode_index);
     cJSON_AddNumberToObject(j, "version", c ? c->version : 0);
-    cJSON_AddItemToObject(j, "inputs", cli_json_int_array(op->inputs.items, op->inputs.count));
-    cJSON_AddItemToObject(j, "outputs", cli_json_int_array(op->outputs.items, op->outputs.count));
+    capped_int_array(j, "inputs", op->inputs.items, op->inputs.count);
+    capped_int_array(j, "outputs", op->outputs.items, op->outputs.count);
     if (op->options.type_name)
         cJSON_AddStringToObject(j, "options_type", op->options.type_name);
     cJSON_AddItemToObject(j, "options", options_json(&op->options));
@@ -478,6 +543,7 @@ static cJSON *operator_json(const etpu_model *m, const etpu_operator *op, size_t
 
 static cJSON *model_json(const char *path, const etpu_model *m)
 {
+    json_cap_reset(m);
     cJSON *j = cJSON_CreateObject();
     add_safe_string(j, "file", path);
     cJSON_AddNumberToObject(j, "size", (double)m->size);
@@ -538,10 +604,8 @@ static cJSON *model_json(const char *path, const etpu_model *m)
         cJSON *s = cJSON_CreateObject();
         cJSON_AddNumberToObject(s, "index", (double)g);
         add_safe_string(s, "name", sg->name);
-        cJSON_AddItemToObject(s, "inputs",
-                              cli_json_int_array(sg->inputs.items, sg->inputs.count));
-        cJSON_AddItemToObject(s, "outputs",
-                              cli_json_int_array(sg->outputs.items, sg->outputs.count));
+        capped_int_array(s, "inputs", sg->inputs.items, sg->inputs.count);
+        capped_int_array(s, "outputs", sg->outputs.items, sg->outputs.count);
         cJSON *ts = cJSON_AddArrayToObject(s, "tensors");
         for (size_t i = 0; i < sg->tensor_count; i++)
             cJSON_AddItemToArray(ts, tensor_json(m, &sg->tensors[i], i));
@@ -564,6 +628,8 @@ static cJSON *model_json(const char *path, const etpu_model *m)
         }
         cJSON_AddItemToArray(sgs, s);
     }
+    if (json_cap.omitted) /* shared vectors or strings: see json_cap */
+        cJSON_AddNumberToObject(j, "output_capped", (double)json_cap.omitted);
     return j;
 }
 

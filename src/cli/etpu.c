@@ -87,6 +87,7 @@ int main(int argc, char **argv)
         return EXIT_INPUT;
     }
     const char *name = argv[1];
+    cli_catch_truncation();
     if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
         print_usage(stdout);
         return EXIT_PASS;

@@ -7,8 +7,8 @@
  * prediction (etpu_check_model), and `<stem>_edgetpu.tflite` has the shape
  * of a compiled model without its content: the ops predicted on the Edge
  * TPU are replaced by one `edgetpu-custom-op` per Edge TPU run, with no
- * payload, and the CPU ops stay (segments with -n are byte copies of the
- * input). Nothing in it runs on a TPU. Its only purpose is to let the
+ * payload, and the CPU ops stay (each segment of -n is that layout of the
+ * whole model: the double does not split). Nothing in it runs on a TPU. Its only purpose is to let the
  * tests install, run (natively and under qemu-x86_64) and parse a program
  * that looks like the compiler where the real one cannot be downloaded.
  *
@@ -41,6 +41,17 @@
  *                            waits -t seconds and fails with the compiler's
  *                            "Compilation timeout." message; otherwise it
  *                            sleeps S seconds and compiles.
+ *   ETPU_DOUBLE_OUTPUT=garbage|uncompiled|badlog|nolog|junk
+ *                            after a successful compile, spoil what it wrote
+ *                            (exit 0 all the same): random bytes as
+ *                            <stem>_edgetpu.tflite; a copy of the input (no
+ *                            edgetpu-custom-op); a log that is not a compiler
+ *                            log; no log; or 40 more files beside them, one
+ *                            named with a newline and an escape sequence.
+ *   ETPU_DOUBLE_STDOUT=garbage  print binary junk with escape sequences on
+ *                            stdout and stderr instead of the report, exit 0.
+ *   ETPU_DOUBLE_HUGE=MB      print MB MiB of lines on stdout and on stderr
+ *                            before compiling.
  * Failures print the real compiler's wordings (FACTS.md §1.5, issues #212,
  * #512, #686) and exit 1, as the real compiler does. A run failed by a hook
  * also leaves debris in the output directory — <stem>_edgetpu.log with the
@@ -409,7 +420,8 @@ static bool write_compiled(const char *path, const char *out, const etpu_check_r
 static bool write_output(const char *path, const output *o, const etpu_check_report *r,
                          bool whole)
 {
-    if (whole ? !write_compiled(path, o->model, r) : !copy_file(path, o->model))
+    (void)whole; /* segments too: the compiled layout of the whole model */
+    if (!write_compiled(path, o->model, r))
         return false;
     etpu_check_report part = *r;
     part.ops = r->ops + o->first;
@@ -462,6 +474,63 @@ static void print_block(const flags *fl, const char *path, const etpu_model *mod
         print_table(stdout, rows, nrows);
     } else {
         printf("See the operation log file for individual operation details.\n");
+    }
+}
+
+/* ETPU_DOUBLE_OUTPUT: spoil a successful compile's files (see the top). */
+static void spoil_outputs(const char *dir, const char *stem, const char *input)
+{
+    const char *how = getenv("ETPU_DOUBLE_OUTPUT");
+    if (!how || !*how)
+        return;
+    char model[2048], log[2048];
+    snprintf(model, sizeof model, "%s/%s_edgetpu.tflite", dir, stem);
+    snprintf(log, sizeof log, "%s/%s_edgetpu.log", dir, stem);
+    if (!strcmp(how, "garbage")) {
+        FILE *f = fopen(model, "wb");
+        unsigned x = 12345;
+        for (int i = 0; f && i < 4096; i++) {
+            x = x * 1103515245u + 12345u;
+            fputc((int)(x >> 16) & 0xff, f);
+        }
+        if (f)
+            fclose(f);
+    } else if (!strcmp(how, "uncompiled")) {
+        copy_file(input, model);
+    } else if (!strcmp(how, "badlog")) {
+        FILE *f = fopen(log, "w");
+        if (f) {
+            fputs("\x01\x02 this is not a compiler log\n", f);
+            fclose(f);
+        }
+    } else if (!strcmp(how, "nolog")) {
+        remove(log);
+    } else if (!strcmp(how, "junk")) {
+        for (int i = 0; i < 40; i++) {
+            char name[2100];
+            if (i == 0)
+                snprintf(name, sizeof name, "%s/junk\n\x1b[31mred", dir);
+            else
+                snprintf(name, sizeof name, "%s/junk-%d.bin", dir, i);
+            FILE *f = fopen(name, "w");
+            if (f) {
+                fputs("junk\n", f);
+                fclose(f);
+            }
+        }
+    }
+}
+
+/* ETPU_DOUBLE_HUGE=MB: MB MiB of lines on stdout and on stderr. */
+static void print_huge(void)
+{
+    const char *v = getenv("ETPU_DOUBLE_HUGE");
+    long mb = v ? atol(v) : 0;
+    static const char line[] = "Lorem ipsum: a very long compiler output line for a test of "
+                               "bounded memory .................................\n";
+    for (long i = 0; i < mb * (1L << 20) / (long)(sizeof line - 1); i++) {
+        fputs(line, stdout);
+        fputs(line, stderr);
     }
 }
 
@@ -574,6 +643,7 @@ static int compile_one(const flags *fl, const char *path)
         print_block(fl, path, model, r, &outs[i], n_out);
     }
     printf("Compilation child process completed within timeout period.\nCompilation succeeded! \n");
+    spoil_outputs(dir, stem, path);
     etpu_check_report_free(r);
     etpu_model_free(model);
     return 0;
@@ -601,6 +671,16 @@ int main(int argc, char **argv)
     const char *crash = getenv("ETPU_DOUBLE_CRASH");
     if (crash && *crash == '1')
         raise(SIGSEGV);
+    const char *junk = getenv("ETPU_DOUBLE_STDOUT");
+    if (junk && !strcmp(junk, "garbage")) {
+        static const char bytes[] = "\x1b]0;owned\x07\x1b[2J\x1b[31m\x00\xff\xfe garbage \r\x08";
+        for (int i = 0; i < 64; i++) {
+            fwrite(bytes, 1, sizeof bytes - 1, stdout);
+            fwrite(bytes, 1, sizeof bytes - 1, stderr);
+        }
+        return 0;
+    }
+    print_huge();
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "hvo:sm:i:n:t:dk:a", longopts, NULL)) != -1) {

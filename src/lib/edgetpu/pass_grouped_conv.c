@@ -45,8 +45,14 @@ static etpu_status convert(etpu_model *m, size_t index, etpu_fix_log *log, etpu_
     int32_t I = x->shape.items[3];
     size_t esize = etpu_type_size(f.type);
     const uint8_t *src = etpu_buffer_data(m, f.buffer);
-    uint64_t need = (uint64_t)O * (uint64_t)KH * (uint64_t)KW * esize;
-    if (!src || esize == 0 || m->buffers[f.buffer].size != need)
+    /* Dimensions from the file: positive, and their product must not wrap
+     * (a wrapped product could equal the buffer size by accident). */
+    uint64_t need = 0;
+    bool sane = O > 0 && KH > 0 && KW > 0 &&
+                !__builtin_mul_overflow((uint64_t)O, (uint64_t)KH, &need) &&
+                !__builtin_mul_overflow(need, (uint64_t)KW, &need) &&
+                !__builtin_mul_overflow(need, (uint64_t)esize, &need);
+    if (!sane || !src || esize == 0 || m->buffers[f.buffer].size != need)
         return etpu_fix_log_note(log, PASS_NAME, "left op %zu CONV_2D: its filter is not a dense "
                                  "constant of the expected size", index) ? ETPU_OK : ETPU_FAIL;
     uint8_t *dst = malloc(need ? need : 1);

@@ -116,6 +116,15 @@ static int32_t retyped_tensor(etpu_model *m, int32_t t, int type, const char *su
                        "tensor %" PRId32 " is not quantized per tensor; cannot change its type", t);
         return -1;
     }
+    /* the moved zero point must fit the new type: uint8 [0,255] from int8
+     * [-128,127] and back (a file may hold any int64; found by fuzz_fix) */
+    int64_t z = q->zero_point[0], lo = type == ETPU_UINT8 ? -128 : 0, hi = lo + 255;
+    if (z < lo || z > hi) {
+        etpu_error_set(err, ETPU_ERR_UNSUPPORTED, ETPU_NO_OFFSET,
+                       "tensor %" PRId32 " has zero point %" PRId64 ", outside the 8-bit range; "
+                       "cannot change its type", t, z);
+        return -1;
+    }
     etpu_quant *nq = etpu_model_alloc(m, sizeof *nq);
     int64_t *zp = etpu_model_alloc(m, sizeof *zp);
     size_t len = strlen(copy.name) + strlen(suffix) + 1;
@@ -125,7 +134,7 @@ static int32_t retyped_tensor(etpu_model *m, int32_t t, int type, const char *su
         return -1;
     }
     *nq = *q;
-    *zp = q->zero_point[0] + (type == ETPU_UINT8 ? 128 : -128);
+    *zp = z + (type == ETPU_UINT8 ? 128 : -128);
     nq->zero_point = zp;
     nq->min_count = nq->max_count = 0;
     snprintf(name, len, "%s%s", copy.name, suffix);
@@ -154,9 +163,13 @@ static bool insert_quantize(etpu_model *m, size_t pos, int32_t in, int32_t out, 
     op.outputs.items[0] = out;
     op.has_inputs = op.has_outputs = true;
     op.debug_metadata_index = -1;
-    memcpy(ops, sg->operators, pos * sizeof *ops);
+    /* a subgraph without operators has none to copy (and a NULL array:
+     * memcpy from NULL is undefined even for 0 bytes; found by fuzz_fix) */
+    if (pos)
+        memcpy(ops, sg->operators, pos * sizeof *ops);
     ops[pos] = op;
-    memcpy(ops + pos + 1, sg->operators + pos, (sg->operator_count - pos) * sizeof *ops);
+    if (sg->operator_count > pos)
+        memcpy(ops + pos + 1, sg->operators + pos, (sg->operator_count - pos) * sizeof *ops);
     sg->operators = ops;
     sg->operator_count++;
     return true;

@@ -53,17 +53,34 @@ static bool read_constant(const etpu_model *m, const etpu_tensor *t, value *out)
     return true;
 }
 
+/* a OP b, or *ok = false when the result does not fit in int64 (the
+ * runtime would overflow too: such a model is not shape arithmetic we can
+ * fold) or the op is not one we fold. Integer DIV truncates; FLOOR_DIV
+ * rounds towards -inf (TFLite's floor_div kernel). INT64_MIN / -1 is the one
+ * quotient that overflows. */
 static int64_t arith(int32_t code, int64_t a, int64_t b, bool *ok)
 {
+    int64_t r;
     switch (code) {
-    case 0: return a + b;                                   /* ADD */
-    case 41: return a - b;                                  /* SUB */
-    case 18: return a * b;                                  /* MUL */
-    case 42:                                                /* DIV (int: truncates) */
-        if (b == 0) break;
+    case 0: /* ADD */
+        if (__builtin_add_overflow(a, b, &r))
+            break;
+        return r;
+    case 41: /* SUB */
+        if (__builtin_sub_overflow(a, b, &r))
+            break;
+        return r;
+    case 18: /* MUL */
+        if (__builtin_mul_overflow(a, b, &r))
+            break;
+        return r;
+    case 42: /* DIV (int: truncates) */
+        if (b == 0 || (a == INT64_MIN && b == -1))
+            break;
         return a / b;
-    case 90:                                                /* FLOOR_DIV */
-        if (b == 0) break;
+    case 90: /* FLOOR_DIV */
+        if (b == 0 || (a == INT64_MIN && b == -1))
+            break;
         return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
     }
     *ok = false;
@@ -106,6 +123,12 @@ static bool strided_slice(const value *in, const value *begin, const value *end,
     out->known = true;
     out->scalar = false;
     out->count = 0;
+    /* b and e are clamped to [-1, n]; a stride beyond n takes one element
+     * (and i += s must not overflow). */
+    if (s > n)
+        s = n > 0 ? n : 1;
+    if (s < -n - 1)
+        s = -n - 1;
     for (int64_t i = b; s > 0 ? i < e : i > e; i += s)
         out->v[out->count++] = in->v[i];
     return true;
@@ -121,6 +144,9 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
     memset(out, 0, sizeof *out);
     int32_t code = c->builtin_code;
     if (code == 77) { /* SHAPE: the static shape of its input, not its values */
+        if (op->inputs.count != 1 || op->inputs.items[0] < 0 ||
+            (size_t)op->inputs.items[0] >= sg->tensor_count)
+            return false; /* malformed: nothing to read a shape from */
         const etpu_tensor *x = &sg->tensors[op->inputs.items[0]];
         if (x->shape.count > MAX_VALUES)
             return false;
@@ -160,6 +186,8 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
         }
         return true;
     case 53: /* CAST between integer types */
+        if (op->inputs.count != 1)
+            return false;
         *out = *in[0];
         return true;
     case 36: { /* GATHER of a 1-D vector */
@@ -177,12 +205,15 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
         return true;
     }
     case 81: /* REDUCE_PROD over everything */
+        if (op->inputs.count < 1)
+            return false;
         out->known = true;
         out->scalar = true;
         out->count = 1;
         out->v[0] = 1;
         for (size_t i = 0; i < in[0]->count; i++)
-            out->v[0] *= in[0]->v[i];
+            if (__builtin_mul_overflow(out->v[0], in[0]->v[i], &out->v[0]))
+                return false;
         return true;
     case 0: case 41: case 18: case 42: case 90: { /* elementwise, scalar broadcast */
         if (op->inputs.count != 2)

@@ -44,7 +44,8 @@ int32_t etpu_model_add_buffer(etpu_model *m, const void *bytes, size_t size, etp
         etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory adding a buffer");
         return -1;
     }
-    memcpy(copy, bytes, size);
+    if (size)
+        memcpy(copy, bytes, size);
     etpu_buffer *b = &bufs[m->buffer_count];
     memset(b, 0, sizeof *b);
     b->bytes = copy;

@@ -3,17 +3,21 @@
  * placing a set of output files into a directory (etpu/toolchain.h).
  *
  *   $XDG_CACHE_HOME/etpu/compile/
- *     <key>/entry.json      {"etpu_compile_cache": 1,
- *                            "files": [{"name": "X_edgetpu.tflite", "size": N}, ...],
- *                            "record": {...the caller's...}}
+ *     <key>/entry.json      {"etpu_compile_cache": 2,
+ *                            "files": [{"name": "X_edgetpu.tflite", "size": N,
+ *                                       "sha256": "..."}, ...],
+ *                            "record": {...the caller's...},
+ *                            "record_sha256": "..."}
  *     <key>/files/...       the outputs
  *     .store-<pid>-XXXXXX/  an entry being built (renamed to <key> when complete)
  *     .remove-<pid>-XXXXXX/ a damaged entry being removed
  *
  * Readers never see a partial entry: an entry is built in a .store-
  * directory and published by one rename(). A lookup checks every file's
- * size and removes an entry that does not match (a damaged cache compiles
- * again rather than returning a broken output). Work directories left by
+ * size and SHA-256 and the record's SHA-256 (of its unformatted JSON text),
+ * and removes an entry that does not match (a damaged cache compiles again
+ * rather than returning a broken output: a flipped byte is a miss, not a
+ * replay). Work directories left by
  * killed processes are removed by the next store.
  */
 #define _GNU_SOURCE 1 /* copy_file_range */
@@ -34,7 +38,7 @@
 #include "etpu/fileio.h"
 #include "etpu/toolchain.h"
 
-#define ENTRY_FORMAT 1
+#define ENTRY_FORMAT 2 /* 2: SHA-256 of every file and of the record */
 #define ENTRY_MAX_BYTES (64u << 20)
 
 etpu_status etpu_compile_cache_dir(char *out, size_t out_size, etpu_error *err)
@@ -357,6 +361,18 @@ static void discard_dir(const char *base, const char *dir)
     etpu_remove_tree(dir, &ignored);
 }
 
+/* SHA-256 of a record as cJSON prints it unformatted (the stored text is
+ * such a print, and printing what cJSON parsed gives the same text). */
+static bool record_sha256(const cJSON *record, char hex[65])
+{
+    char *text = cJSON_PrintUnformatted(record);
+    if (!text)
+        return false;
+    etpu_sha256_buffer(text, strlen(text), hex);
+    cJSON_free(text);
+    return true;
+}
+
 /* Parse entry.json into out; false when it is not a complete entry. */
 static bool read_entry(const char *text, size_t len, etpu_compile_cache_entry *out)
 {
@@ -372,19 +388,31 @@ static bool read_entry(const char *text, size_t len, etpu_compile_cache_entry *o
     cJSON_ArrayForEach(f, walk) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
         const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
-        char path[ETPU_PATH_MAX];
+        const cJSON *sha = cJSON_GetObjectItemCaseSensitive(f, "sha256");
+        char path[ETPU_PATH_MAX], hex[65];
+        uint64_t hashed = 0;
         struct stat sb;
+        etpu_error ignored;
         if (!cJSON_IsString(name) || !plain_name(name->valuestring) || !cJSON_IsNumber(size) ||
+            !cJSON_IsString(sha) ||
             snprintf(path, sizeof path, "%s/%s", out->files_dir, name->valuestring) >=
                 (int)sizeof path ||
             lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
             (double)sb.st_size != size->valuedouble ||
+            etpu_sha256_file(path, hex, &hashed, &ignored) != ETPU_OK ||
+            (double)hashed != size->valuedouble || strcmp(hex, sha->valuestring) ||
             !(out->files[out->file_count] = strdup(name->valuestring))) {
             ok = false;
             break;
         }
         out->file_count++;
     }
+    const cJSON *want = cJSON_GetObjectItemCaseSensitive(root, "record_sha256");
+    char have[65];
+    if (ok && (!cJSON_IsString(want) ||
+               !record_sha256(cJSON_GetObjectItemCaseSensitive(root, "record"), have) ||
+               strcmp(have, want->valuestring)))
+        ok = false;
     if (ok)
         out->record = cJSON_DetachItemFromObjectCaseSensitive(root, "record");
     cJSON_Delete(root);
@@ -493,6 +521,9 @@ etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
         st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
     } else {
         cJSON_AddItemToObject(root, "record", rec);
+        char hex[65];
+        if (!record_sha256(rec, hex) || !cJSON_AddStringToObject(root, "record_sha256", hex))
+            st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
     }
     if (st == ETPU_OK && mkdir(files, 0700) != 0)
         st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create %s: %s", files,
@@ -518,8 +549,12 @@ etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
             break;
         }
         cJSON *f = cJSON_CreateObject();
-        if (!f || lstat(to, &sb) != 0 || !cJSON_AddStringToObject(f, "name", names[i]) ||
-            !cJSON_AddNumberToObject(f, "size", (double)sb.st_size)) {
+        char hex[65];
+        uint64_t size = 0;
+        if (!f || lstat(to, &sb) != 0 || etpu_sha256_file(to, hex, &size, err) != ETPU_OK ||
+            (off_t)size != sb.st_size || !cJSON_AddStringToObject(f, "name", names[i]) ||
+            !cJSON_AddNumberToObject(f, "size", (double)sb.st_size) ||
+            !cJSON_AddStringToObject(f, "sha256", hex)) {
             cJSON_Delete(f);
             st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot record %s", to);
             break;

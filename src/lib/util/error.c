@@ -45,6 +45,11 @@ etpu_status etpu_error_set(etpu_error *err, etpu_error_kind kind, uint64_t offse
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    /* Messages quote untrusted names (archive entries, tensor names, log
+     * lines): one line, and no escape sequence reaches the terminal. */
+    for (char *c = err->message; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     return ETPU_FAIL;
 }
 

@@ -1,10 +1,16 @@
 /*
  * fileio.c — atomic writes, bounded reads and mkdir -p (etpu/fileio.h).
  */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* nftw */
+#endif
 #include "etpu/fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +23,12 @@ int etpu_temp_create(const char *path, char **tmp, etpu_error *err)
     static unsigned counter;
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    /* what killed runs left beside path goes first (see etpu_temp_sweep) */
+    char dir[4096];
+    if (dir_len < sizeof dir) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(dir_len ? dir_len : 1), dir_len ? path : ".");
+        etpu_temp_sweep(dir, NULL);
+    }
     const char *base = path + dir_len;
     size_t cap = strlen(path) + 64;
     char *name = malloc(cap);
@@ -251,4 +263,76 @@ etpu_status etpu_mkdirs(const char *path, etpu_error *err)
         st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s is not a directory", path);
     free(p);
     return st;
+}
+
+/* The pid in an etpu temporary name, or 0 when name is not one:
+ * ".<base>.etpu-<pid>-<n>.tmp" (etpu_temp_create) when prefix is NULL, else
+ * "<prefix><pid>-<anything>". */
+static long temp_owner(const char *name, const char *prefix)
+{
+    const char *p;
+    if (prefix) {
+        size_t n = strlen(prefix);
+        if (strncmp(name, prefix, n))
+            return 0;
+        p = name + n;
+    } else {
+        size_t len = strlen(name);
+        if (name[0] != '.' || len < 12 || strcmp(name + len - 4, ".tmp"))
+            return 0;
+        /* the last ".etpu-": the base name itself may contain one */
+        p = NULL;
+        for (const char *q = name; (q = strstr(q, ".etpu-")); q++)
+            p = q + 6;
+        if (!p)
+            return 0;
+    }
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p || *end != '-' || pid <= 0)
+        return 0;
+    if (!prefix) { /* "-<n>.tmp" and nothing else */
+        const char *q = end + 1;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (q == end + 1 || strcmp(q, ".tmp"))
+            return 0;
+    }
+    return pid;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)ftw;
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) != 0;
+}
+
+size_t etpu_temp_sweep(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid = temp_owner(e->d_name, prefix);
+        if (!pid || pid == (long)getpid())
+            continue;
+        /* only a process that no longer exists has left it for good */
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        struct stat sb;
+        if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || sb.st_uid != getuid())
+            continue;
+        if (S_ISREG(sb.st_mode)) {
+            removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
+        } else if (S_ISDIR(sb.st_mode) && prefix) {
+            char path[4096];
+            if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path &&
+                nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0)
+                removed++;
+        }
+    }
+    closedir(d);
+    return removed;
 }
