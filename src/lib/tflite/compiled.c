@@ -1,0 +1,273 @@
+/*
+ * compiled.c — which ops of a model the Edge TPU compiler kept for the CPU
+ * (etpu/compiled.h).
+ *
+ * Everything is by tensor name: the compiler keeps the names of the tensors
+ * it does not swallow (every pair in ../shared/corpus has the same input
+ * and output names as its model, and every custom op's inputs and outputs
+ * are names of the model's tensors). Names are looked up in sorted tables,
+ * so matching costs O((ops + tensors) log tensors) whatever the input.
+ */
+#include "etpu/compiled.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "etpu/graph.h"
+
+bool etpu_op_is_edgetpu(const etpu_model *m, const etpu_operator *op)
+{
+    const etpu_operator_code *c = etpu_op_code(m, op);
+    return c && c->custom_code && !strcmp(c->custom_code, ETPU_EDGETPU_CUSTOM_CODE);
+}
+
+void etpu_compiled_summarize(const etpu_model *compiled, etpu_compiled_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!compiled->subgraph_count)
+        return;
+    const etpu_subgraph *sg = &compiled->subgraphs[0];
+    for (size_t i = 0; i < sg->operator_count; i++) {
+        const etpu_operator *op = &sg->operators[i];
+        if (etpu_op_is_edgetpu(compiled, op)) {
+            out->custom_ops++;
+            out->payload_bytes += op->custom_options_size + op->large_custom_options_size;
+        } else {
+            out->cpu_ops++;
+        }
+    }
+}
+
+/* A name and an index: a tensor name and the op writing it, or a tensor. */
+typedef struct name_index {
+    const char *name;
+    int32_t index;
+} name_index;
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(((const name_index *)a)->name, ((const name_index *)b)->name);
+}
+
+/* The one entry named name, or NULL (absent, or several: then *several). */
+static const name_index *find_unique(const name_index *v, size_t n, const char *name,
+                                     bool *several)
+{
+    name_index key = {name, 0};
+    const name_index *hit = bsearch(&key, v, n, sizeof *v, cmp_name);
+    if (several)
+        *several = false;
+    if (!hit)
+        return NULL;
+    bool dup = (hit > v && !strcmp(hit[-1].name, name)) || (hit + 1 < v + n && !strcmp(hit[1].name, name));
+    if (dup) {
+        if (several)
+            *several = true;
+        return NULL;
+    }
+    return hit;
+}
+
+/* A model string fit for one error line: at most 60 characters, printable
+ * ASCII, the rest as '?'. */
+static const char *safe(char *buf, size_t size, const char *s)
+{
+    size_t o = 0;
+    for (; s && *s && o + 4 < size && o < 60; s++)
+        buf[o++] = (unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f ? *s : '?';
+    if (s && *s)
+        buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
+    buf[o] = '\0';
+    return buf;
+}
+
+static const char *tensor_name(const etpu_subgraph *sg, int32_t t)
+{
+    return t >= 0 && (size_t)t < sg->tensor_count && sg->tensors[t].name ? sg->tensors[t].name : "";
+}
+
+static const char *op_name(const etpu_model *m, const etpu_operator *op)
+{
+    const char *n = etpu_op_display_name(m, op);
+    return n ? n : "?";
+}
+
+#define NOT_THIS(...) etpu_error_set(err, ETPU_ERR_BAD_MODEL, ETPU_NO_OFFSET, __VA_ARGS__)
+static const char WHY[] = ": is it compiled from this model?";
+
+/* Same tensor names, in the same order, on both sides. */
+static bool same_names(const etpu_subgraph *a, const etpu_i32_array *x, const etpu_subgraph *b,
+                       const etpu_i32_array *y)
+{
+    if (x->count != y->count)
+        return false;
+    for (size_t k = 0; k < x->count; k++)
+        if (strcmp(tensor_name(a, x->items[k]), tensor_name(b, y->items[k])))
+            return false;
+    return true;
+}
+
+etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model *compiled,
+                                      etpu_compiled_match *out, etpu_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!model->subgraph_count || !compiled->subgraph_count)
+        return NOT_THIS("a model has no subgraph");
+    const etpu_subgraph *a = &model->subgraphs[0], *c = &compiled->subgraphs[0];
+    etpu_compiled_summary s;
+    etpu_compiled_summarize(compiled, &s);
+    if (!s.custom_ops)
+        return NOT_THIS("not compiled for the Edge TPU (no %s in its main subgraph)",
+                        ETPU_EDGETPU_CUSTOM_CODE);
+    size_t n = a->operator_count;
+    if (s.cpu_ops + s.custom_ops > n)
+        return NOT_THIS("it keeps %zu ops for the CPU and %zu Edge TPU subgraphs, more than the "
+                        "%zu ops of the model%s", s.cpu_ops, s.custom_ops, n, WHY);
+    if (!same_names(a, &a->inputs, c, &c->inputs) || !same_names(a, &a->outputs, c, &c->outputs))
+        return NOT_THIS("its input and output tensors are not the model's (%zu/%zu named "
+                        "differently from %zu/%zu)%s", c->inputs.count, c->outputs.count,
+                        a->inputs.count, a->outputs.count, WHY);
+
+    /* the model's tensors by name, and its ops by output tensor name */
+    size_t outs = 0;
+    for (size_t i = 0; i < n; i++)
+        outs += a->operators[i].outputs.count;
+    name_index *tensors = malloc((a->tensor_count ? a->tensor_count : 1) * sizeof *tensors);
+    name_index *writers = malloc((outs ? outs : 1) * sizeof *writers);
+    out->on_cpu = calloc(n ? n : 1, sizeof *out->on_cpu);
+    out->edgetpu_subgraph = malloc((n ? n : 1) * sizeof *out->edgetpu_subgraph);
+    int32_t *stack = malloc((n ? n : 1) * sizeof *stack);
+    etpu_graph g = {0};
+    char b1[72], b2[72];
+    etpu_status st = ETPU_OK;
+    if (!tensors || !writers || !out->on_cpu || !out->edgetpu_subgraph || !stack) {
+        st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+        goto done;
+    }
+    size_t nt = 0, nw = 0;
+    for (size_t t = 0; t < a->tensor_count; t++)
+        if (a->tensors[t].name && a->tensors[t].name[0])
+            tensors[nt++] = (name_index){a->tensors[t].name, (int32_t)t};
+    qsort(tensors, nt, sizeof *tensors, cmp_name);
+    for (size_t i = 0; i < n; i++)
+        for (size_t o = 0; o < a->operators[i].outputs.count; o++) {
+            const char *nm = tensor_name(a, a->operators[i].outputs.items[o]);
+            if (nm[0])
+                writers[nw++] = (name_index){nm, (int32_t)i};
+        }
+    qsort(writers, nw, sizeof *writers, cmp_name);
+
+    /* every CPU op of the compiled model is one op of the model, same type */
+    for (size_t i = 0; i < c->operator_count; i++) {
+        const etpu_operator *op = &c->operators[i];
+        if (etpu_op_is_edgetpu(compiled, op)) {
+            for (int side = 0; side < 2; side++) {
+                const etpu_i32_array *io = side ? &op->outputs : &op->inputs;
+                for (size_t k = 0; k < io->count; k++) {
+                    const char *nm = tensor_name(c, io->items[k]);
+                    if (nm[0] && !bsearch(&(name_index){nm, 0}, tensors, nt, sizeof *tensors, cmp_name)) {
+                        st = NOT_THIS("its Edge TPU op #%zu %s tensor \"%s\", which the model does not "
+                                      "have%s", i, side ? "writes" : "reads", safe(b1, sizeof b1, nm), WHY);
+                        goto done;
+                    }
+                }
+            }
+            continue;
+        }
+        int32_t hit = -1;
+        bool ambiguous = false;
+        for (size_t o = 0; o < op->outputs.count && hit < 0; o++) {
+            const char *nm = tensor_name(c, op->outputs.items[o]);
+            if (!nm[0])
+                continue;
+            bool several = false;
+            const name_index *w = find_unique(writers, nw, nm, &several);
+            ambiguous |= several;
+            if (w)
+                hit = w->index;
+        }
+        if (hit < 0) {
+            const char *nm = op->outputs.count ? tensor_name(c, op->outputs.items[0]) : "";
+            st = NOT_THIS("its CPU op #%zu %s writes \"%s\", which %s%s", i,
+                          safe(b2, sizeof b2, op_name(compiled, op)), safe(b1, sizeof b1, nm),
+                          ambiguous ? "several ops of the model write (the names do not identify it)"
+                                    : "no op of the model writes",
+                          WHY);
+            goto done;
+        }
+        if (strcmp(op_name(compiled, op), op_name(model, &a->operators[hit]))) {
+            st = NOT_THIS("its CPU op #%zu is %s, but the model's op #%d writing the same tensor is "
+                          "%s%s", i, safe(b1, sizeof b1, op_name(compiled, op)), hit,
+                          safe(b2, sizeof b2, op_name(model, &a->operators[hit])), WHY);
+            goto done;
+        }
+        if (out->on_cpu[hit]) {
+            st = NOT_THIS("two of its CPU ops are the model's op #%d%s", hit, WHY);
+            goto done;
+        }
+        out->on_cpu[hit] = true;
+        out->cpu_ops++;
+    }
+    out->op_count = n;
+    out->tpu_ops = n - out->cpu_ops;
+    out->edgetpu_subgraphs = s.custom_ops;
+    out->payload_bytes = s.payload_bytes;
+
+    /* Which custom op holds each mapped op: walk up from the model tensors
+     * a custom op writes, through mapped ops, until a CPU op or an input. */
+    for (size_t i = 0; i < n; i++)
+        out->edgetpu_subgraph[i] = -1;
+    if (etpu_graph_build(a, &g, err)) {
+        st = ETPU_FAIL;
+        goto done;
+    }
+    int32_t run = 0;
+    for (size_t i = 0; i < c->operator_count; i++) {
+        const etpu_operator *op = &c->operators[i];
+        if (!etpu_op_is_edgetpu(compiled, op))
+            continue;
+        size_t top = 0;
+        for (size_t k = 0; k < op->outputs.count; k++) {
+            bool several = false;
+            const name_index *t = find_unique(tensors, nt, tensor_name(c, op->outputs.items[k]), &several);
+            int32_t p = t ? etpu_graph_producer(&g, t->index) : -1;
+            if (p >= 0 && !out->on_cpu[p] && out->edgetpu_subgraph[p] < 0) {
+                out->edgetpu_subgraph[p] = run;
+                stack[top++] = p;
+            }
+        }
+        while (top) {
+            const etpu_operator *mop = &a->operators[stack[--top]];
+            for (size_t k = 0; k < mop->inputs.count; k++) {
+                int32_t p = etpu_graph_producer(&g, mop->inputs.items[k]);
+                if (p >= 0 && !out->on_cpu[p] && out->edgetpu_subgraph[p] < 0) {
+                    out->edgetpu_subgraph[p] = run;
+                    stack[top++] = p;
+                }
+            }
+        }
+        run++;
+    }
+    /* a mapped op no custom op's outputs lead to (its result is unused):
+     * with one custom op there is only one place it can be */
+    if (s.custom_ops == 1)
+        for (size_t i = 0; i < n; i++)
+            if (!out->on_cpu[i])
+                out->edgetpu_subgraph[i] = 0;
+done:
+    etpu_graph_free(&g);
+    free(tensors);
+    free(writers);
+    free(stack);
+    if (st != ETPU_OK)
+        etpu_compiled_match_free(out);
+    return st;
+}
+
+void etpu_compiled_match_free(etpu_compiled_match *m)
+{
+    free(m->on_cpu);
+    free(m->edgetpu_subgraph);
+    memset(m, 0, sizeof *m);
+}
