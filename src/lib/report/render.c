@@ -1037,22 +1037,20 @@ static void html_header(etpu_strbuf *sb, const page *pg)
     } else {
         etpu_sb_printf(sb, "<b%s>%zu of %zu ops (%.0f\xc2\xa0%%)", t->cpu ? "" : " class=\"good\"", t->tpu,
                        pg->ops, pct(t->tpu, pg->ops));
-        if (pg->macs_total)
-            etpu_sb_printf(sb, ", %.1f\xc2\xa0%% of MACs", 100.0 * (double)pg->macs_tpu / (double)pg->macs_total);
-        etpu_sb_printf(sb, " on the Edge TPU</b>, %zu on the CPU", t->cpu);
-        if (t->placement_source == SRC_PREDICTED) {
-            etpu_sb_printf(sb, " \xe2\x80\x94 predicted for edgetpu_compiler %d.", r->compiler_version);
-        } else {
-            etpu_sb_puts(sb, " \xe2\x80\x94 as compiled (<code>");
-            etpu_sb_xml(sb, in->compiled_name ? in->compiled_name : in->log_name ? in->log_name : "", 200);
-            etpu_sb_puts(sb, "</code>");
-            if (in->compiled_name && in->log_name) {
-                etpu_sb_puts(sb, ", <code>");
-                etpu_sb_xml(sb, in->log_name, 200);
-                etpu_sb_puts(sb, "</code>");
-            }
-            etpu_sb_printf(sb, "); etpu predicted %zu on the Edge TPU.", t->pred_tpu);
+        if (pg->macs_total) {
+            /* 99.96 % must not read as 100 % */
+            double share = 100.0 * (double)pg->macs_tpu / (double)pg->macs_total;
+            etpu_sb_printf(sb, share > 99.9 && pg->macs_tpu < pg->macs_total ? ", %.2f\xc2\xa0%% of MACs"
+                                                                               : ", %.1f\xc2\xa0%% of MACs",
+                           share);
         }
+        etpu_sb_printf(sb, " on the Edge TPU</b>, %zu on the CPU", t->cpu);
+        if (t->placement_source == SRC_PREDICTED)
+            etpu_sb_printf(sb, " \xe2\x80\x94 predicted for edgetpu_compiler %d.", r->compiler_version);
+        else
+            etpu_sb_printf(sb, " \xe2\x80\x94 <span title=\"read from the compiler's outputs\">as %s</span>; "
+                               "etpu predicted %zu on the Edge TPU.",
+                           in->compiled ? "compiled" : "in the compiler's log", t->pred_tpu);
     }
     etpu_sb_puts(sb, "</p></div>\n<ul class=\"stats\">");
     etpu_sb_printf(sb, "<li><span class=\"sw tpu\"></span>Edge TPU <b>%zu</b></li>", t->tpu);
