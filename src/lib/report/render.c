@@ -295,13 +295,14 @@ static void make_labels(page *pg)
 
 /* ---- classes ---------------------------------------------------------------- */
 
-/* One key per (placement, status, Edge TPU subgraph): runs and blocks hold
- * ops of one key, so a box never hides a status change. */
+/* One key per (placement, Edge TPU subgraph): runs and blocks hold ops of
+ * one key, so a box has one colour (a SiLU conv may show two) and never
+ * spans a boundary between Edge TPU subgraphs. */
 static void make_classes(page *pg)
 {
     for (size_t i = 0; i < pg->ops; i++) {
         const op_truth *o = &pg->t.op[i];
-        pg->cls[i] = o->place + 2 * (int)o->status_id + 64 * (o->subgraph + 1);
+        pg->cls[i] = o->place + 2 * (o->place == ETPU_PLACE_TPU ? o->subgraph + 1 : 0);
         pg->keep_single[i] = (long)i == pg->t.breaking || pg->t.fatal_op[i];
         pg->macs[i] = report_op_macs(pg->in->model, pg->sg, i);
         pg->macs_total += pg->macs[i];

@@ -96,14 +96,27 @@ static const char *op_name(const etpu_model *m, const etpu_operator *op)
 #define NOT_THIS(...) etpu_error_set(err, ETPU_ERR_BAD_MODEL, ETPU_NO_OFFSET, __VA_ARGS__)
 static const char WHY[] = ": is it compiled from this model?";
 
-/* Same tensor names, in the same order, on both sides. */
+/* Same type and shape (a model with the same names but other sizes, such
+ * as another depth multiplier of one network, is another model). */
+static bool same_tensor(const etpu_subgraph *a, int32_t ta, const etpu_subgraph *b, int32_t tb)
+{
+    bool ina = ta >= 0 && (size_t)ta < a->tensor_count, inb = tb >= 0 && (size_t)tb < b->tensor_count;
+    if (!ina || !inb)
+        return ina == inb;
+    const etpu_tensor *x = &a->tensors[ta], *y = &b->tensors[tb];
+    return x->type == y->type && x->shape.count == y->shape.count &&
+           (!x->shape.count || !memcmp(x->shape.items, y->shape.items, x->shape.count * sizeof *x->shape.items));
+}
+
+/* Same tensor names, types and shapes, in the same order, on both sides. */
 static bool same_names(const etpu_subgraph *a, const etpu_i32_array *x, const etpu_subgraph *b,
                        const etpu_i32_array *y)
 {
     if (x->count != y->count)
         return false;
     for (size_t k = 0; k < x->count; k++)
-        if (strcmp(tensor_name(a, x->items[k]), tensor_name(b, y->items[k])))
+        if (strcmp(tensor_name(a, x->items[k]), tensor_name(b, y->items[k])) ||
+            !same_tensor(a, x->items[k], b, y->items[k]))
             return false;
     return true;
 }
@@ -125,8 +138,8 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
         return NOT_THIS("it keeps %zu ops for the CPU and %zu Edge TPU subgraphs, more than the "
                         "%zu ops of the model%s", s.cpu_ops, s.custom_ops, n, WHY);
     if (!same_names(a, &a->inputs, c, &c->inputs) || !same_names(a, &a->outputs, c, &c->outputs))
-        return NOT_THIS("its input and output tensors are not the model's (%zu/%zu named "
-                        "differently from %zu/%zu)%s", c->inputs.count, c->outputs.count,
+        return NOT_THIS("its input and output tensors are not the model's (%zu/%zu, other names, "
+                        "types or shapes than the model's %zu/%zu)%s", c->inputs.count, c->outputs.count,
                         a->inputs.count, a->outputs.count, WHY);
 
     /* the model's tensors by name, and its ops by output tensor name */
@@ -166,9 +179,12 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
                 const etpu_i32_array *io = side ? &op->outputs : &op->inputs;
                 for (size_t k = 0; k < io->count; k++) {
                     const char *nm = tensor_name(c, io->items[k]);
-                    if (nm[0] && !bsearch(&(name_index){nm, 0}, tensors, nt, sizeof *tensors, cmp_name)) {
+                    const name_index *hit = nm[0] ? bsearch(&(name_index){nm, 0}, tensors, nt,
+                                                            sizeof *tensors, cmp_name) : NULL;
+                    if (nm[0] && (!hit || !same_tensor(a, hit->index, c, io->items[k]))) {
                         st = NOT_THIS("its Edge TPU op #%zu %s tensor \"%s\", which the model does not "
-                                      "have%s", i, side ? "writes" : "reads", safe(b1, sizeof b1, nm), WHY);
+                                      "have%s%s", i, side ? "writes" : "reads", safe(b1, sizeof b1, nm),
+                                      hit ? " with that type and shape" : "", WHY);
                         goto done;
                     }
                 }
@@ -194,6 +210,13 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
                           ambiguous ? "several ops of the model write (the names do not identify it)"
                                     : "no op of the model writes",
                           WHY);
+            goto done;
+        }
+        int32_t out0 = op->outputs.count ? op->outputs.items[0] : -1;
+        const etpu_operator *mine = &a->operators[hit];
+        if (!same_tensor(a, mine->outputs.count ? mine->outputs.items[0] : -1, c, out0)) {
+            st = NOT_THIS("its CPU op #%zu %s writes a tensor of another type or shape than the model's "
+                          "op #%d%s", i, safe(b1, sizeof b1, op_name(compiled, op)), hit, WHY);
             goto done;
         }
         if (strcmp(op_name(compiled, op), op_name(model, &a->operators[hit]))) {
