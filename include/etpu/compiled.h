@@ -10,10 +10,11 @@
  *   - etpu_compiled_match() says, for each op of the *input* model, whether
  *     it stayed on the CPU and, if not, which custom op holds it. It first
  *     proves the compiled model belongs to the input model (same input and
- *     output tensor names, every CPU op found in the model by its output
- *     tensor name with the same op type, every custom op's boundary tensors
- *     named in the model, no more ops than the model has) and refuses with
- *     one sentence otherwise: guessing would draw a wrong picture.
+ *     output tensors, every CPU op found in the model by its output tensor
+ *     name with the same op type, every custom op's boundary tensors in the
+ *     model; each of those tensors with the model's type, shape and
+ *     quantization; no more ops than the model has) and refuses with one
+ *     sentence otherwise: guessing would draw a wrong picture.
  */
 #ifndef ETPU_COMPILED_H
 #define ETPU_COMPILED_H
