@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "etpu/check.h"
 #include "etpu/compiled.h"
@@ -58,6 +59,15 @@ typedef enum etpu_placement {
  * UTF-8 characters): names beyond are cut with "…". Bounds the output at
  * ops x 2 x 64 tensors x this, whatever the model. */
 #define ETPU_REPORT_JSON_NAME_MAX 4096
+
+/* Model strings (tensor and op names) written into one report, in bytes,
+ * for a model file of `size` bytes: names are whole (up to the limits
+ * above) while they fit, and cut to 16 characters after; the JSON counts
+ * the names cut in summary.names_cut. A name is written once per mention
+ * (a tensor read by 10,000 ops is listed 10,000 times) and many tensors may
+ * share one name in the file, so without this a 400 KB model could make
+ * hundreds of MB of names. No real model comes near it. */
+#define ETPU_REPORT_TEXT_BUDGET(size) ((uint64_t)(1u << 20) + 8 * (uint64_t)(size))
 
 /* "tpu", "cpu". */
 const char *etpu_placement_name(etpu_placement p);

@@ -571,8 +571,12 @@ static bool add_dummies(builder *b)
         if (!l->edges[e].back)
             total += (size_t)(l->nodes[l->edges[e].to].layer - l->nodes[l->edges[e].from].layer - 1);
     /* Past this many bend points edges spanning layers are drawn straight:
-     * the picture is too large to read edge by edge anyway. */
-    size_t cap = l->real_count * 40 + 20000;
+     * the picture is too large to read edge by edge anyway. Every bend
+     * point costs its share of all later steps and of the output, so the
+     * cap is per drawn node: the corpus's models need at most 3.5 per node
+     * (automl traffic_model, --collapse 0), while a dense graph of n ops
+     * (each op reading every earlier one) would need n^3/6. */
+    size_t cap = l->real_count * RL_BENDS_PER_NODE + RL_BENDS_MIN;
     bool bend = total <= cap;
     l->edge_dummy_start = malloc((l->edge_count ? l->edge_count : 1) * sizeof *l->edge_dummy_start);
     size_t segs = 0;

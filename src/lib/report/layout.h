@@ -73,6 +73,11 @@ typedef struct rl_layout {
 
 enum { RL_RUN = 255 };
 
+/* Bend points (dummy nodes) of long edges are made only while they number
+ * at most RL_BENDS_PER_NODE per drawn node + RL_BENDS_MIN; beyond, long
+ * edges are drawn straight (see add_dummies). */
+enum { RL_BENDS_PER_NODE = 8, RL_BENDS_MIN = 1024 };
+
 typedef struct rl_params {
     int collapse;            /* min ops in a collapsed run; 0 = never (and no motifs) */
     const int *placement;    /* per op: the class runs keep the same */

@@ -16,12 +16,16 @@
  *                      (weights [O, KH, KW, I], input is operand 2)
  *   BATCH_MATMUL       output elements x the contracted dimension of lhs
  * Every other op counts 0 (element-wise work is not multiply-accumulate).
- * Products saturate at UINT64_MAX: shapes are untrusted.
+ * Products saturate at UINT64_MAX: shapes are untrusted. A tensor of more
+ * than MAX_RANK dimensions counts 0 elements: no real network has one, and
+ * otherwise ops writing one huge-rank tensor would each walk its shape
+ * (cost per op bounded, not per dimension).
  */
 #include <stdint.h>
 
 #include "report/truth.h"
 
+enum { MAX_RANK = 8 };
 enum { OP_CONV_2D = 3, OP_DEPTHWISE_CONV_2D = 4, OP_FULLY_CONNECTED = 9, OP_TRANSPOSE_CONV = 67,
        OP_BATCH_MATMUL = 126 };
 
@@ -47,7 +51,7 @@ static uint64_t dim(const etpu_tensor *t, size_t k)
 
 static uint64_t elements(const etpu_tensor *t)
 {
-    if (!t)
+    if (!t || t->shape.count > MAX_RANK)
         return 0;
     uint64_t n = 1;
     for (size_t k = 0; k < t->shape.count; k++)

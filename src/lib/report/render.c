@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "etpu/graph.h"
 #include "report/layout.h"
 #include "report/motifs.h"
 #include "report/report_assets.h"
@@ -66,6 +67,11 @@ typedef struct page {
     char (*line1)[LABEL_CHARS * 4 + 8]; /* per real node, already cut */
     char (*line2)[LABEL_CHARS * 4 + 8];
     size_t text_max;       /* model strings in the JSON are cut here */
+    uint64_t text_left;    /* bytes of model strings the output may still hold
+                              before they are cut short (REPORT_TEXT_BUDGET) */
+    size_t texts_cut;      /* model strings cut short for the budget */
+    int32_t *local_of;     /* per tensor: its index in the group being laid
+                              out inside its box (inner_json), or -1 */
     size_t *code_count;    /* scratch for group labels: per opcode (+1 for out of range) */
     size_t *code_used;
     struct named_value *names;
@@ -127,24 +133,41 @@ static size_t utf8_chars(const char *s)
     return c;
 }
 
+/* "1×224×224×3", cut with "×…" where it does not fit out; digits written
+ * by hand: a hostile tensor can have thousands of dimensions and be listed
+ * by every op, so this runs once per listed tensor. */
 static void shape_text(char *out, size_t size, const etpu_tensor *t)
 {
+    static const char times[] = "\xc3\x97", more[] = "\xc3\x97\xe2\x80\xa6";
     size_t o = 0;
-    out[0] = '\0';
     if (!t->shape.count) {
         snprintf(out, size, "scalar");
         return;
     }
     for (size_t k = 0; k < t->shape.count; k++) {
         if (o + 20 >= size) { /* room for one more dimension and the marker */
-            snprintf(out + o, size - o, "\xc3\x97\xe2\x80\xa6");
+            memcpy(out + o, more, sizeof more);
             return;
         }
-        int n = snprintf(out + o, size - o, "%s%" PRId32, k ? "\xc3\x97" : "", t->shape.items[k]);
-        if (n < 0)
-            break;
-        o += (size_t)n;
+        if (k) {
+            memcpy(out + o, times, 2);
+            o += 2;
+        }
+        int64_t v = t->shape.items[k];
+        if (v < 0) {
+            out[o++] = '-';
+            v = -v;
+        }
+        char digits[12];
+        size_t d = 0;
+        do {
+            digits[d++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        while (d)
+            out[o++] = digits[--d];
     }
+    out[o] = '\0';
 }
 
 static const etpu_tensor *tensor_at(const page *pg, int32_t t)
@@ -333,16 +356,101 @@ static cJSON *add_text(cJSON *o, const char *key, const char *s, size_t max)
 
 static cJSON *add_str(cJSON *o, const char *key, const char *s) { return add_text(o, key, s, 200); }
 
-static cJSON *tensor_json(const page *pg, int32_t t)
+/* A model string (tensor or op name) that the output repeats per mention:
+ * one tensor read by 10,000 ops is listed 10,000 times, and many tensors can
+ * share one name in the file. Whole (up to max characters) while the
+ * output's budget for them lasts, then cut to TEXT_CUT_CHARS. */
+enum { TEXT_CUT_CHARS = 16 };
+
+static cJSON *add_model_text(page *pg, cJSON *o, const char *key, const char *s, size_t max)
+{
+    if (!s)
+        return cJSON_AddNullToObject(o, key);
+    size_t len = strnlen(s, max * 4 + 1);
+    if (len > pg->text_left && max > TEXT_CUT_CHARS) {
+        max = TEXT_CUT_CHARS;
+        pg->texts_cut++;
+    }
+    len = len < max * 4 ? len : max * 4;
+    pg->text_left -= len < pg->text_left ? len : pg->text_left;
+    return add_text(o, key, s, max);
+}
+
+/* Numbers, written by hand where there is one per edge or tensor: an op
+ * may have thousands of edges, and cJSON's and printf's float formatting
+ * costs thousands of instructions a number. int_text(): the decimal
+ * digits of v; sb_tenths(): v to one decimal, as %.1f would. */
+static size_t int_text(char *out, long long v)
+{
+    char digits[24];
+    size_t n = 0, o = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    if (v < 0)
+        out[o++] = '-';
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n)
+        out[o++] = digits[--n];
+    out[o] = '\0';
+    return o;
+}
+
+static void sb_tenths(etpu_strbuf *sb, double v)
+{
+    char buf[32];
+    if (!(fabs(v) < 1e15)) { /* never for a layout; NaN included */
+        etpu_sb_printf(sb, "%.1f", v);
+        return;
+    }
+    long long t = llround(v * 10);
+    size_t n = 0;
+    if (t < 0) {
+        buf[n++] = '-';
+        t = -t;
+    }
+    n += int_text(buf + n, t / 10);
+    buf[n++] = '.';
+    buf[n++] = (char)('0' + t % 10);
+    etpu_sb_add(sb, buf, n);
+}
+
+/* An integer-valued number (|v| < 2^53, as every index and coordinate
+ * here is) into a cJSON object, printed as cJSON would print it. */
+static cJSON *add_int(cJSON *o, const char *key, double v)
+{
+    char buf[32];
+    if (!(fabs(v) < 9007199254740992.0) || v != floor(v))
+        return cJSON_AddNumberToObject(o, key, v);
+    int_text(buf, (long long)v);
+    return cJSON_AddRawToObject(o, key, buf);
+}
+
+/* [x,y] of a point, both rounded to whole pixels. */
+static cJSON *point_json(double x, double y)
+{
+    char buf[64];
+    size_t n = 0;
+    buf[n++] = '[';
+    n += int_text(buf + n, (long long)round(x));
+    buf[n++] = ',';
+    n += int_text(buf + n, (long long)round(y));
+    buf[n++] = ']';
+    buf[n] = '\0';
+    return cJSON_CreateRaw(buf);
+}
+
+static cJSON *tensor_json(page *pg, int32_t t)
 {
     cJSON *j = cJSON_CreateObject();
     if (!j)
         return NULL;
-    cJSON_AddNumberToObject(j, "index", t);
+    add_int(j, "index", t);
     const etpu_tensor *tn = tensor_at(pg, t);
     if (!tn)
         return j;
-    add_text(j, "name", tn->name ? tn->name : "", pg->text_max);
+    add_model_text(pg, j, "name", tn->name ? tn->name : "", pg->text_max);
     add_str(j, "type", type_name(tn->type));
     char shape[256];
     shape_text(shape, sizeof shape, tn);
@@ -351,7 +459,7 @@ static cJSON *tensor_json(const page *pg, int32_t t)
     bool constant = tn->buffer > 0 && tn->buffer < m->buffer_count && m->buffers[tn->buffer].size > 0;
     cJSON_AddBoolToObject(j, "constant", constant);
     if (constant)
-        cJSON_AddNumberToObject(j, "bytes", (double)m->buffers[tn->buffer].size);
+        add_int(j, "bytes", (double)m->buffers[tn->buffer].size);
     const etpu_quant *q = tn->quant;
     if (q && q->scale_count) {
         char text[160];
@@ -372,7 +480,7 @@ static cJSON *tensor_json(const page *pg, int32_t t)
  * millions, and the page is for reading. */
 enum { TENSORS_LISTED = 64 };
 
-static void tensor_list(const page *pg, cJSON *j, const char *key, const etpu_i32_array *list)
+static void tensor_list(page *pg, cJSON *j, const char *key, const etpu_i32_array *list)
 {
     cJSON *arr = cJSON_AddArrayToObject(j, key);
     int32_t shown[TENSORS_LISTED];
@@ -409,7 +517,7 @@ static const char *source_name(truth_source s)
     return "unknown";
 }
 
-static cJSON *op_json(const page *pg, size_t i)
+static cJSON *op_json(page *pg, size_t i)
 {
     const etpu_check_report *r = pg->in->check;
     const etpu_operator *op = &pg->sg->operators[i];
@@ -417,27 +525,27 @@ static cJSON *op_json(const page *pg, size_t i)
     cJSON *j = cJSON_CreateObject();
     if (!j)
         return NULL;
-    cJSON_AddNumberToObject(j, "index", (double)i);
-    add_str(j, "op", op_name(pg, i));
+    add_int(j, "index", (double)i);
+    add_model_text(pg, j, "op", op_name(pg, i), 200);
     const etpu_operator_code *code = etpu_op_code(pg->in->model, op);
-    cJSON_AddNumberToObject(j, "version", code ? code->version : 0);
+    add_int(j, "version", code ? code->version : 0);
     cJSON_AddStringToObject(j, "placement", etpu_placement_name(o->place));
     add_str(j, "status", o->status);
     cJSON_AddStringToObject(j, "status_source", source_name(o->status_source));
     cJSON_AddBoolToObject(j, "status_exact", o->status_exact);
     cJSON_AddBoolToObject(j, "breaking", (long)i == pg->t.breaking);
     if (o->subgraph >= 0)
-        cJSON_AddNumberToObject(j, "subgraph", o->subgraph);
+        add_int(j, "subgraph", o->subgraph);
     else
         cJSON_AddNullToObject(j, "subgraph");
     cJSON_AddStringToObject(j, "predicted", etpu_placement_name(p->place));
     add_str(j, "predicted_status", p->status);
     cJSON_AddBoolToObject(j, "predicted_breaking", (long)i == pg->t.pred_breaking);
     if (p->subgraph >= 0)
-        cJSON_AddNumberToObject(j, "predicted_subgraph", p->subgraph);
+        add_int(j, "predicted_subgraph", p->subgraph);
     cJSON_AddBoolToObject(j, "fatal", pg->t.fatal_op[i]);
-    cJSON_AddNumberToObject(j, "macs", (double)pg->macs[i]);
-    cJSON_AddNumberToObject(j, "node", pg->layout.op_node ? pg->layout.op_node[i] : -1);
+    add_int(j, "macs", (double)pg->macs[i]);
+    add_int(j, "node", pg->layout.op_node ? pg->layout.op_node[i] : -1);
     if (i < r->op_count) {
         const etpu_check_op *c = &r->ops[i];
         cJSON_AddStringToObject(j, "own_status", etpu_op_status_text(c->own_status));
@@ -537,7 +645,7 @@ static void bytes_json(cJSON *o, const char *key, bool present, uint64_t v)
         cJSON_AddNullToObject(o, key);
 }
 
-static void summary_json(const page *pg, cJSON *j)
+static void summary_json(page *pg, cJSON *j)
 {
     const etpu_check_report *r = pg->in->check;
     const truth *t = &pg->t;
@@ -582,7 +690,7 @@ static void summary_json(const page *pg, cJSON *j)
             continue;
         cJSON *x = cJSON_CreateObject();
         cJSON_AddNumberToObject(x, "index", (double)i);
-        add_str(x, "op", op_name(pg, i));
+        add_model_text(pg, x, "op", op_name(pg, i), 200);
         cJSON_AddStringToObject(x, "placement", etpu_placement_name(o->place));
         add_str(x, "status", o->status);
         cJSON_AddStringToObject(x, "predicted", etpu_placement_name(p->place));
@@ -675,22 +783,22 @@ static cJSON *inner_json(page *pg, const rl_node *n)
             dst->items = io + used;
             dst->count = list->count;
             for (size_t s = 0; s < list->count; s++) {
-                int32_t t = list->items[s], local = -1;
-                /* a group holds at most INNER_MAX_SLOTS slots: a linear
-                 * search per slot stays bounded */
-                for (size_t q = 0; t >= 0 && q < nt && local < 0; q++)
-                    if (tmap[q] == t)
-                        local = (int32_t)q;
-                if (t >= 0 && local < 0) {
+                /* local numbers through the page's tensor -> local map,
+                 * reset below for the next group: one step per slot */
+                int32_t t = list->items[s];
+                bool known = t >= 0 && (size_t)t < pg->sg->tensor_count;
+                if (known && pg->local_of[t] < 0) {
+                    pg->local_of[t] = (int32_t)nt;
                     tmap[nt] = t;
-                    tensors[nt] = tensor_at(pg, t) ? *tensor_at(pg, t) : (etpu_tensor){0};
-                    local = (int32_t)nt++;
+                    tensors[nt++] = pg->sg->tensors[t];
                 }
-                io[used++] = local;
+                io[used++] = known ? pg->local_of[t] : -1;
             }
         }
         place[k] = pg->t.op[m[k]].place;
     }
+    for (size_t q = 0; q < nt; q++)
+        pg->local_of[tmap[q]] = -1;
     etpu_subgraph sg = {.tensor_count = nt, .tensors = tensors, .operator_count = count, .operators = ops};
     rl_params params = {.collapse = 0, .placement = place};
     if (rl_build(&sg, &params, &sub, NULL))
@@ -715,11 +823,11 @@ static cJSON *inner_json(page *pg, const rl_node *n)
         rl_node tmp = *x;
         fit_box(&tmp, l1, l2, a, b);
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "op", (double)op);
-        cJSON_AddNumberToObject(o, "x", round(x->x));
-        cJSON_AddNumberToObject(o, "y", round(x->y));
-        cJSON_AddNumberToObject(o, "w", x->w);
-        cJSON_AddNumberToObject(o, "h", x->h);
+        add_int(o, "op", (double)op);
+        add_int(o, "x", round(x->x));
+        add_int(o, "y", round(x->y));
+        add_int(o, "w", x->w);
+        add_int(o, "h", x->h);
         add_str(o, "label", l1);
         add_str(o, "sublabel", l2);
         cJSON_AddItemToArray(nodes, o);
@@ -728,11 +836,9 @@ static cJSON *inner_json(page *pg, const rl_node *n)
     for (size_t e = 0; edges && e < sub.edge_count; e++) {
         const rl_edge *ed = &sub.edges[e];
         cJSON *pts = cJSON_CreateArray();
-        for (size_t k = 0; pts && k < ed->point_count; k++) {
-            double xy[2] = {round(sub.points[2 * (ed->point_start + k)]),
-                            round(sub.points[2 * (ed->point_start + k) + 1])};
-            cJSON_AddItemToArray(pts, cJSON_CreateDoubleArray(xy, 2));
-        }
+        for (size_t k = 0; pts && k < ed->point_count; k++)
+            cJSON_AddItemToArray(pts, point_json(sub.points[2 * (ed->point_start + k)],
+                                                 sub.points[2 * (ed->point_start + k) + 1]));
         cJSON_AddItemToArray(edges, pts);
     }
 done:
@@ -766,26 +872,26 @@ static cJSON *page_json(page *pg)
     for (size_t v = 0; nodes && v < l->real_count; v++) {
         const rl_node *n = &l->nodes[v];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "id", (double)v);
+        add_int(o, "id", (double)v);
         cJSON_AddStringToObject(o, "kind", kind_name(n->kind));
         cJSON_AddStringToObject(o, "class", node_class(pg, n));
         if (n->kind == RL_GROUP)
             cJSON_AddStringToObject(o, "motif", motif_title(n->motif));
         if (n->kind == RL_INPUT || n->kind == RL_OUTPUT) {
-            cJSON_AddNumberToObject(o, "tensor", n->first);
+            add_int(o, "tensor", n->first);
         } else {
             cJSON_AddItemToObject(o, "ops", cJSON_CreateIntArray(l->members + n->member_start,
                                                                  n->count));
-            cJSON_AddNumberToObject(o, "cpu_ops", (double)node_cpu_ops(pg, l, n));
+            add_int(o, "cpu_ops", (double)node_cpu_ops(pg, l, n));
             int32_t sgi = pg->t.op[n->first].subgraph;
             if (sgi >= 0 && pg->t.op[n->first].place == ETPU_PLACE_TPU)
-                cJSON_AddNumberToObject(o, "subgraph", sgi);
+                add_int(o, "subgraph", sgi);
         }
-        cJSON_AddNumberToObject(o, "layer", n->layer);
-        cJSON_AddNumberToObject(o, "x", round(n->x));
-        cJSON_AddNumberToObject(o, "y", round(n->y));
-        cJSON_AddNumberToObject(o, "w", n->w);
-        cJSON_AddNumberToObject(o, "h", n->h);
+        add_int(o, "layer", n->layer);
+        add_int(o, "x", round(n->x));
+        add_int(o, "y", round(n->y));
+        add_int(o, "w", n->w);
+        add_int(o, "h", n->h);
         add_str(o, "label", pg->line1[v]);
         add_str(o, "sublabel", pg->line2[v]);
         if (n->kind == RL_GROUP && !pg->json) {
@@ -795,21 +901,21 @@ static cJSON *page_json(page *pg)
         }
         cJSON_AddItemToArray(nodes, o);
     }
+    cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(j, "summary"), "names_cut",
+                            (double)pg->texts_cut);
     cJSON *edges = cJSON_AddArrayToObject(j, "edges");
     for (size_t e = 0; edges && e < l->edge_count; e++) {
         const rl_edge *ed = &l->edges[e];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "from", ed->from);
-        cJSON_AddNumberToObject(o, "to", ed->to);
-        cJSON_AddNumberToObject(o, "tensor", ed->tensor);
-        cJSON_AddNumberToObject(o, "tensors", ed->tensors);
+        add_int(o, "from", ed->from);
+        add_int(o, "to", ed->to);
+        add_int(o, "tensor", ed->tensor);
+        add_int(o, "tensors", ed->tensors);
         /* the page moves bend points when a box is expanded: their layers */
         cJSON *pts = cJSON_AddArrayToObject(o, "points");
-        for (size_t k = 0; pts && k < ed->point_count; k++) {
-            double xy[2] = {round(l->points[2 * (ed->point_start + k)]),
-                            round(l->points[2 * (ed->point_start + k) + 1])};
-            cJSON_AddItemToArray(pts, cJSON_CreateDoubleArray(xy, 2));
-        }
+        for (size_t k = 0; pts && k < ed->point_count; k++)
+            cJSON_AddItemToArray(pts, point_json(l->points[2 * (ed->point_start + k)],
+                                                 l->points[2 * (ed->point_start + k) + 1]));
         cJSON_AddItemToArray(edges, o);
     }
     return j;
@@ -825,17 +931,24 @@ static void svg_edge(etpu_strbuf *sb, const page *pg, const rl_edge *ed)
     /* data crossing between the Edge TPU and the CPU costs a transfer */
     bool ops = a->kind != RL_INPUT && b->kind != RL_OUTPUT && a->kind != RL_OUTPUT;
     bool cross = ops && pg->t.op[a->first].place != pg->t.op[b->first].place;
-    etpu_sb_printf(sb, "<path class=\"edge%s%s\" data-edge=\"%zu\" d=\"M%.1f %.1f",
-                   cross ? " xfer" : "", ed->back ? " back" : "", (size_t)(ed - l->edges), p[0], p[1]);
+    etpu_sb_printf(sb, "<path class=\"edge%s%s\" data-edge=\"%zu\" d=\"M", cross ? " xfer" : "",
+                   ed->back ? " back" : "", (size_t)(ed - l->edges));
+    sb_tenths(sb, p[0]);
+    etpu_sb_puts(sb, " ");
+    sb_tenths(sb, p[1]);
     for (size_t k = 1; k < ed->point_count; k++) {
         double x0 = p[2 * (k - 1)], y0 = p[2 * (k - 1) + 1], x1 = p[2 * k], y1 = p[2 * k + 1];
         double dy = fabs(y1 - y0) / 2;
         if (dy < 12)
             dy = 12;
-        if (ed->back)
-            etpu_sb_printf(sb, " L%.1f %.1f", x1, y1);
-        else
-            etpu_sb_printf(sb, " C%.1f %.1f %.1f %.1f %.1f %.1f", x0, y0 + dy, x1, y1 - dy, x1, y1);
+        double c[6] = {x0, y0 + dy, x1, y1 - dy, x1, y1};
+        size_t first = ed->back ? 4 : 0;
+        etpu_sb_puts(sb, ed->back ? " L" : " C");
+        for (size_t q = first; q < 6; q++) {
+            if (q > first)
+                etpu_sb_puts(sb, " ");
+            sb_tenths(sb, c[q]);
+        }
     }
     etpu_sb_puts(sb, "\"/>\n");
 }
@@ -1362,6 +1475,7 @@ static void page_free(page *pg)
     free(pg->code_count);
     free(pg->code_used);
     free(pg->names);
+    free(pg->local_of);
     rl_free(&pg->layout);
 }
 
@@ -1374,9 +1488,19 @@ etpu_status etpu_report_render(const etpu_report_input *in, etpu_report_format f
         return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "the model has no subgraph to draw");
     page pg = {.in = in, .sg = &in->model->subgraphs[0]};
     pg.ops = pg.sg->operator_count;
+    /* Drawing costs per tensor slot: only as many as the file holds
+     * (etpu/graph.h). Ops sharing index vectors could otherwise make a
+     * 26 KB model a 187 MB page (13 s, 1.2 GB). */
+    size_t slots = etpu_subgraph_slots(pg.sg);
+    if (slots > in->model->size / 4)
+        return etpu_error_set(err, ETPU_ERR_BAD_MODEL, ETPU_NO_OFFSET,
+                              "its ops list %zu tensor slots, more than its %zu bytes hold: they share "
+                              "index vectors, which no converter writes; not drawn",
+                              slots, in->model->size);
     pg.json = format == ETPU_REPORT_JSON;
     /* scripts get whole names (up to a bound); the page cuts them for reading */
     pg.text_max = pg.json ? ETPU_REPORT_JSON_NAME_MAX : 200;
+    pg.text_left = ETPU_REPORT_TEXT_BUDGET(in->model->size);
     size_t n = pg.ops ? pg.ops : 1;
     if (truth_build(in, &pg.t, err))
         return ETPU_FAIL;
@@ -1410,9 +1534,12 @@ etpu_status etpu_report_render(const etpu_report_input *in, etpu_report_format f
     pg.line2 = calloc(nodes, sizeof *pg.line2);
     size_t codes = in->model->opcode_count + 1;
     pg.code_count = calloc(codes, sizeof *pg.code_count);
+    pg.local_of = malloc((pg.sg->tensor_count ? pg.sg->tensor_count : 1) * sizeof *pg.local_of);
+    for (size_t t = 0; pg.local_of && t < pg.sg->tensor_count; t++)
+        pg.local_of[t] = -1;
     pg.code_used = malloc(codes * sizeof *pg.code_used);
     pg.names = malloc(codes * sizeof *pg.names);
-    if (!pg.line1 || !pg.line2 || !pg.code_count || !pg.code_used || !pg.names) {
+    if (!pg.line1 || !pg.line2 || !pg.code_count || !pg.code_used || !pg.names || !pg.local_of) {
         page_free(&pg);
         return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
     }

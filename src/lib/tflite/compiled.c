@@ -69,6 +69,34 @@ static const name_index *find_unique(const name_index *v, size_t n, const char *
     return hit;
 }
 
+/* Lookups of compiled tensor tb's name, memoized per tensor (an op may
+ * name one tensor in a million slots, and names can be long): the index
+ * in v found by bsearch (unique: the only one of that name), -1 when
+ * absent or unnamed, SEVERAL when unique and several have the name. */
+enum { NOT_LOOKED = -2, SEVERAL = -3 };
+
+static const char *tensor_name(const etpu_subgraph *sg, int32_t t);
+
+static int32_t find_memo(const name_index *v, size_t n, const etpu_subgraph *c, int32_t tb, bool unique,
+                         int32_t *memo)
+{
+    if (tb < 0 || (size_t)tb >= c->tensor_count)
+        return -1;
+    if (memo[tb] != NOT_LOOKED)
+        return memo[tb];
+    const char *nm = tensor_name(c, tb);
+    int32_t r = -1;
+    if (nm[0] && unique) {
+        bool several = false;
+        const name_index *h = find_unique(v, n, nm, &several);
+        r = h ? h->index : several ? SEVERAL : -1;
+    } else if (nm[0]) {
+        const name_index *h = bsearch(&(name_index){nm, 0}, v, n, sizeof *v, cmp_name);
+        r = h ? h->index : -1;
+    }
+    return memo[tb] = r;
+}
+
 /* A model string fit for one error line: at most 60 characters, printable
  * ASCII, the rest as '?'. */
 static const char *safe(char *buf, size_t size, const char *s)
@@ -120,11 +148,16 @@ static bool same_quant(const etpu_quant *x, const etpu_quant *y)
  * where the converter left none (the four outputs of
  * TFLite_Detection_PostProcess in clsandoval__coral_tpu: [] in the model,
  * [1,10], [1,10,4], [1], [1,10] in the compiled model). */
-static const char *tensor_differs(const etpu_subgraph *a, int32_t ta, const etpu_subgraph *b, int32_t tb)
+static const char *tensor_differs(const etpu_subgraph *a, int32_t ta, const etpu_subgraph *b, int32_t tb,
+                                  int32_t *same_as)
 {
     bool ina = ta >= 0 && (size_t)ta < a->tensor_count, inb = tb >= 0 && (size_t)tb < b->tensor_count;
     if (!ina || !inb)
         return ina == inb ? NULL : "a tensor on one side only";
+    /* each compiled tensor is compared once with its model tensor, however
+     * many ops name it: shapes are as long as the model makes them */
+    if (same_as[tb] == ta + 1)
+        return NULL;
     const etpu_tensor *x = &a->tensors[ta], *y = &b->tensors[tb];
     if (x->type != y->type)
         return "another type";
@@ -133,13 +166,14 @@ static const char *tensor_differs(const etpu_subgraph *a, int32_t ta, const etpu
         return "another shape";
     if (!same_quant(x->quant, y->quant))
         return "another scale or zero point";
+    same_as[tb] = ta + 1;
     return NULL;
 }
 
 /* The first of the two lists' tensors whose name, type, shape or
  * quantization differs (k, *what), or -1 when they are the same. */
 static long first_other(const etpu_subgraph *a, const etpu_i32_array *x, const etpu_subgraph *b,
-                        const etpu_i32_array *y, const char **what)
+                        const etpu_i32_array *y, int32_t *same_as, const char **what)
 {
     *what = "another count of tensors";
     if (x->count != y->count)
@@ -148,7 +182,7 @@ static long first_other(const etpu_subgraph *a, const etpu_i32_array *x, const e
         *what = "another name";
         if (strcmp(tensor_name(a, x->items[k]), tensor_name(b, y->items[k])))
             return (long)k;
-        if ((*what = tensor_differs(a, x->items[k], b, y->items[k])))
+        if ((*what = tensor_differs(a, x->items[k], b, y->items[k], same_as)))
             return (long)k;
     }
     return -1;
@@ -167,35 +201,58 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
         return NOT_THIS("not compiled for the Edge TPU (no %s in its main subgraph)",
                         ETPU_EDGETPU_CUSTOM_CODE);
     size_t n = a->operator_count;
+    /* work here is per slot: only as many as the files hold (graph.h) */
+    const etpu_model *files[2] = {model, compiled};
+    for (int f = 0; f < 2; f++) {
+        size_t slots = etpu_subgraph_slots(&files[f]->subgraphs[0]);
+        if (slots > files[f]->size / 4)
+            return NOT_THIS("%s lists %zu tensor slots, more than its %zu bytes hold: its ops share "
+                            "index vectors, which no converter writes", f ? "it" : "the model", slots,
+                            files[f]->size);
+    }
     if (s.cpu_ops + s.custom_ops > n)
         return NOT_THIS("it keeps %zu ops for the CPU and %zu Edge TPU subgraphs, more than the "
                         "%zu ops of the model%s", s.cpu_ops, s.custom_ops, n, WHY);
-    for (int side = 0; side < 2; side++) {
+    /* same_as[compiled tensor] = 1 + the model tensor it was found equal to */
+    int32_t *same_as = calloc(c->tensor_count ? c->tensor_count : 1, sizeof *same_as);
+    name_index *tensors = NULL, *writers = NULL;
+    int32_t *stack = NULL, *memo = NULL;
+    etpu_graph g = {0};
+    char b1[72], b2[72];
+    etpu_status st = ETPU_OK;
+    for (int side = 0; same_as && side < 2; side++) {
         const etpu_i32_array *x = side ? &a->outputs : &a->inputs, *y = side ? &c->outputs : &c->inputs;
         const char *what = NULL;
-        long k = first_other(a, x, c, y, &what);
-        char b0[72];
-        if (k >= 0 && x->count != y->count)
-            return NOT_THIS("it has %zu %s, the model %zu%s", y->count, side ? "outputs" : "inputs",
-                            x->count, WHY);
-        if (k >= 0)
-            return NOT_THIS("its %s %ld \"%s\" has %s than the model's%s", side ? "output" : "input", k,
-                            safe(b0, sizeof b0, tensor_name(c, y->items[k])), what, WHY);
+        long k = first_other(a, x, c, y, same_as, &what);
+        if (k >= 0 && x->count != y->count) {
+            st = NOT_THIS("it has %zu %s, the model %zu%s", y->count, side ? "outputs" : "inputs",
+                          x->count, WHY);
+            goto done;
+        }
+        if (k >= 0) {
+            st = NOT_THIS("its %s %ld \"%s\" has %s than the model's%s", side ? "output" : "input", k,
+                          safe(b1, sizeof b1, tensor_name(c, y->items[k])), what, WHY);
+            goto done;
+        }
     }
 
     /* the model's tensors by name, and its ops by output tensor name */
     size_t outs = 0;
     for (size_t i = 0; i < n; i++)
         outs += a->operators[i].outputs.count;
-    name_index *tensors = malloc((a->tensor_count ? a->tensor_count : 1) * sizeof *tensors);
-    name_index *writers = malloc((outs ? outs : 1) * sizeof *writers);
+    tensors = malloc((a->tensor_count ? a->tensor_count : 1) * sizeof *tensors);
+    writers = malloc((outs ? outs : 1) * sizeof *writers);
     out->on_cpu = calloc(n ? n : 1, sizeof *out->on_cpu);
     out->edgetpu_subgraph = malloc((n ? n : 1) * sizeof *out->edgetpu_subgraph);
-    int32_t *stack = malloc((n ? n : 1) * sizeof *stack);
-    etpu_graph g = {0};
-    char b1[72], b2[72];
-    etpu_status st = ETPU_OK;
-    if (!tensors || !writers || !out->on_cpu || !out->edgetpu_subgraph || !stack) {
+    stack = malloc((n ? n : 1) * sizeof *stack);
+    /* three memos (find_memo) per compiled tensor: any model tensor of its
+     * name, the only one, the only op writing it */
+    size_t ct = c->tensor_count ? c->tensor_count : 1;
+    memo = malloc(3 * ct * sizeof *memo);
+    for (size_t k = 0; memo && k < 3 * ct; k++)
+        memo[k] = NOT_LOOKED;
+    int32_t *any_memo = memo, *unique_memo = memo ? memo + ct : NULL, *writer_memo = memo ? memo + 2 * ct : NULL;
+    if (!memo || !same_as || !tensors || !writers || !out->on_cpu || !out->edgetpu_subgraph || !stack) {
         st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
         goto done;
     }
@@ -220,13 +277,12 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
                 const etpu_i32_array *io = side ? &op->outputs : &op->inputs;
                 for (size_t k = 0; k < io->count; k++) {
                     const char *nm = tensor_name(c, io->items[k]);
-                    const name_index *hit = nm[0] ? bsearch(&(name_index){nm, 0}, tensors, nt,
-                                                            sizeof *tensors, cmp_name) : NULL;
-                    const char *what = hit ? tensor_differs(a, hit->index, c, io->items[k]) : NULL;
-                    if (nm[0] && (!hit || what)) {
+                    int32_t hit = find_memo(tensors, nt, c, io->items[k], false, any_memo);
+                    const char *what = hit >= 0 ? tensor_differs(a, hit, c, io->items[k], same_as) : NULL;
+                    if (nm[0] && (hit < 0 || what)) {
                         st = NOT_THIS("its Edge TPU op #%zu %s tensor \"%s\", which the model %s%s%s", i,
                                       side ? "writes" : "reads", safe(b1, sizeof b1, nm),
-                                      hit ? "has with " : "does not have", hit ? what : "", WHY);
+                                      hit >= 0 ? "has with " : "does not have", hit >= 0 ? what : "", WHY);
                         goto done;
                     }
                 }
@@ -236,14 +292,10 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
         int32_t hit = -1;
         bool ambiguous = false;
         for (size_t o = 0; o < op->outputs.count && hit < 0; o++) {
-            const char *nm = tensor_name(c, op->outputs.items[o]);
-            if (!nm[0])
-                continue;
-            bool several = false;
-            const name_index *w = find_unique(writers, nw, nm, &several);
-            ambiguous |= several;
-            if (w)
-                hit = w->index;
+            int32_t w = find_memo(writers, nw, c, op->outputs.items[o], true, writer_memo);
+            ambiguous |= w == SEVERAL;
+            if (w >= 0)
+                hit = w;
         }
         if (hit < 0) {
             const char *nm = op->outputs.count ? tensor_name(c, op->outputs.items[0]) : "";
@@ -256,7 +308,7 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
         }
         int32_t out0 = op->outputs.count ? op->outputs.items[0] : -1;
         const etpu_operator *mine = &a->operators[hit];
-        const char *what = tensor_differs(a, mine->outputs.count ? mine->outputs.items[0] : -1, c, out0);
+        const char *what = tensor_differs(a, mine->outputs.count ? mine->outputs.items[0] : -1, c, out0, same_as);
         if (what) {
             st = NOT_THIS("its CPU op #%zu %s writes a tensor with %s than the model's op #%d%s", i,
                           safe(b1, sizeof b1, op_name(compiled, op)), what, hit, WHY);
@@ -295,9 +347,8 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
             continue;
         size_t top = 0;
         for (size_t k = 0; k < op->outputs.count; k++) {
-            bool several = false;
-            const name_index *t = find_unique(tensors, nt, tensor_name(c, op->outputs.items[k]), &several);
-            int32_t p = t ? etpu_graph_producer(&g, t->index) : -1;
+            int32_t t = find_memo(tensors, nt, c, op->outputs.items[k], true, unique_memo);
+            int32_t p = t >= 0 ? etpu_graph_producer(&g, t) : -1;
             if (p >= 0 && !out->on_cpu[p] && out->edgetpu_subgraph[p] < 0) {
                 out->edgetpu_subgraph[p] = run;
                 stack[top++] = p;
@@ -323,6 +374,8 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
                 out->edgetpu_subgraph[i] = 0;
 done:
     etpu_graph_free(&g);
+    free(same_as);
+    free(memo);
     free(tensors);
     free(writers);
     free(stack);
