@@ -2,6 +2,10 @@
 # `etpu check` and compiled models over the whole corpus, and the page in a
 # real browser (headless Chromium, Debian `chromium`).
 etpu_unit_test(test_report_layout unit/test_report_layout.c)
+# motifs (SiLU convs, residual blocks) and the matching of a compiled model
+# to its model, on models built in memory (unit/mini_model.h)
+etpu_unit_test(test_report_motifs unit/test_report_motifs.c)
+etpu_unit_test(test_compiled unit/test_compiled.c)
 
 add_test(NAME report_cli
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/report_test.py

@@ -31,7 +31,7 @@ FILL = {
     "io": "rgb(230, 236, 251)",
 }
 # The overview's marks (src/lib/report/assets/page.css).
-MARK = {"tpu": "rgb(124, 199, 154)", "cpu": "rgb(232, 118, 43)"}
+MARK = {"tpu": "rgb(124, 199, 154)", "cpu": "rgb(232, 118, 43)", "fatal": "rgb(179, 18, 58)"}
 
 PROBE = r"""
 <script>
@@ -66,8 +66,14 @@ PROBE = r"""
     res.marks = [];
     document.querySelectorAll('#overview .mark, #overview .cutmark').forEach(function (m) {
       var r = m.getBoundingClientRect();
+      // the first mark under its centre: nothing drawn over it hides it
+      var top = document.elementsFromPoint(r.left + r.width / 2, r.top + r.height / 2).filter(function (e) {
+        var c = e.getAttribute && e.getAttribute('class') || '';
+        return /\b(mark|cutmark)\b/.test(c);
+      })[0];
       res.marks.push({ cls: m.getAttribute('class'), ops: m.getAttribute('data-ops'),
-        fill: getComputedStyle(m).fill, rect: [r.left, r.top, r.width, r.height] });
+        fill: getComputedStyle(m).fill, stroke: getComputedStyle(m).stroke,
+        onTop: top === m, rect: [r.left, r.top, r.width, r.height] });
     });
     function onScreen(e) {
       if (!e) return false;
@@ -157,9 +163,11 @@ def probe(html_path, tmp, search=None):
     return json.loads(text)
 
 
-def check_overview(name, res, placements, breaking):
+def check_overview(name, res, placements, breaking, fatal=()):
     """At fit zoom: every CPU op and the cut are coloured marks in the
-    overview, at least 3 px and inside it."""
+    overview, at least 3 px and inside it, with nothing drawn over their
+    centres; every op named by a fatal problem has a red frame around its
+    mark (its placement colour still shows inside)."""
     ok = rt.ok
     o = res["overview"]
 
@@ -168,8 +176,13 @@ def check_overview(name, res, placements, breaking):
             r[0] + r[2] <= o[0] + o[2] + 1 and r[1] + r[3] <= o[1] + o[3] + 1
     marked = set()
     for m in res["marks"]:
-        if "mark cpu" in m["cls"] and m["ops"] and visible(m["rect"]) and m["fill"] == MARK["cpu"]:
+        if "mark cpu" in m["cls"] and m["ops"] and visible(m["rect"]) and m["fill"] == MARK["cpu"] \
+                and m["onTop"]:
             marked.update(int(x) for x in m["ops"].split(","))
+    framed = {int(m["ops"]) for m in res["marks"] if m["cls"] == "mark fatal" and m["fill"] == "none"
+              and m["stroke"] == MARK["fatal"] and m["rect"][2] >= 5}
+    ok(set(fatal) <= framed, f"{name}: fatal ops without a red frame in the overview: "
+                             f"{sorted(set(fatal) - framed)[:10]}")
     cpu = {i for i, p in enumerate(placements) if p == "cpu"}
     ok(cpu <= marked, f"{name}: CPU ops without a visible overview mark: {sorted(cpu - marked)[:10]}")
     if breaking is not None and breaking >= 0:
@@ -249,7 +262,7 @@ def test_truth_pages(etpu, corpus, outdir, tmp):
         if "_a" not in name:
             check_page(name, res, placements, breaking if breaking >= 0 else None)
         if res:
-            check_overview(name, res, placements, breaking)
+            check_overview(name, res, placements, breaking, [o["index"] for o in rep["ops"] if o["fatal"]])
             rt.ok(res.get("searchFound") and res.get("searchInView"),
                   f"{name}: search for tensor {tname!r} did not find op {target} or bring it into view")
             if name == "yolov8n_compiled":
@@ -274,7 +287,10 @@ var a=document.querySelector('#cpu-ops a[data-goto]');})();</script>"""
         shot = os.path.join(outdir, "yolov8n_search.png")
         browser([SIZE, "--screenshot=" + shot], "file://" + act, tmp)
         act2 = html[:-5] + ".open.html"
-        script = """<script>(function(){var g=document.querySelector('#graph-svg .node.group');
+        # open the box holding op 200, on screen next to the cut
+        script = """<script>(function(){var g=Array.prototype.filter.call(
+document.querySelectorAll('#graph-svg .node.group'),function(n){
+return n.getAttribute('data-ops').split(',').indexOf('200')>=0;})[0];
 g.dispatchEvent(new MouseEvent('click',{bubbles:true}));})();</script>"""
         open(act2, "w", encoding="utf-8").write(page.replace("</body>", script + "</body>"))
         shot2 = os.path.join(outdir, "yolov8n_open_box.png")
@@ -320,7 +336,12 @@ def main():
                                         [model]).stdout)
                 placements = [o["placement"] for o in rep["ops"]]
                 breaking = rep["summary"]["breaking_op"]
-            check_page(name, probe(html, tmp), placements, breaking)
+            res = probe(html, tmp)
+            check_page(name, res, placements, breaking)
+            if res:
+                rep = json.loads(rt.run(etpu, ["report", "--format", "json", "-o", "-"] + extra +
+                                        [model]).stdout)
+                check_overview(name, res, placements, breaking, [o["index"] for o in rep["ops"] if o["fatal"]])
             print(f"{name}: {len(placements)} ops checked in the browser")
             if name in shots:
                 shot = os.path.join(outdir, name + ".png")

@@ -89,10 +89,45 @@ def geometry(name, rep):
             bad_edges += 1
         if abs(p[-1][0] - (b["x"] + b["w"] / 2)) > 1 or abs(p[-1][1] - b["y"]) > 1:
             bad_edges += 1
-        if len(p) != b["layer"] - a["layer"] + 1:
+        if len(p) != 2 * (b["layer"] - a["layer"]):
             bad_edges += 1
     ok(bad_edges == 0, f"{name}: {bad_edges} edges not going down from box to box")
+    crossing = edges_through_boxes(rep)
+    ok(not crossing, f"{name}: edges drawn through boxes: {crossing[:3]}")
     # (label widths are checked with the real font in report_browser.py)
+
+
+def edges_through_boxes(rep):
+    """Edges whose drawn curve (the cubic Bezier the page draws between
+    route points, sampled) passes through a box other than its ends."""
+    nodes = rep["nodes"]
+    by_layer = {}
+    for n in nodes:
+        by_layer.setdefault(n["layer"], []).append(n)
+    out = []
+    for e in rep["edges"]:
+        p = e["points"]
+        if nodes[e["to"]]["layer"] <= nodes[e["from"]]["layer"]:
+            continue
+        layers = range(nodes[e["from"]]["layer"], nodes[e["to"]]["layer"] + 1)
+        near = [n for L in layers for n in by_layer.get(L, []) if n["id"] not in (e["from"], e["to"])]
+        for (x0, y0), (x1, y1) in zip(p, p[1:]):
+            dy = max(abs(y1 - y0) / 2, 12)
+            ctrl = ((x0, y0), (x0, y0 + dy), (x1, y1 - dy), (x1, y1))
+            for k in range(1, 24):
+                t = k / 24
+                w = ((1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t ** 3)
+                x = sum(c[0] * f for c, f in zip(ctrl, w))
+                y = sum(c[1] * f for c, f in zip(ctrl, w))
+                hit = [n["id"] for n in near
+                       if n["x"] + 2 < x < n["x"] + n["w"] - 2 and n["y"] + 2 < y < n["y"] + n["h"] - 2]
+                if hit:
+                    out.append((e["from"], e["to"], hit[0]))
+                    break
+            else:
+                continue
+            break
+    return out
 
 
 def verdicts(name, rep, want, breaking):

@@ -15,13 +15,15 @@
  * spread over the ops of that type, see etpu_report_pick_log()). The
  * prediction is kept beside them and every disagreement is listed.
  *
- * The cost of rendering is linear in the model (the layout sorts, so
+ * The cost of rendering is linear in the model file (the layout sorts, so
  * O(n log n)), with caps documented at each bound in render.c and
- * layout.c: labels and names are cut, an op lists at most 64 tensors per
- * side, long names are cut in the page (200 characters) and in JSON
- * (ETPU_REPORT_JSON_NAME_MAX), and bend points of long edges are capped.
- * The functions keep no global state and never exit: a fuzzer can call
- * them in a loop.
+ * layout.c and listed in docs/ARCHITECTURE.md: a model whose ops list more
+ * tensor slots than its bytes hold (shared index vectors) is refused;
+ * labels are cut, an op lists at most 64 tensors per side, names are cut
+ * in the page (200 characters) and in JSON (ETPU_REPORT_JSON_NAME_MAX) and
+ * budgeted in all (ETPU_REPORT_TEXT_BUDGET), and bend points of long edges
+ * are capped. The functions keep no global state and never exit: a fuzzer
+ * can call them in a loop.
  */
 #ifndef ETPU_REPORT_H
 #define ETPU_REPORT_H

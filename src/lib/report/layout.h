@@ -45,7 +45,9 @@ typedef struct rl_node {
 } rl_node;
 
 /* An edge between two real nodes; points[] is the route through dummies,
- * from the bottom centre of `from` to the top centre of `to`. */
+ * from the bottom centre of `from` to the top centre of `to`: for each
+ * layer passed, two points at its bend point, at the layer's top and
+ * bottom (2 + 2 x (layers spanned - 1) points; 2 when drawn straight). */
 typedef struct rl_edge {
     int32_t from, to;
     int32_t tensor;       /* one tensor carried (the first); for tooltips */

@@ -118,7 +118,8 @@
     if (n.kind === 'op') return showOp(n.ops[0]);
     details.textContent = '';
     if (n.kind === 'group') {
-      details.appendChild(el('h3', n.label + ' \u2014 ' + n.ops.length + ' ops'));
+      // "block · 15 ops" says its count already; "RELU ×7" does not
+      details.appendChild(el('h3', n.label + (/ ops$/.test(n.label) ? '' : ' \u2014 ' + n.ops.length + ' ops')));
       var cls = n.cpu_ops && n.cpu_ops < n.ops.length ? 'mixed: ' + (n.ops.length - n.cpu_ops) +
         ' on the Edge TPU, ' + n.cpu_ops + ' on the CPU' : (WHERE[n['class']] || n['class']);
       details.appendChild(el('p', cls, 'where ' + n['class']));
@@ -179,9 +180,11 @@
       var e = data.edges[+path.getAttribute('data-edge')];
       var a = pos[e.from], b = pos[e.to], fl = data.nodes[e.from].layer;
       var pts = [[a.x + a.w / 2, a.y + a.h]];
+      // two points per layer passed: its top and its bottom (which moves
+      // down with the layer's open boxes)
       for (var k = 1; k < e.points.length - 1; k++) {
-        var q = e.points[k];
-        pts.push([q[0] + shiftX(fl + k, q[0]), q[1] + dy[fl + k]]);
+        var q = e.points[k], L = fl + Math.floor((k + 1) / 2);
+        pts.push([q[0] + shiftX(L, q[0]), q[1] + dy[L] + (k % 2 === 0 ? grow[L] || 0 : 0)]);
       }
       pts.push([b.x + b.w / 2, b.y]);
       var d = 'M' + pts[0][0] + ' ' + pts[0][1];
@@ -361,7 +364,8 @@
 
   // ---- the overview --------------------------------------------------------------
   // Every box as a mark, at least 4 px on screen whatever the graph's size, CPU
-  // marks and the cut drawn last so they always show.
+  // marks and the cut drawn last so they always show. A fatal op is a red
+  // frame around its mark, so its placement colour stays visible inside.
   var port = null, oscale = 1;
   function drawOverview() {
     var r = overview.getBoundingClientRect();
@@ -390,7 +394,13 @@
       if (cpu.length) later.push([p, cpu, tpu.length / n.ops.length]);
     });
     later.forEach(function (c) { mark('cpu', c[0], c[1], c[2], 1); });
-    data.ops.forEach(function (o) { if (o.fatal) mark('fatal', pos[o.node], [o.index]); });
+    data.ops.forEach(function (o) {
+      if (!o.fatal) return;
+      var m = mark('fatal', pos[o.node], [o.index]), pad = 2;
+      m.setAttribute('x', +m.getAttribute('x') - pad); m.setAttribute('y', +m.getAttribute('y') - pad);
+      m.setAttribute('width', +m.getAttribute('width') + 2 * pad);
+      m.setAttribute('height', +m.getAttribute('height') + 2 * pad);
+    });
     var b = data.summary.breaking_op;
     if (b >= 0) {
       var p = pos[opNode[b]];
