@@ -4,7 +4,7 @@
  *
  * TEMPORARY: `etpu check` is getting a per-op MAC count in its report;
  * when it lands, report_op_macs() is replaced by reading that field (the one
- * caller is truth.c's mac sums), so check and report give the same number.
+ * caller is make_classes() in render.c), so check and report give the same number.
  *
  * The usual count for these layers (one multiply-accumulate per weight use,
  * as in the MobileNet paper's "Mult-Adds", Howard et al. 2017, section 3.1):
