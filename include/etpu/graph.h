@@ -46,6 +46,14 @@ size_t etpu_graph_consumers(const etpu_graph *g, int32_t t, const int32_t **firs
  * index above counts that op once). */
 size_t etpu_op_reads(const etpu_operator *op, int32_t t);
 
+/* Tensor slots of sg: its ops' inputs and outputs and its own inputs and
+ * outputs. Each is 4 bytes of an index vector in the file, so a model of
+ * `size` bytes whose vectors are its own has at most size / 4; more means
+ * ops share index vectors (legal FlatBuffers, written by no converter), and
+ * work per slot is then unbounded by the file: 500 ops sharing one vector
+ * of 2000 inputs make 1 M slots out of 26 KB. */
+size_t etpu_subgraph_slots(const etpu_subgraph *sg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "cli_text.h"
 #include "etpu/check.h"
-#include "etpu/edgetpu_package.h"
+#include "etpu/compiled.h"
 #include "etpu/fileio.h"
 #include "etpu/fix.h"
 #include "etpu/writer.h"
@@ -195,8 +195,8 @@ int cmd_fix(int argc, char **argv)
         free(out);
         return EXIT_INPUT;
     }
-    etpu_edgetpu_info compiled;
-    if (etpu_model_edgetpu_info(m, &compiled)) {
+    etpu_compiled_summary compiled;
+    if (etpu_compiled_summarize(m, &compiled)) {
         /* The compiler's output is not an input for the passes: say so once. */
         char runtime[32] = "of unknown version";
         if (compiled.min_runtime_version >= 0)

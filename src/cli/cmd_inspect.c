@@ -18,7 +18,7 @@
 #include "cli.h"
 #include "cli_json.h"
 #include "cli_text.h"
-#include "etpu/edgetpu_package.h"
+#include "etpu/compiled.h"
 #include "etpu/model.h"
 
 static const char inspect_usage[] =
@@ -351,8 +351,8 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
     cli_format_bytes(m->size, size, sizeof size);
     cli_format_bytes(total_buffer_bytes(m), weights, sizeof weights);
     min_runtime_version(m, runtime, sizeof runtime);
-    etpu_edgetpu_info tpu;
-    etpu_model_edgetpu_info(m, &tpu);
+    etpu_compiled_summary tpu;
+    etpu_compiled_summarize(m, &tpu);
     size_t ops = 0, tensors = 0;
     for (size_t g = 0; g < m->subgraph_count; g++) {
         ops += m->subgraphs[g].operator_count;
@@ -427,7 +427,7 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
             size_t shown = 0;
             for (size_t i = 0; i < sg->operator_count; i++) {
                 const etpu_operator *op = &sg->operators[i];
-                if (etpu_is_edgetpu_op(m, op))
+                if (etpu_op_is_edgetpu(m, op))
                     continue;
                 char *n = cli_safe_string(etpu_op_display_name(m, op), 40);
                 printf(" %s#%zu", n ? n : "", i);
@@ -585,8 +585,8 @@ static cJSON *model_json(const char *path, const etpu_model *m)
         }
         cJSON_AddItemToArray(sigs, e);
     }
-    etpu_edgetpu_info tpu;
-    etpu_model_edgetpu_info(m, &tpu);
+    etpu_compiled_summary tpu;
+    etpu_compiled_summarize(m, &tpu);
     cJSON *et = cJSON_AddObjectToObject(j, "edgetpu");
     cJSON_AddBoolToObject(et, "compiled", tpu.custom_ops > 0);
     cJSON_AddNumberToObject(et, "custom_ops", (double)tpu.custom_ops);
@@ -618,7 +618,7 @@ static cJSON *model_json(const char *path, const etpu_model *m)
             cJSON *e = cJSON_CreateObject();
             cJSON_AddNumberToObject(e, "subgraph", (double)g);
             cJSON_AddNumberToObject(e, "index", (double)i);
-            if (etpu_is_edgetpu_op(m, op)) {
+            if (etpu_op_is_edgetpu(m, op)) {
                 cJSON_AddNumberToObject(e, "payload_bytes", (double)op->custom_options_size);
                 cJSON_AddItemToArray(customs, e);
             } else {

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cli_text.h"
 #include "etpu/check.h"
+#include "etpu/compiled.h"
 #include "etpu/compiler_log.h"
 #include "etpu/fileio.h"
 #include "etpu/fix.h"
@@ -28,14 +29,27 @@ static const char report_usage[] =
     "CPU, parameter memory on-chip and streamed, fatal problems, and what `etpu fix`\n"
     "would change with the TPU share predicted after it.\n"
     "\n"
-    "Placement is predicted as `etpu check` predicts it, unless the compiler's own\n"
-    "results are given:\n"
+    "Big models start at the cut; an overview on the right shows the whole graph\n"
+    "(click to go there), the side panel lists the ops on the CPU and the fatal\n"
+    "problems, and Ctrl+F finds an op by number, type or tensor name. SiLU convs,\n"
+    "residual and other one-way-in, one-way-out blocks and straight runs are\n"
+    "drawn as one box each on big models; click a box to open it.\n"
+    "\n"
+    "Placement, status and the cut are predicted as `etpu check` predicts them\n"
+    "(with the same counts, also when compilation is predicted to fail: then the\n"
+    "picture shows what would map past the fatal problem), unless the compiler's\n"
+    "own results are given; then they come from those, the prediction is shown\n"
+    "beside them and every op where it differs is listed:\n"
     "  --compiled X_edgetpu.tflite\n"
     "                     the compiled model: ops still in it run on the CPU, the\n"
-    "                     rest were mapped into the edgetpu-custom-op (exact, per op)\n"
+    "                     rest were mapped into an edgetpu-custom-op (exact, per op)\n"
     "  --log X_edgetpu.log\n"
-    "                     the compiler's log: its per-op-type counts are shown beside\n"
-    "                     the prediction, and op types where they differ are flagged\n"
+    "                     the compiler's log: the status of every op (its table is\n"
+    "                     per op type; where a type has several statuses, which op\n"
+    "                     got which is etpu's reading, and says so) and memory\n"
+    "A compiled model or log that is not this model's (other inputs, outputs, op\n"
+    "types or counts, other scales: another training of the network; a log table\n"
+    "or Input line of another model) is refused.\n"
     "\n"
     "Options:\n"
     "  -o, --output FILE  where to write (default MODEL_report.html, or .svg/.json\n"
@@ -53,8 +67,8 @@ static const char report_usage[] =
     "  -q, --quiet        print nothing but errors\n"
     "  -h, --help         show this help\n"
     "\n"
-    "Exit status: 0 report written; 2 bad usage, or an unreadable model, compiled\n"
-    "model or log.\n";
+    "Exit status: 0 report written; 2 bad usage, or an unreadable model, or a\n"
+    "compiled model or log that is unreadable or not this model's.\n";
 
 enum { OPT_FORMAT = 256, OPT_COMPILED, OPT_LOG, OPT_COLLAPSE, OPT_NO_FIX, OPT_COMPILER };
 
@@ -184,34 +198,20 @@ static void fix_preview(const report_opts *o, etpu_fix_log *log, etpu_check_repo
     etpu_model_free(m);
 }
 
-static int load_log(const char *path, const char *model, etpu_compiler_report *log,
-                    const etpu_compiler_model **entry)
+static int load_log(const char *path, const etpu_model *m, const char *model,
+                    etpu_compiler_report *log, const etpu_compiler_model **entry)
 {
     char *text = NULL;
     size_t len = 0;
     etpu_error err;
     if (etpu_read_file(path, LOG_MAX_BYTES, &text, &len, &err) ||
-        etpu_compiler_log_parse(text, len, log, &err)) {
+        etpu_compiler_log_parse(text, len, log, &err) ||
+        etpu_report_pick_log(m, cli_base_name(model), log, entry, &err)) {
         free(text);
         cli_print_error(path, &err);
         return EXIT_INPUT;
     }
     free(text);
-    if (!log->model_count) {
-        fprintf(stderr, "etpu: %s: no edgetpu_compiler output found in this file\n", path);
-        return EXIT_INPUT;
-    }
-    /* A log may hold several models (co-compiled) and several runs
-     * (retries): take the last entry for this model's file name, else the
-     * last entry. */
-    *entry = &log->models[log->model_count - 1];
-    for (size_t i = log->model_count; i-- > 0;) {
-        const char *in = log->models[i].input_path;
-        if (in && !strcmp(cli_base_name(in), cli_base_name(model))) {
-            *entry = &log->models[i];
-            break;
-        }
-    }
     return EXIT_PASS;
 }
 
@@ -226,7 +226,8 @@ int cmd_report(int argc, char **argv)
     etpu_check_report *r = NULL, *after = NULL;
     etpu_compiler_report log = {0};
     etpu_fix_log fix = {0};
-    bool *cpu = NULL, have_log = false;
+    etpu_compiled_match match = {0};
+    bool have_log = false;
     char *doc = NULL, *out = NULL;
     size_t len = 0;
     char fix_error[ETPU_ERROR_MESSAGE_MAX + 128] = "";
@@ -237,27 +238,31 @@ int cmd_report(int argc, char **argv)
         cli_print_error(o.model, &err);
         goto done;
     }
+    etpu_compiled_summary already;
+    if (etpu_compiled_summarize(m, &already)) {
+        /* The compiler's output is drawn from its source: say so once. */
+        char runtime[32] = "of unknown version";
+        if (already.min_runtime_version >= 0)
+            snprintf(runtime, sizeof runtime, "%d", (int)already.min_runtime_version);
+        fprintf(stderr, "etpu: %s: already compiled for the Edge TPU (%zu edgetpu-custom-op, "
+                "needs Edge TPU runtime %s); draw the original: etpu report --compiled %s "
+                "ORIGINAL.tflite\n", o.model, already.custom_ops, runtime, o.model);
+        goto done;
+    }
     if (etpu_check_model(m, &o.check, &r, &err)) {
         cli_print_error(o.model, &err);
         goto done;
     }
-    if (o.compiled) {
-        size_t unmatched = 0;
-        if (etpu_model_open(o.compiled, &compiled, &err) ||
-            etpu_report_match_compiled(m, compiled, &cpu, &unmatched, &err)) {
-            cli_print_error(o.compiled, &err);
-            goto done;
-        }
-        if (unmatched && !o.quiet)
-            fprintf(stderr, "etpu: %s: warning: %zu CPU op(s) in the compiled model match no op "
-                            "of %s; is it compiled from this model?\n",
-                    o.compiled, unmatched, o.model);
+    if (o.compiled && (etpu_model_open(o.compiled, &compiled, &err) ||
+                       etpu_compiled_match_model(m, compiled, &match, &err))) {
+        cli_print_error(o.compiled, &err);
+        goto done;
     }
     const etpu_compiler_model *entry = NULL;
     if (o.log) {
-        if (load_log(o.log, o.model, &log, &entry))
-            goto done;
         have_log = true;
+        if (load_log(o.log, m, o.model, &log, &entry))
+            goto done;
     }
     if (o.collapse < 0) /* small graphs are read op by op */
         o.collapse = m->subgraphs[0].operator_count > 100 ? 8 : 0;
@@ -268,7 +273,7 @@ int cmd_report(int argc, char **argv)
         .title = cli_base_name(o.model),
         .model = m,
         .check = r,
-        .compiled_cpu = cpu,
+        .compiled = o.compiled ? &match : NULL,
         .compiled_name = o.compiled ? cli_base_name(o.compiled) : NULL,
         .log = entry,
         .log_name = o.log ? cli_base_name(o.log) : NULL,
@@ -304,24 +309,28 @@ int cmd_report(int argc, char **argv)
         goto done;
     }
     if (!o.quiet) {
-        size_t tpu = 0, cpu_ops = 0, n = m->subgraphs[0].operator_count;
-        for (size_t i = 0; i < n; i++) {
-            bool on_cpu = cpu ? cpu[i] : !(i < r->op_count && etpu_op_status_is_mapped(r->ops[i].status));
-            tpu += !on_cpu;
-            cpu_ops += on_cpu;
+        /* the same counts as the page's header and `etpu check` */
+        size_t n = m->subgraphs[0].operator_count, tpu = r->tpu_ops, cpu_ops = r->cpu_ops;
+        const char *source = "predicted";
+        if (o.compiled) {
+            tpu = match.tpu_ops, cpu_ops = match.cpu_ops, source = "as compiled";
+        } else if (entry && entry->has_table && entry->row_count) {
+            tpu = (size_t)entry->table_mapped_ops, cpu_ops = (size_t)entry->table_cpu_ops;
+            source = "as in the compiler's log";
         }
-        if (r->fatal_count && !cpu)
-            printf("%s: %zu ops; compilation predicted to fail (%zu fatal problem%s)\n", out, n,
-                   r->fatal_count, r->fatal_count == 1 ? "" : "s");
+        if (r->fatal_count && !strcmp(source, "predicted"))
+            printf("%s: %zu ops; compilation predicted to fail (%zu fatal problem%s); past it, %zu "
+                   "would run on the Edge TPU, %zu on the CPU\n", out, n, r->fatal_count,
+                   r->fatal_count == 1 ? "" : "s", tpu, cpu_ops);
         else
             printf("%s: %zu ops, %zu on the Edge TPU, %zu on the CPU (%s)\n", out, n, tpu, cpu_ops,
-                   cpu ? "as compiled" : "predicted");
+                   source);
     }
     status = EXIT_PASS;
 done:
     free(doc);
     free(out);
-    free(cpu);
+    etpu_compiled_match_free(&match);
     etpu_fix_log_free(&fix);
     etpu_check_report_free(after);
     etpu_check_report_free(r);

@@ -168,13 +168,24 @@ static void test_diamond_and_long_edge(void **state)
     layout(&g, 0, &l);
     assert_edges_go_down(&l);
     assert_no_overlap(&l);
-    /* the edge op0 -> op3 spans three layers: two bend points, four points */
+    /* the edge op0 -> op3 spans three layers: two bend points, passed
+     * straight down (top and bottom of their layers): six points */
     bool found = false;
     for (size_t e = 0; e < l.edge_count; e++)
         if (l.edges[e].from == l.op_node[0] && l.edges[e].to == l.op_node[3]) {
             found = true;
-            assert_int_equal(l.edges[e].point_count, 4);
+            assert_int_equal(l.edges[e].point_count, 6);
             assert_true(l.edge_dummy_start[e] >= (int32_t)l.real_count);
+            const double *p = l.points + 2 * l.edges[e].point_start;
+            for (int k = 1; k < 5; k += 2) {
+                assert_true(p[2 * k] == p[2 * (k + 1)]);         /* straight down */
+                assert_true(p[2 * k + 1] < p[2 * (k + 1) + 1]);
+                /* through the layer of the box it passes: its top and bottom */
+                const rl_node *beside = &l.nodes[l.op_node[k / 2 + 1]];
+                assert_true(p[2 * k + 1] <= beside->y + 1e-6);
+                assert_true(p[2 * (k + 1) + 1] >= beside->y + beside->h - 1e-6);
+                assert_true(p[2 * k] < beside->x || p[2 * k] > beside->x + beside->w);
+            }
         }
     assert_true(found);
     assert_true(l.node_count == l.real_count + 2);

@@ -25,7 +25,7 @@
 #include "edgetpu/check_rules.h"
 #include "edgetpu/int_io.h"
 #include "etpu/check.h"
-#include "etpu/edgetpu_package.h"
+#include "etpu/compiled.h"
 #include "etpu/graph.h"
 
 /* ---- tables, indexed by op ---------------------------------------------- */
@@ -492,7 +492,7 @@ static void own_status(const graph *g, size_t i, etpu_check_op *o)
     int32_t code = op_code(g, i);
     o->own_status = ETPU_OP_STATUS_MAPPED;
     if (code == ETPU_OP_CUSTOM) {
-        bool compiled = etpu_is_edgetpu_op(g->m, op);
+        bool compiled = etpu_op_is_edgetpu(g->m, op);
         refuse(g, o, compiled ? ETPU_RULE_ALREADY_COMPILED_OP : ETPU_RULE_CUSTOM_OP,
                "custom op \"%.60s\" runs on the CPU",
                code_row && code_row->custom_code ? code_row->custom_code : "");
@@ -1055,9 +1055,9 @@ static uint64_t op_work(const graph *g, size_t i)
 
 static void note_compiled(const etpu_model *model, etpu_check_report *r)
 {
-    etpu_edgetpu_info info;
+    etpu_compiled_summary info;
     r->compiled_runtime = -1;
-    if (!etpu_model_edgetpu_info(model, &info))
+    if (!etpu_compiled_summarize(model, &info))
         return;
     r->already_compiled = true;
     r->compiled_runtime = info.min_runtime_version;

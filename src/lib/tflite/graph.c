@@ -102,3 +102,11 @@ size_t etpu_op_reads(const etpu_operator *op, int32_t t)
         n += op->inputs.items[k] == t;
     return n;
 }
+
+size_t etpu_subgraph_slots(const etpu_subgraph *sg)
+{
+    size_t n = sg->inputs.count + sg->outputs.count;
+    for (size_t i = 0; i < sg->operator_count; i++)
+        n += sg->operators[i].inputs.count + sg->operators[i].outputs.count;
+    return n;
+}
