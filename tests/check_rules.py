@@ -473,8 +473,9 @@ def build_softmax(n):
     return build
 
 
-case("softmax: 16,001 elements -> unspecified", build_softmax(16001),
-     lambda r, e: (r.exit(1), r.statuses([UNSPEC]), r.reason(0, "softmax over 16001 elements")))
+case("softmax: 16,001 elements -> unspecified with compiler 15", build_softmax(16001),
+     lambda r, e: (r.exit(1), r.statuses([UNSPEC]), r.reason(0, "softmax over 16001 elements")),
+     args=("--compiler-version", "15"))
 case("softmax twin: 16,000 elements -> mapped", build_softmax(16000),
      lambda r, e: r.all_mapped())
 
@@ -523,21 +524,45 @@ case("pad twin: padding H and W -> mapped", build_pad([[0, 0], [1, 1], [1, 1], [
      lambda r, e: r.all_mapped())
 
 
-def build_pack(axis):
+def build_pack(axis, rank=2):
     def build(m):
-        a = m.input("a", [1, 4])
-        b = m.input("b", [1, 4])
-        y = m.act("y", [2, 1, 4] if axis == 0 else [1, 2, 4])
+        shape = [1, 4] if rank == 2 else [1, 4, 4]
+        a = m.input("a", shape)
+        b = m.input("b", shape)
+        y = m.act("y", [2] + shape if axis == 0 else [1, 2] + shape[1:])
         m.op("PACK", [a, b], [y], {"values_count": 2, "axis": axis})
         m.output(y)
         return {}
     return build
 
 
-case("pack: two [1,4] on axis 0 (batch) -> unspecified", build_pack(0),
-     lambda r, e: (r.exit(1), r.statuses([UNSPEC]),
-                   r.reason(0, "PACK works along the batch dimension")))
-case("pack twin: two [1,4] on axis 1 -> mapped", build_pack(1), lambda r, e: r.all_mapped())
+case("pack: two [1,4,4] on axis 0 (the batch of a 4-D result) -> rank (checked first)",
+     build_pack(0, rank=3),
+     lambda r, e: (r.exit(1), r.statuses([RANK]), r.field(0, "rule", "rank")))
+case("pack twin: two [1,4,4] on axis 1 -> mapped", build_pack(1, rank=3),
+     lambda r, e: r.all_mapped())
+case("pack: two [1,4] on axis 0 -> mapped (real compiler 16 compiles map 2-D packs)",
+     build_pack(0), lambda r, e: r.all_mapped())
+
+
+def build_split(axis, dim0):
+    def build(m):
+        a = m.input("a", [dim0, 6, 8])
+        k = m.const_i32("axis", [axis], shape=[])
+        outs = [m.act("part%d" % i, [dim0, 3, 8] if axis == 1 else [dim0 // 2, 6, 8])
+                for i in range(2)]
+        m.op("SPLIT", [k, a], outs, {"num_splits": 2})
+        m.output(*outs)
+        return {}
+    return build
+
+
+case("split: axis 0 of [4,6,8] -> 'For example, a fully-connected ...' (compiler 16 logs)",
+     build_split(0, 4),
+     lambda r, e: (r.exit(1), r.statuses(["For example, a fully-connected or softmax layer "
+                                          "with 2D output"]),
+                   r.field(0, "rule", "split_axis_0")))
+case("split twin: axis 1 of [4,6,8] -> mapped", build_split(1, 4), lambda r, e: r.all_mapped())
 
 # -- CONCATENATION with a constant -------------------------------------------
 
@@ -585,9 +610,12 @@ def build_fc(weights_const, weights_format=None):
     return build
 
 
-case("fc: non-constant weights -> param not constant", build_fc(False),
+case("fc: non-constant weights -> param not constant with compiler 15", build_fc(False),
      lambda r, e: (r.exit(1), r.statuses([PARAM]),
-                   r.reason(0, "the filter/weights (tensor %d) is computed at run time" % e["w"])))
+                   r.reason(0, "the filter/weights (tensor %d) is computed at run time" % e["w"])),
+     args=("--compiler-version", "15"))
+case("fc: non-constant weights -> mapped with compiler 16 (fc_runtime_operand)", build_fc(False),
+     lambda r, e: (r.all_mapped(), r.field(0, "relaxed_by", "fc_runtime_operand")))
 case("fc: weights_format SHUFFLED4x16INT8 -> unspecified", build_fc(True, "SHUFFLED4x16INT8"),
      lambda r, e: (r.exit(1), r.statuses([UNSPEC]), r.reason(0, "weights_format")))
 case("fc twin: constant weights -> mapped", build_fc(True), lambda r, e: r.all_mapped())
@@ -1033,10 +1061,11 @@ def build_add_version(version):
     return build
 
 
-case("version: ADD v4 (first shipped in TF 2.6, no rejection on record) -> warning only",
+case("version: ADD v4 (first shipped in TF 2.6) -> loads (warning), but the op stays on the CPU",
      build_add_version(4),
-     lambda r, e: (r.exit(0), r.fatal_kinds([]), r.warning_kinds(["op_version_unconfirmed"]),
-                   r.statuses([MAPPED])))
+     lambda r, e: (r.exit(1), r.fatal_kinds([]), r.warning_kinds(["op_version_unconfirmed"]),
+                   r.statuses([VERSION]), r.field(0, "rule", "op_version_newer"),
+                   r.field(0, "fix_pass", "min-op-versions")))
 case("version twin: ADD v3 -> no warning", build_add_version(3), lambda r, e: r.all_mapped())
 
 
@@ -1065,6 +1094,17 @@ case("builtin: GELU (code 150) -> warning builtin_maybe_unknown, no fatal",
 case("builtin twin: BROADCAST_TO (code 130, loaded by compiler 16) -> no finding",
      build_unloadable("BROADCAST_TO"),
      lambda r, e: (r.exit(1), r.fatal_kinds([]), r.warning_kinds([]), r.status(1, NOTSUP)))
+
+# -- SOFTMAX size by compiler ------------------------------------------------
+
+
+case("softmax: 16,384 elements -> mapped with compiler 16 (real compiles map it)",
+     build_softmax(16384), lambda r, e: r.all_mapped())
+case("softmax: 16,384 elements -> unspecified with compiler 15 (published 16,000)",
+     build_softmax(16384), lambda r, e: (r.exit(1), r.statuses([UNSPEC]),
+                                          r.field(0, "rule", "softmax_size")),
+     args=("--compiler-version", "15"))
+
 
 # -- work (MACs) -------------------------------------------------------------
 

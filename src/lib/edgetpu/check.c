@@ -74,6 +74,12 @@ static const unsigned param_inputs[ETPU_OP__COUNT] = {
 #undef PARAM_INPUTS
 };
 
+static const unsigned index_inputs[ETPU_OP__COUNT] = {
+#define INDEX_INPUTS(op, mask) [ETPU_OP_##op] = mask,
+#include "edgetpu/index_inputs.def"
+#undef INDEX_INPUTS
+};
+
 static const unsigned static_shape_inputs[ETPU_OP__COUNT] = {
 #define SHAPE_INPUTS(op, mask) [ETPU_OP_##op] = mask,
 #include "edgetpu/static_shape_inputs.def"
@@ -210,13 +216,13 @@ static bool has_scale(const etpu_tensor *t)
 /* Data types: the Edge TPU computes on int8/uint8 with quantization
  * parameters; constants (weights) must not be float. */
 static bool check_types(const graph *g, const etpu_operator *op, unsigned constraints,
-                        etpu_check_op *o)
+                        unsigned skip_inputs, etpu_check_op *o)
 {
     for (int dir = 0; dir < 2; dir++) {
         const etpu_i32_array *list = dir ? &op->outputs : &op->inputs;
         for (size_t k = 0; k < list->count; k++) {
             int32_t t = list->items[k];
-            if (!valid_tensor(g, t))
+            if (!valid_tensor(g, t) || (!dir && k < 32 && (skip_inputs & (1u << k))))
                 continue;
             const etpu_tensor *tensor = &g->sg->tensors[t];
             const char *side = dir ? "output" : "input";
@@ -280,9 +286,18 @@ static bool check_rank(const graph *g, const etpu_operator *op, unsigned param_m
 /* Weights and bias must be constants (param_inputs.def). The rank rule skips
  * these inputs, so a computed 4-D filter is reported here, with its fix. */
 static bool check_const_params(const graph *g, const etpu_operator *op, int32_t code,
-                               etpu_check_op *o)
+                               unsigned constraints, etpu_check_op *o)
 {
     unsigned mask = param_inputs[code];
+    /* Compiler 16 maps FULLY_CONNECTED of two run-time operands (rule
+     * fc_runtime_operand): only its bias must stay constant. */
+    if ((constraints & ETPU_CONSTRAINT_RUNTIME_OPERAND) &&
+        rule_applies(g, ETPU_RULE_FC_RUNTIME_OPERAND)) {
+        int32_t w = input_at(g, op, 1);
+        if (w >= 0 && !is_constant(g, w))
+            o->relaxed_by = ETPU_RULE_FC_RUNTIME_OPERAND;
+        mask &= ~(1u << 1);
+    }
     bool first = true;
     for (size_t k = 0; k < op->inputs.count && k < 32; k++) {
         if (!(mask & (1u << k)))
@@ -355,8 +370,11 @@ static bool works_on_batch(const graph *g, const etpu_operator *op, int32_t code
 {
     int32_t in = input_at(g, op, 0);
     size_t rank = in >= 0 ? g->sg->tensors[in].shape.count : 0;
+    /* PACK along axis 0 of rank-2 inputs maps (real compiler 16 compiles,
+     * rules.def batch_axis): the batch is the outer dimension of a 4-D
+     * result only. */
     if (code == ETPU_OP_PACK)
-        return etpu_option_int(&op->options, "axis", 0) == 0;
+        return etpu_option_int(&op->options, "axis", 0) == 0 && rank >= 3;
     if (code == ETPU_OP_PAD) {
         int32_t pads[16];
         size_t n = const_i32(g, input_at(g, op, 1), pads, 16);
@@ -424,7 +442,7 @@ static bool check_constraints(const graph *g, const etpu_operator *op, int32_t c
     }
     if ((f & ETPU_CONSTRAINT_NOT_BATCH_AXIS) && works_on_batch(g, op, code))
         return refuse(g, o, ETPU_RULE_BATCH_AXIS, "%s works along the batch dimension", o->op);
-    if (f & ETPU_CONSTRAINT_SOFTMAX_SIZE) {
+    if ((f & ETPU_CONSTRAINT_SOFTMAX_SIZE) && rule_applies(g, ETPU_RULE_SOFTMAX_SIZE)) {
         int32_t in = input_at(g, op, 0);
         const etpu_tensor *t = in >= 0 ? &g->sg->tensors[in] : NULL;
         int32_t last = t && t->shape.count ? t->shape.items[t->shape.count - 1] : 1;
@@ -432,6 +450,15 @@ static bool check_constraints(const graph *g, const etpu_operator *op, int32_t c
             return refuse(g, o, ETPU_RULE_SOFTMAX_SIZE,
                           "softmax over %" PRId32 " elements (the Edge TPU allows %d)", last,
                           ETPU_SOFTMAX_MAX_ELEMENTS);
+    }
+    if ((f & ETPU_CONSTRAINT_SPLIT_AXIS) && rule_applies(g, ETPU_RULE_SPLIT_BATCH_AXIS)) {
+        int32_t axis[1], data = input_at(g, op, 1);
+        size_t rank = data >= 0 ? g->sg->tensors[data].shape.count : 0;
+        if (const_i32(g, input_at(g, op, 0), axis, 1) == 1 && rank >= 1 &&
+            (axis[0] == 0 || axis[0] == -(int32_t)rank) && g->sg->tensors[data].shape.items[0] > 1)
+            return refuse(g, o, ETPU_RULE_SPLIT_BATCH_AXIS,
+                          "SPLIT along axis 0 of tensor %" PRId32 " (dimension 0 = %" PRId32 ")",
+                          data, g->sg->tensors[data].shape.items[0]);
     }
     size_t bad;
     if ((f & ETPU_CONSTRAINT_CONCAT_CONST) && !concat_constant_ok(g, op, &bad))
@@ -485,6 +512,21 @@ static bool check_float_boundary(const graph *g, size_t i, int32_t code, etpu_ch
                   etpu_type_name(g->sg->tensors[out].type), out, g->sg->tensors[out].name);
 }
 
+/* A version compiler 16 loads but is not known to map (rule
+ * op_version_newer): after the data types, which a real log of a float
+ * model with ADD version 4 reports first. */
+static bool check_version(const graph *g, int32_t code, etpu_check_op *o)
+{
+    const version_row *vrow = &op_versions[code];
+    if (vrow->newest_loaded && o->version > vrow->newest_loaded &&
+        !(vrow->first_rejected && o->version >= vrow->first_rejected) &&
+        rule_applies(g, ETPU_RULE_OP_VERSION_NEWER))
+        return refuse(g, o, ETPU_RULE_OP_VERSION_NEWER, "%s version %" PRId32 " is newer than "
+                      "the %" PRId32 " compiler 16 is known to map", o->op, o->version,
+                      vrow->newest_loaded);
+    return true;
+}
+
 static void own_status(const graph *g, size_t i, etpu_check_op *o)
 {
     const etpu_operator *op = &g->sg->operators[i];
@@ -499,6 +541,11 @@ static void own_status(const graph *g, size_t i, etpu_check_op *o)
         return;
     }
     if (!in_table(code) || !op_support[code].supported) {
+        /* The data types decide first (index_inputs.def): only an op on
+         * 8-bit data gets "Operation not supported". */
+        unsigned skip = in_table(code) ? index_inputs[code] | static_shape_inputs[code] : 0;
+        if (!check_types(g, op, 0, skip, o))
+            return;
         refuse(g, o, ETPU_RULE_NOT_IN_TABLE, "%s is not in the Edge TPU supported-operations "
                "table", o->op);
         if (in_table(code) && op_alternatives[code])
@@ -527,8 +574,8 @@ static void own_status(const graph *g, size_t i, etpu_check_op *o)
                "half_pixel_centers) is refused by compiler %d", o->op, o->version, g->compiler);
         return;
     }
-    if (!check_types(g, op, constraints, o) ||
-        ((constraints & ETPU_CONSTRAINT_CONST_WEIGHTS) && !check_const_params(g, op, code, o)) ||
+    if (!check_types(g, op, constraints, 0, o) || !check_version(g, code, o) ||
+        ((constraints & ETPU_CONSTRAINT_CONST_WEIGHTS) && !check_const_params(g, op, code, constraints, o)) ||
         !check_runtime_shape(g, op, o) ||
         !check_sizes(g, op, constraints, o) || !check_constraints(g, op, code, constraints, o))
         return;
