@@ -13,7 +13,8 @@ if(TARGET edgetpu_compiler_double AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD
             ${CMAKE_CURRENT_LIST_DIR}/compiler_double/make_deb.sh
             ${CMAKE_BINARY_DIR}/examples ${CMAKE_CURRENT_BINARY_DIR}/compile_work
             ${ETPU_COMPILE_TEST_FLAGS})
-  set_tests_properties(compile_integration PROPERTIES TIMEOUT 300 LABELS toolchain)
+  set_tests_properties(compile_integration PROPERTIES TIMEOUT 300 LABELS toolchain
+                       ENVIRONMENT "ETPU_CORPUS=${ETPU_CORPUS}")
 endif()
 
 # Faults `etpu fix` and `etpu compile` must survive: kill -9 at random points,

@@ -101,6 +101,20 @@ check("--fix compiles", code == 0 and "9 ops on the Edge TPU, 0 on the CPU" in o
       os.path.exists(os.path.join(out, "regime_dynamic_edgetpu.tflite")), o + e)
 code, o, e, _ = run("compile", "-o", out, ex("grouped_conv"))
 check("preflight stops CONV_2D v6", code == 1 and "version '6'" in e, e)
+code, o, e, _ = run("compile", "--fix", "-o", out, ex("grouped_conv_g2"))
+check("--fix cannot help a grouped conv of 2 channels per group: stopped, --fix not offered "
+      "again", code == 1 and "not compiling" in e and "--fix" not in e.split("not compiling")[1], e)
+
+# warnings refuse nothing: a model whose only problems are warnings is compiled
+# (Coral's movenet: a UINT8 input without quantization, which Google compiled)
+corpus = os.environ.get("ETPU_CORPUS", "")
+movenet = os.path.join(corpus, "google-coral__test_data", "movenet_single_pose_lightning_ptq.tflite")
+if os.path.isfile(movenet):
+    code, o, e, _ = run("compile", "-o", out, movenet)
+    check("warnings only: the compiler runs (policy exit 1 for its CPU ops)",
+          code == 1 and "warning:" in e and "not compiling" not in e and
+          os.path.exists(os.path.join(out, "movenet_single_pose_lightning_ptq_edgetpu.tflite")),
+          o + e)
 
 # policy: --max-cpu-ops decides the exit status
 code, o, e, _ = run("compile", "-o", out, ex("float_io"))

@@ -581,6 +581,10 @@ static int preflight(const compile_opts *o, char **models, size_t n, const char 
             for (size_t f = 0; f < r->fatal_count; f++)
                 note(o, notes, true, "etpu: %s: predicted to fail: %s\n  fix: %s\n", models[i],
                      r->fatals[f].message, r->fatals[f].hint);
+            /* warnings refuse nothing: said, and the compiler runs */
+            for (size_t w = 0; w < r->warning_count; w++)
+                note(o, notes, false, "etpu: %s: warning: %s\n", models[i],
+                     r->warnings[w].message);
             pr->predicted_fatal |= r->fatal_count > 0;
             pr->total_ops += r->op_count;
             etpu_check_report_free(r);
@@ -594,9 +598,10 @@ static int preflight(const compile_opts *o, char **models, size_t n, const char 
     return EXIT_PASS;
 }
 
-static int stop_predicted(void)
+static int stop_predicted(const compile_opts *o)
 {
-    fprintf(stderr, "etpu: not compiling: the compiler would fail (use --force to try, or --fix)\n");
+    fprintf(stderr, "etpu: not compiling: the compiler would fail (use --force to try it%s)\n",
+            o->fix ? "" : ", or --fix to compile what `etpu fix` makes of the model");
     return EXIT_FINDING;
 }
 
@@ -874,7 +879,7 @@ static int replay(const compile_opts *o, const etpu_compile_cache_entry *e, char
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "predicted_fatal")) && !o->force) {
         replay_notes(o, rec);
         *done = true;
-        return stop_predicted();
+        return stop_predicted(o);
     }
     etpu_error err;
     if (etpu_place_files(e->files_dir, (const char *const *)e->files, e->file_count, o->out_dir,
@@ -1016,7 +1021,7 @@ static int compile_set(const compile_opts *o, const etpu_compiler_info *info,
         goto done;
     }
     if (pr.predicted_fatal && !o->force) {
-        status = stop_predicted();
+        status = stop_predicted(o);
         goto done;
     }
     cJSON_AddBoolToObject(rec, "predicted_fatal", pr.predicted_fatal);
