@@ -9,62 +9,13 @@
 #include <sys/stat.h>
 
 #include "cli_text.h"
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_sequence(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xe0) == 0xc0) { n = 2; cp = c & 0x1f; }
-    else if ((c & 0xf0) == 0xe0) { n = 3; cp = c & 0x0f; }
-    else if ((c & 0xf8) == 0xf0) { n = 4; cp = c & 0x07; }
-    else return 0;
-    if (n > avail)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
+#include "etpu/text.h"
 
 char *cli_safe_string(const char *s, size_t max_len)
 {
     if (!s)
         s = "";
-    size_t len = strlen(s);
-    bool cut = len > max_len;
-    if (cut)
-        len = max_len;
-    char *out = malloc(len + 4);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence(u + i, len - i);
-        if (n == 0 || (n == 1 && (u[i] < 0x20 || u[i] == 0x7f))) {
-            out[o++] = '?';
-            i++;
-        } else {
-            memcpy(out + o, u + i, n);
-            o += n;
-            i += n;
-        }
-    }
-    if (cut) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-    return out;
+    return etpu_safe_copy(s, strlen(s), max_len, ETPU_SAFE_TERMINAL);
 }
 
 void cli_format_bytes(uint64_t bytes, char *out, size_t out_size)

@@ -3,6 +3,8 @@
  */
 #include "util/strbuf.h"
 
+#include "etpu/text.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -97,51 +99,6 @@ void etpu_str_copy(char *dst, size_t size, const char *src)
     dst[len] = '\0';
 }
 
-size_t etpu_utf8_sequence(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n > avail)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    /* overlong forms, surrogates, beyond U+10FFFF */
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-bool etpu_utf8_unsafe(const unsigned char *s, size_t n)
-{
-    if (n == 2) /* C1 controls U+0080..U+009F */
-        return s[0] == 0xc2 && s[1] < 0xa0;
-    if (n != 3)
-        return false;
-    uint32_t cp = ((uint32_t)(s[0] & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
-    return (cp >= 0xfdd0 && cp <= 0xfdef) || cp == 0xfffe || cp == 0xffff || /* not XML chars */
-           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || /* bidi overrides */
-           cp == 0x2028 || cp == 0x2029;
-}
-
 void etpu_sb_xml(etpu_strbuf *sb, const char *s, size_t max_bytes)
 {
     if (!s)
@@ -154,8 +111,8 @@ void etpu_sb_xml(etpu_strbuf *sb, const char *s, size_t max_bytes)
             etpu_sb_puts(sb, "\xe2\x80\xa6"); /* … */
             return;
         }
-        size_t n = etpu_utf8_sequence(u + i, len - i);
-        if (n == 0 || (n == 1 && (u[i] < 0x20 || u[i] == 0x7f)) || etpu_utf8_unsafe(u + i, n)) {
+        size_t n = etpu_safe_sequence(u + i, len - i, ETPU_SAFE_PICTURE);
+        if (n == 0) {
             etpu_sb_add(sb, "?", 1);
             i++;
             used++;

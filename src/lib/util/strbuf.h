@@ -1,5 +1,6 @@
 /*
- * strbuf.h — a growable byte string for building text output (the report).
+ * strbuf.h — the library's one growable byte string: text output (the
+ * report, JSON) and decoded input (compiler logs).
  *
  * Appends never fail loudly: on out-of-memory the buffer remembers it and
  * ignores further appends, so a writer can append freely and check once at
@@ -10,6 +11,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* etpu_utf8_sequence() and the other UTF-8 helpers live in etpu/text.h. */
+#include "etpu/text.h"
 
 typedef struct etpu_strbuf {
     char *data;      /* NUL-terminated when len > 0 */
@@ -30,19 +34,12 @@ void etpu_sb_printf(etpu_strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* Untrusted text (model strings) for XML/HTML: & < > " ' escaped, control
- * characters, etpu_utf8_unsafe() ones and invalid UTF-8 replaced by '?',
- * cut at max_bytes with "…". */
+/* Untrusted text (model strings) for XML/HTML: & < > " ' escaped, what
+ * etpu_safe_sequence(..., ETPU_SAFE_PICTURE) refuses replaced by '?', cut
+ * at max_bytes with "…". */
 void etpu_sb_xml(etpu_strbuf *sb, const char *s, size_t max_bytes);
 /* Copy src into dst[size], cut to fit (always NUL-terminated): for fixed
  * records whose sizes bound what untrusted input may claim. */
 void etpu_str_copy(char *dst, size_t size, const char *src);
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-size_t etpu_utf8_sequence(const unsigned char *s, size_t avail);
-/* True for a valid sequence that must not reach a picture: C1 controls,
- * noncharacters XML forbids (U+FFFE, U+FFFF, U+FDD0..U+FDEF), bidi
- * overrides that could make a label read differently, line separators. */
-bool etpu_utf8_unsafe(const unsigned char *s, size_t n);
 
 #endif
