@@ -25,6 +25,8 @@
 #include <cjson/cJSON.h>
 
 #include "etpu/compiler_log.h"
+#include "etpu/text.h"
+#include "util/strbuf.h"
 
 /* ------------------------------------------------------------------------ */
 /* Failure classes and patterns (data: failure_patterns.def)                 */
@@ -236,66 +238,12 @@ static bool span_contains(span s, const char *needle, size_t needle_len)
 
 static span after(span s, size_t k) { return (span){s.p + k, s.n - k}; }
 
-/* Length of a valid UTF-8 sequence at s[0..n), or 0 if it is not one. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t n)
-{
-    size_t need;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        need = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        need = 3;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        need = 4;
-    else
-        return 0;
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    /* Reject overlong 3/4-byte forms, surrogates and code points > U+10FFFF. */
-    if (need == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0)))
-        return 0;
-    if (need == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90)))
-        return 0;
-    return need;
-}
-
 /* A printable, NUL-terminated copy of at most ETPU_LOG_MAX_TEXT bytes.
- * Control bytes and invalid UTF-8 become '?': report strings end up on
- * terminals and in JSON, and a hostile log must not drive either. */
+ * Control bytes (but tab) and invalid UTF-8 become '?': report strings end
+ * up on terminals and in JSON, and a hostile log must not drive either. */
 static char *copy_text(span s)
 {
-    static const char ellipsis[] = "...";
-    bool truncated = s.n > ETPU_LOG_MAX_TEXT;
-    size_t keep = truncated ? ETPU_LOG_MAX_TEXT : s.n;
-    char *out = malloc(keep + sizeof ellipsis);
-    if (!out)
-        return NULL;
-    const unsigned char *in = (const unsigned char *)s.p;
-    size_t o = 0;
-    for (size_t i = 0; i < keep;) {
-        size_t seq = utf8_sequence_length(in + i, keep - i);
-        if (seq == 1 && (in[i] < 0x20 || in[i] == 0x7F) && in[i] != '\t') {
-            out[o++] = '?';
-            i++;
-        } else if (seq == 0) {
-            out[o++] = '?';
-            i++;
-        } else {
-            memcpy(out + o, in + i, seq);
-            o += seq;
-            i += seq;
-        }
-    }
-    if (truncated) {
-        memcpy(out + o, ellipsis, sizeof ellipsis - 1);
-        o += sizeof ellipsis - 1;
-    }
-    out[o] = '\0';
-    return out;
+    return etpu_safe_copy(s.p, s.n, ETPU_LOG_MAX_TEXT, ETPU_SAFE_KEEP_TAB);
 }
 
 /* Leading decimal number of s (at most 10 digits, value <= ETPU_LOG_MAX_COUNT).
@@ -1127,38 +1075,6 @@ static void feed_line(parser *p, span raw)
 /* ------------------------------------------------------------------------ */
 /* Decoding: quoted lines and JSON documents                                 */
 
-typedef struct buffer {
-    char *data;
-    size_t len, cap;
-    bool failed;
-} buffer;
-
-static void buffer_append(buffer *b, const char *s, size_t n)
-{
-    if (b->failed || n == 0)
-        return;
-    if (n > SIZE_MAX / 2 - b->len) {
-        b->failed = true;
-        return;
-    }
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown) {
-            b->failed = true;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-}
-
-static void buffer_append_char(buffer *b, char c) { buffer_append(b, &c, 1); }
-
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9')
@@ -1185,7 +1101,7 @@ static long read_hex(const char *s, const char *end, size_t n)
     return v;
 }
 
-static void append_utf8(buffer *b, unsigned long cp)
+static void append_utf8(etpu_strbuf *b, unsigned long cp)
 {
     char out[4];
     size_t n;
@@ -1199,7 +1115,7 @@ static void append_utf8(buffer *b, unsigned long cp)
     } else {
         /* Only \uXXXX reaches here (cp <= 0xFFFF); lone surrogates become '?'. */
         if (cp >= 0xD800 && cp <= 0xDFFF) {
-            buffer_append_char(b, '?');
+            etpu_sb_addc(b, '?');
             return;
         }
         out[0] = (char)(0xE0 | (cp >> 12));
@@ -1207,28 +1123,28 @@ static void append_utf8(buffer *b, unsigned long cp)
         out[2] = (char)(0x80 | (cp & 0x3F));
         n = 3;
     }
-    buffer_append(b, out, n);
+    etpu_sb_add(b, out, n);
 }
 
 /* Undo JSON / Python string escapes: \n \r \t \" \' \\ \/ \uXXXX \xHH. */
-static void unescape(span s, buffer *b)
+static void unescape(span s, etpu_strbuf *b)
 {
     const char *end = s.p + s.n;
     for (const char *c = s.p; c < end; c++) {
         if (*c != '\\' || c + 1 == end) {
-            buffer_append_char(b, *c);
+            etpu_sb_addc(b, *c);
             continue;
         }
         char e = *++c;
         long v;
         switch (e) {
-        case 'n': buffer_append_char(b, '\n'); break;
+        case 'n': etpu_sb_addc(b, '\n'); break;
         case 'r': break; /* CR only ever precedes \n here */
-        case 't': buffer_append_char(b, '\t'); break;
+        case 't': etpu_sb_addc(b, '\t'); break;
         case 'u':
             v = read_hex(c + 1, end, 4);
             if (v < 0) {
-                buffer_append_char(b, 'u');
+                etpu_sb_addc(b, 'u');
                 break;
             }
             append_utf8(b, (unsigned long)v);
@@ -1237,13 +1153,13 @@ static void unescape(span s, buffer *b)
         case 'x':
             v = read_hex(c + 1, end, 2);
             if (v < 0) {
-                buffer_append_char(b, 'x');
+                etpu_sb_addc(b, 'x');
                 break;
             }
-            buffer_append_char(b, (char)v);
+            etpu_sb_addc(b, (char)v);
             c += 2;
             break;
-        default: buffer_append_char(b, e); break; /* \" \' \\ \/ and unknown */
+        default: etpu_sb_addc(b, e); break; /* \" \' \\ \/ and unknown */
         }
     }
 }
@@ -1276,7 +1192,7 @@ static void feed_physical_line(parser *p, span line)
         feed_line(p, line);
         return;
     }
-    buffer decoded = {0};
+    etpu_strbuf decoded = {0};
     unescape(inside, &decoded);
     if (decoded.failed) {
         p->nomem = true;
@@ -1311,11 +1227,11 @@ static void feed_lines(parser *p, span text)
  * strings of one array are joined as they are (a notebook stores output as
  * an array of lines that keep their "\n"); a line break separates
  * everything else. Depth is bounded by cJSON's nesting limit. */
-static void collect_json_strings(const cJSON *first, bool in_array, buffer *out)
+static void collect_json_strings(const cJSON *first, bool in_array, etpu_strbuf *out)
 {
     for (const cJSON *node = first; node; node = node->next) {
         if (cJSON_IsString(node) && node->valuestring)
-            buffer_append(out, node->valuestring, strlen(node->valuestring));
+            etpu_sb_add(out, node->valuestring, strlen(node->valuestring));
         else if (cJSON_IsArray(node))
             collect_json_strings(node->child, true, out);
         else if (cJSON_IsObject(node))
@@ -1323,7 +1239,7 @@ static void collect_json_strings(const cJSON *first, bool in_array, buffer *out)
         bool joins_next = in_array && cJSON_IsString(node) && node->next &&
                           cJSON_IsString(node->next);
         if (!joins_next && out->len > 0 && out->data[out->len - 1] != '\n')
-            buffer_append_char(out, '\n');
+            etpu_sb_addc(out, '\n');
     }
 }
 
@@ -1442,7 +1358,7 @@ etpu_status etpu_compiler_log_parse(const char *text, size_t len, etpu_compiler_
     p.run.pattern = NO_PATTERN;
     span input = {text ? text : "", len};
 
-    buffer decoded = {0};
+    etpu_strbuf decoded = {0};
     if (looks_like_json(input)) {
         cJSON *doc = cJSON_ParseWithLength(input.p, input.n);
         if (doc) {

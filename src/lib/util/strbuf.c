@@ -63,6 +63,8 @@ void etpu_sb_add(etpu_strbuf *sb, const char *data, size_t len)
     sb->data[sb->len] = '\0';
 }
 
+void etpu_sb_addc(etpu_strbuf *sb, char c) { etpu_sb_add(sb, &c, 1); }
+
 void etpu_sb_puts(etpu_strbuf *sb, const char *s) { etpu_sb_add(sb, s, strlen(s)); }
 
 void etpu_sb_printf(etpu_strbuf *sb, const char *fmt, ...)

@@ -28,6 +28,7 @@ void etpu_sb_free(etpu_strbuf *sb);
 char *etpu_sb_take(etpu_strbuf *sb, size_t *len);
 
 void etpu_sb_add(etpu_strbuf *sb, const char *data, size_t len);
+void etpu_sb_addc(etpu_strbuf *sb, char c);
 void etpu_sb_puts(etpu_strbuf *sb, const char *s);
 void etpu_sb_printf(etpu_strbuf *sb, const char *fmt, ...)
 #if defined(__GNUC__)
