@@ -22,7 +22,7 @@
 #include "etpu/graph.h"
 
 #define PASS_NAME "int-io"
-static bool is_float(int type) { return type == ETPU_FLOAT32; }
+static bool is_float32(int type) { return type == ETPU_FLOAT32; }
 /* The list holds exactly one tensor, and it exists (a hostile QUANTIZE may
  * have no output, a DEQUANTIZE no input, or an optional -1). */
 static bool only_tensor(const etpu_subgraph *sg, const etpu_i32_array *list)
@@ -58,7 +58,7 @@ bool etpu_int_io_removes_quantize(const etpu_model *m, const etpu_graph *g, size
         return false;
     int32_t t = op->inputs.items[0];
     const int32_t *readers;
-    return is_float(sg->tensors[t].type) && is_subgraph_io(&sg->inputs, t) &&
+    return is_float32(sg->tensors[t].type) && is_subgraph_io(&sg->inputs, t) &&
            etpu_graph_consumers(g, t, &readers) == 1 && (size_t)readers[0] == q &&
            etpu_op_reads(op, t) == 1;
 }
@@ -74,7 +74,7 @@ bool etpu_int_io_removes_dequantize(const etpu_model *m, const etpu_graph *g, si
         !is_int8ish(sg->tensors[op->inputs.items[0]].type))
         return false;
     int32_t t = op->outputs.items[0];
-    return is_float(sg->tensors[t].type) && is_subgraph_io(&sg->outputs, t) &&
+    return is_float32(sg->tensors[t].type) && is_subgraph_io(&sg->outputs, t) &&
            etpu_graph_consumers(g, t, NULL) == 0 && etpu_graph_producer(g, t) == (int32_t)d;
 }
 
@@ -227,7 +227,7 @@ etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_f
 
     for (size_t p = 0; p < sg->inputs.count; p++) {
         int32_t t = sg->inputs.items[p];
-        if (!is_float(sg->tensors[t].type))
+        if (!is_float32(sg->tensors[t].type))
             continue;
         const int32_t *readers;
         size_t n = etpu_graph_consumers(&g, t, &readers);
@@ -251,7 +251,7 @@ etpu_status etpu_pass_int_io(etpu_model *m, const etpu_fix_options *opts, etpu_f
     for (size_t p = 0; p < sg->outputs.count; p++) {
         int32_t t = sg->outputs.items[p];
         int32_t d = etpu_graph_producer(&g, t);
-        if (!is_float(sg->tensors[t].type))
+        if (!is_float32(sg->tensors[t].type))
             continue;
         if (d < 0 || !etpu_int_io_removes_dequantize(m, &g, (size_t)d)) {
             etpu_fix_log_note(log, PASS_NAME, "left float output %zu (tensor %" PRId32 " \"%.40s\"): "

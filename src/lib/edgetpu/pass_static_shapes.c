@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "edgetpu/passes.h"
+#include "etpu/ops.h"
 
 #define PASS_NAME "static-shapes"
 #define MAX_VALUES 64 /* shape vectors are short; anything longer is not shape math */
@@ -62,23 +63,23 @@ static int64_t arith(int32_t code, int64_t a, int64_t b, bool *ok)
 {
     int64_t r;
     switch (code) {
-    case 0: /* ADD */
+    case ETPU_OP_ADD:
         if (__builtin_add_overflow(a, b, &r))
             break;
         return r;
-    case 41: /* SUB */
+    case ETPU_OP_SUB:
         if (__builtin_sub_overflow(a, b, &r))
             break;
         return r;
-    case 18: /* MUL */
+    case ETPU_OP_MUL:
         if (__builtin_mul_overflow(a, b, &r))
             break;
         return r;
-    case 42: /* DIV (int: truncates) */
+    case ETPU_OP_DIV: /* integer: truncates */
         if (b == 0 || (a == INT64_MIN && b == -1))
             break;
         return a / b;
-    case 90: /* FLOOR_DIV */
+    case ETPU_OP_FLOOR_DIV:
         if (b == 0 || (a == INT64_MIN && b == -1))
             break;
         return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
@@ -143,7 +144,7 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
         return false;
     memset(out, 0, sizeof *out);
     int32_t code = c->builtin_code;
-    if (code == 77) { /* SHAPE: the static shape of its input, not its values */
+    if (code == ETPU_OP_SHAPE) { /* the static shape of its input, not its values */
         if (op->inputs.count != 1 || op->inputs.items[0] < 0 ||
             (size_t)op->inputs.items[0] >= sg->tensor_count)
             return false; /* malformed: nothing to read a shape from */
@@ -169,28 +170,28 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
         in[k] = &vals[t];
     }
     switch (code) {
-    case 45: /* STRIDED_SLICE */
+    case ETPU_OP_STRIDED_SLICE:
         return op->inputs.count == 4 &&
                strided_slice(in[0], in[1], in[2], in[3], &op->options, out);
-    case 83: /* PACK: scalars along axis 0 */
-    case 2:  /* CONCATENATION: 1-D vectors along axis 0 */
+    case ETPU_OP_PACK: /* scalars along axis 0 */
+    case ETPU_OP_CONCATENATION: /* 1-D vectors along axis 0 */
         if (etpu_option_int(&op->options, "axis", 0) != 0 || op->inputs.count > MAX_VALUES)
             return false;
         out->known = true;
         for (size_t k = 0; k < op->inputs.count; k++) {
             const value *v = &vals[op->inputs.items[k]];
-            if ((code == 83) != v->scalar || out->count + v->count > MAX_VALUES)
+            if ((code == ETPU_OP_PACK) != v->scalar || out->count + v->count > MAX_VALUES)
                 return false;
             memcpy(out->v + out->count, v->v, v->count * sizeof v->v[0]);
             out->count += v->count;
         }
         return true;
-    case 53: /* CAST between integer types */
+    case ETPU_OP_CAST: /* between integer types */
         if (op->inputs.count != 1)
             return false;
         *out = *in[0];
         return true;
-    case 36: { /* GATHER of a 1-D vector */
+    case ETPU_OP_GATHER: { /* of a 1-D vector */
         if (op->inputs.count != 2 || in[0]->scalar)
             return false;
         out->known = true;
@@ -204,7 +205,7 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
         }
         return true;
     }
-    case 81: /* REDUCE_PROD over everything */
+    case ETPU_OP_REDUCE_PROD: /* over everything */
         if (op->inputs.count < 1)
             return false;
         out->known = true;
@@ -215,7 +216,11 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
             if (__builtin_mul_overflow(out->v[0], in[0]->v[i], &out->v[0]))
                 return false;
         return true;
-    case 0: case 41: case 18: case 42: case 90: { /* elementwise, scalar broadcast */
+    case ETPU_OP_ADD:
+    case ETPU_OP_SUB:
+    case ETPU_OP_MUL:
+    case ETPU_OP_DIV:
+    case ETPU_OP_FLOOR_DIV: { /* elementwise, scalar broadcast */
         if (op->inputs.count != 2)
             return false;
         const value *a = in[0], *b = in[1];
