@@ -2,9 +2,8 @@
  * compiler_log.c — turn edgetpu_compiler output into an etpu_compiler_report.
  *
  * Three stages:
- *   1. decode: a JSON document (notebook) becomes the text of its strings;
- *      a physical line that is one quoted, escaped string ("...\n...",
- *      b'...') becomes the lines it encodes; "\r" is dropped.
+ *   1. decode (log_decode.c): a JSON document (notebook) becomes the text
+ *      of its strings; a quoted, escaped line becomes the lines it encodes.
  *   2. lines: each logical line is matched against data — the line-prefix
  *      table below (what the compiler prints on success), the operator table
  *      layout, and failure_patterns.def (what it prints on failure).
@@ -26,7 +25,7 @@
 
 #include "etpu/compiler_log.h"
 #include "etpu/text.h"
-#include "util/strbuf.h"
+#include "toolchain/log_text.h"
 
 /* ------------------------------------------------------------------------ */
 /* Failure classes and patterns (data: failure_patterns.def)                 */
@@ -189,30 +188,7 @@ static const char mlir_error_marker[] = ": error: ";
 /* ------------------------------------------------------------------------ */
 /* Spans and bounded text helpers                                            */
 
-typedef struct span {
-    const char *p;
-    size_t n;
-} span;
-
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-static span trim(span s)
-{
-    while (s.n > 0 && is_blank(s.p[0])) {
-        s.p++;
-        s.n--;
-    }
-    while (s.n > 0 && is_blank(s.p[s.n - 1]))
-        s.n--;
-    return s;
-}
-
-static bool starts_with(span s, const char *prefix, size_t prefix_len)
-{
-    return s.n >= prefix_len && memcmp(s.p, prefix, prefix_len) == 0;
-}
-
+/* span, trim(), starts_with(), after(): log_text.h */
 /* First occurrence of needle in s, bounded by s.n (memmem is not ISO C). */
 static const char *find_bytes(span s, const char *needle, size_t needle_len)
 {
@@ -236,7 +212,6 @@ static bool span_contains(span s, const char *needle, size_t needle_len)
     return find_bytes(s, needle, needle_len) != NULL;
 }
 
-static span after(span s, size_t k) { return (span){s.p + k, s.n - k}; }
 
 /* A printable, NUL-terminated copy of at most ETPU_LOG_MAX_TEXT bytes.
  * Control bytes (but tab) and invalid UTF-8 become '?': report strings end
@@ -1073,188 +1048,6 @@ static void feed_line(parser *p, span raw)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Decoding: quoted lines and JSON documents                                 */
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Reads n hex digits at s (bounded by end); -1 if they are not all hex. */
-static long read_hex(const char *s, const char *end, size_t n)
-{
-    if ((size_t)(end - s) < n)
-        return -1;
-    long v = 0;
-    for (size_t i = 0; i < n; i++) {
-        int h = hex_value(s[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-static void append_utf8(etpu_strbuf *b, unsigned long cp)
-{
-    char out[4];
-    size_t n;
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else {
-        /* Only \uXXXX reaches here (cp <= 0xFFFF); lone surrogates become '?'. */
-        if (cp >= 0xD800 && cp <= 0xDFFF) {
-            etpu_sb_addc(b, '?');
-            return;
-        }
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    }
-    etpu_sb_add(b, out, n);
-}
-
-/* Undo JSON / Python string escapes: \n \r \t \" \' \\ \/ \uXXXX \xHH. */
-static void unescape(span s, etpu_strbuf *b)
-{
-    const char *end = s.p + s.n;
-    for (const char *c = s.p; c < end; c++) {
-        if (*c != '\\' || c + 1 == end) {
-            etpu_sb_addc(b, *c);
-            continue;
-        }
-        char e = *++c;
-        long v;
-        switch (e) {
-        case 'n': etpu_sb_addc(b, '\n'); break;
-        case 'r': break; /* CR only ever precedes \n here */
-        case 't': etpu_sb_addc(b, '\t'); break;
-        case 'u':
-            v = read_hex(c + 1, end, 4);
-            if (v < 0) {
-                etpu_sb_addc(b, 'u');
-                break;
-            }
-            append_utf8(b, (unsigned long)v);
-            c += 4;
-            break;
-        case 'x':
-            v = read_hex(c + 1, end, 2);
-            if (v < 0) {
-                etpu_sb_addc(b, 'x');
-                break;
-            }
-            etpu_sb_addc(b, (char)v);
-            c += 2;
-            break;
-        default: etpu_sb_addc(b, e); break; /* \" \' \\ \/ and unknown */
-        }
-    }
-}
-
-/* If the line is one quoted string — "…", '…', b'…', b"…", optionally
- * followed by a comma (a JSON array element) — return its inside. */
-static bool quoted_inside(span line, span *inside)
-{
-    line = trim(line);
-    if (line.n > 0 && line.p[line.n - 1] == ',')
-        line = trim((span){line.p, line.n - 1});
-    if (line.n >= 3 && line.p[0] == 'b' && (line.p[1] == '\'' || line.p[1] == '"'))
-        line = after(line, 1);
-    if (line.n < 2)
-        return false;
-    char q = line.p[0];
-    if ((q != '"' && q != '\'') || line.p[line.n - 1] != q)
-        return false;
-    *inside = (span){line.p + 1, line.n - 2};
-    return true;
-}
-
-/* A physical line: quoted-and-escaped lines are decoded into the lines they
- * hold (notebook text pasted or truncated so JSON parsing failed; Python
- * printing bytes); everything else is one logical line. */
-static void feed_physical_line(parser *p, span line)
-{
-    span inside;
-    if (!quoted_inside(line, &inside) || !memchr(inside.p, '\\', inside.n)) {
-        feed_line(p, line);
-        return;
-    }
-    etpu_strbuf decoded = {0};
-    unescape(inside, &decoded);
-    if (decoded.failed) {
-        p->nomem = true;
-    } else {
-        /* Decoded text is fed as logical lines, never decoded again. */
-        size_t start = 0;
-        for (size_t i = 0; i <= decoded.len && !p->nomem; i++) {
-            bool at_end = i == decoded.len;
-            if (!at_end && decoded.data[i] != '\n')
-                continue;
-            if (!at_end || i > start) /* no empty line after a final "\n" */
-                feed_line(p, (span){decoded.data + start, i - start});
-            start = i + 1;
-        }
-    }
-    free(decoded.data);
-}
-
-static void feed_lines(parser *p, span text)
-{
-    const char *end = text.p + text.n;
-    const char *start = text.p;
-    while (start < end && !p->nomem) {
-        const char *nl = memchr(start, '\n', (size_t)(end - start));
-        const char *stop = nl ? nl : end;
-        feed_physical_line(p, (span){start, (size_t)(stop - start)});
-        start = nl ? nl + 1 : end;
-    }
-}
-
-/* Concatenate a JSON document's strings in document order. Consecutive
- * strings of one array are joined as they are (a notebook stores output as
- * an array of lines that keep their "\n"); a line break separates
- * everything else. Depth is bounded by cJSON's nesting limit. */
-static void collect_json_strings(const cJSON *first, bool in_array, etpu_strbuf *out)
-{
-    for (const cJSON *node = first; node; node = node->next) {
-        if (cJSON_IsString(node) && node->valuestring)
-            etpu_sb_add(out, node->valuestring, strlen(node->valuestring));
-        else if (cJSON_IsArray(node))
-            collect_json_strings(node->child, true, out);
-        else if (cJSON_IsObject(node))
-            collect_json_strings(node->child, false, out);
-        bool joins_next = in_array && cJSON_IsString(node) && node->next &&
-                          cJSON_IsString(node->next);
-        if (!joins_next && out->len > 0 && out->data[out->len - 1] != '\n')
-            etpu_sb_addc(out, '\n');
-    }
-}
-
-static bool looks_like_json(span text)
-{
-    size_t i = 0;
-    /* UTF-8 byte order mark */
-    if (text.n >= 3 && memcmp(text.p, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
-    while (i < text.n && (is_blank(text.p[i]) || text.p[i] == '\n'))
-        i++;
-    return i < text.n && (text.p[i] == '{' || text.p[i] == '[');
-}
-
-/* ------------------------------------------------------------------------ */
 /* Finishing                                                                 */
 
 static void resolve_totals(parser *p, etpu_compiler_model *m, size_t index)
@@ -1343,6 +1136,14 @@ void etpu_compiler_report_free(etpu_compiler_report *report)
     memset(report, 0, sizeof *report);
 }
 
+/* etpu_log_line_fn for the decoder: one logical line; false stops it. */
+static bool feed_decoded_line(void *context, const char *line, size_t len)
+{
+    parser *p = context;
+    feed_line(p, (span){line, len});
+    return !p->nomem;
+}
+
 etpu_status etpu_compiler_log_parse(const char *text, size_t len, etpu_compiler_report *out,
                                     etpu_error *err)
 {
@@ -1356,27 +1157,10 @@ etpu_status etpu_compiler_log_parse(const char *text, size_t len, etpu_compiler_
     p.report = out;
     p.current = NO_MODEL;
     p.run.pattern = NO_PATTERN;
-    span input = {text ? text : "", len};
-
-    etpu_strbuf decoded = {0};
-    if (looks_like_json(input)) {
-        cJSON *doc = cJSON_ParseWithLength(input.p, input.n);
-        if (doc) {
-            collect_json_strings(doc, false, &decoded);
-            cJSON_Delete(doc);
-            if (decoded.failed)
-                p.nomem = true;
-            else {
-                out->from_json = true;
-                input = (span){decoded.data ? decoded.data : "", decoded.len};
-            }
-        }
-    }
-    if (!p.nomem)
-        feed_lines(&p, input);
+    if (!etpu_log_decode(text ? text : "", len, feed_decoded_line, &p, &out->from_json))
+        p.nomem = true;
     if (!p.nomem)
         finish_run(&p);
-    free(decoded.data);
     /* finish_run leaves a fresh run behind; release what it may hold. */
     clear_attempt_failure(&p.run);
 
