@@ -208,10 +208,11 @@ const char *etpu_attempt_outcome_name(etpu_attempt_outcome outcome);
 /* "unknown", "console", "table", "implied". */
 const char *etpu_ops_source_name(etpu_ops_source source);
 
-/* The report as a cJSON tree (caller frees with cJSON_Delete); NULL when
- * out of memory. Field names follow the struct members above. */
-struct cJSON;
-struct cJSON *etpu_compiler_report_to_json(const etpu_compiler_report *report);
+/* The report as compact JSON text (one object; field names follow the
+ * struct members above, absent values are null): malloc'ed, NUL-terminated,
+ * its length in *len when len is not NULL. The caller frees it with free().
+ * NULL when out of memory. */
+char *etpu_compiler_report_json(const etpu_compiler_report *report, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -238,8 +238,10 @@ static int print_report(const compile_opts *o, const cJSON *rec, bool cached,
             if (t)
                 cJSON_AddItemToArray(pre, cJSON_CreateString(t));
         }
-        cJSON_AddItemToObject(j, "report", parsed ? etpu_compiler_report_to_json(&rep)
-                                                  : cJSON_CreateNull());
+        char *report_text = parsed ? etpu_compiler_report_json(&rep, NULL) : NULL;
+        cJSON_AddItemToObject(j, "report", report_text ? cJSON_Parse(report_text)
+                                                       : cJSON_CreateNull());
+        free(report_text);
         if (o->json_all) {
             cJSON_AddItemToArray(o->json_all, j);
         } else {

@@ -458,7 +458,9 @@ static bool add_file_json(cJSON *files, const char *file, int code,
     if (!cJSON_AddStringToObject(o, "file", file) ||
         !cJSON_AddNumberToObject(o, "exit_code", code))
         return false;
-    cJSON *body = report ? etpu_compiler_report_to_json(report) : error_json(err);
+    char *text = report ? etpu_compiler_report_json(report, NULL) : NULL;
+    cJSON *body = report ? (text ? cJSON_Parse(text) : NULL) : error_json(err);
+    free(text);
     if (!body)
         return false;
     if (report && lm)
