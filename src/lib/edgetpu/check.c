@@ -733,10 +733,11 @@ static void check_loadable(const graph *g, etpu_check_report *r)
         etpu_check_fatal *list = fatal ? r->fatals : r->warnings;
         size_t count = fatal ? r->fatal_count : r->warning_count;
         etpu_check_fatal *f = NULL;
+        /* One finding per builtin code (an op's name follows from its code:
+         * op_name() calls every custom op "CUSTOM"). */
         for (size_t k = 0; k < count && !f; k++)
             if (list[k].rule == rule && list[k].op_count &&
-                r->ops[list[k].ops[0]].builtin_code == o->builtin_code &&
-                !strcmp(r->ops[list[k].ops[0]].op, o->op))
+                r->ops[list[k].ops[0]].builtin_code == o->builtin_code)
                 f = &list[k];
         if (!f) {
             if (!(f = add_finding(r, rule)))

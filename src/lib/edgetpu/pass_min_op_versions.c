@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "edgetpu/passes.h"
+#include "etpu/ops.h"
 
 #define PASS_NAME "min-op-versions"
 
@@ -29,14 +30,15 @@ typedef enum condition {
     COND__COUNT
 } condition;
 
+/* Keyed by ETPU_OP_ constant: a misspelt op in the .def fails to compile. */
 typedef struct version_rule {
-    const char *op;
+    etpu_builtin_op op;
     int32_t version;
     condition cond;
 } version_rule;
 
 static const version_rule rules[] = {
-#define VERSION_RULE(op, v, cond) {#op, v, COND_##cond},
+#define VERSION_RULE(op, v, cond) {ETPU_OP_##op, v, COND_##cond},
 #include "edgetpu/op_version_rules.def"
 #undef VERSION_RULE
 };
@@ -135,12 +137,12 @@ static bool modelled_types(const etpu_subgraph *sg, const etpu_operator *op)
 }
 
 /* The version the op needs, or 0 when the rules cannot tell. */
-static int32_t needed_version(const char *name, const etpu_subgraph *sg, const etpu_operator *op)
+static int32_t needed_version(int32_t code, const etpu_subgraph *sg, const etpu_operator *op)
 {
     if (!modelled_types(sg, op))
         return 0;
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        if (strcmp(rules[i].op, name))
+        if ((int32_t)rules[i].op != code)
             continue;
         int r = test(rules[i].cond, sg, op);
         if (r == UNDECIDABLE)
@@ -155,21 +157,21 @@ static int32_t needed_version(const char *name, const etpu_subgraph *sg, const e
 
 /* First TF release with each (op, version) (runtime_versions.def). */
 typedef struct runtime_version {
-    const char *op;
+    etpu_builtin_op op;
     int32_t version;
     const char *release;
 } runtime_version;
 
 static const runtime_version runtime_versions[] = {
-#define RUNTIME_VERSION(op, v, release) {#op, v, release},
+#define RUNTIME_VERSION(op, v, release) {ETPU_OP_##op, v, release},
 #include "edgetpu/runtime_versions.def"
 #undef RUNTIME_VERSION
 };
 
-static const char *first_release(const char *op, int32_t version)
+static const char *first_release(int32_t code, int32_t version)
 {
     for (size_t i = 0; i < sizeof runtime_versions / sizeof runtime_versions[0]; i++)
-        if (runtime_versions[i].version == version && !strcmp(runtime_versions[i].op, op))
+        if (runtime_versions[i].version == version && (int32_t)runtime_versions[i].op == code)
             return runtime_versions[i].release;
     return NULL;
 }
@@ -248,7 +250,7 @@ static etpu_status update_min_runtime_version(etpu_model *m, etpu_fix_log *log, 
             const etpu_operator_code *c = etpu_op_code(m, &m->subgraphs[g].operators[i]);
             const char *name = c ? etpu_builtin_name(c->builtin_code) : NULL;
             const char *rel = name && c->builtin_code != ETPU_OP_CUSTOM
-                                  ? first_release(name, c->version) : NULL;
+                                  ? first_release(c->builtin_code, c->version) : NULL;
             if (!rel || !parse_release(rel, &r)) {
                 char why[128];
                 snprintf(why, sizeof why, "etpu does not know the first TFLite release of "
@@ -298,7 +300,7 @@ etpu_status etpu_pass_min_op_versions(etpu_model *m, const etpu_fix_options *opt
             const char *name = c ? etpu_builtin_name(c->builtin_code) : NULL;
             if (!name || c->builtin_code == ETPU_OP_CUSTOM)
                 continue;
-            int32_t want = needed_version(name, sg, op);
+            int32_t want = needed_version(c->builtin_code, sg, op);
             if (want == 0 || want >= c->version)
                 continue;
             int32_t from = c->version, code = c->builtin_code;
