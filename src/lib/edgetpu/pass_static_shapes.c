@@ -135,6 +135,42 @@ static bool strided_slice(const value *in, const value *begin, const value *end,
     return true;
 }
 
+/* SHAPE: the static shape of its input, not its values. */
+static bool shape_of_input(const etpu_subgraph *sg, const etpu_operator *op, value *out)
+{
+    if (op->inputs.count != 1 || op->inputs.items[0] < 0 ||
+        (size_t)op->inputs.items[0] >= sg->tensor_count)
+        return false; /* malformed: nothing to read a shape from */
+    const etpu_tensor *x = &sg->tensors[op->inputs.items[0]];
+    if (x->shape.count > MAX_VALUES)
+        return false;
+    for (size_t d = 0; d < x->shape.count; d++)
+        if (x->shape.items[d] < 0)
+            return false;
+    out->known = true;
+    out->count = x->shape.count;
+    for (size_t d = 0; d < x->shape.count; d++)
+        out->v[d] = x->shape.items[d];
+    return true;
+}
+
+/* ADD, SUB, MUL, DIV, FLOOR_DIV elementwise, with scalar broadcast. */
+static bool elementwise(int32_t code, const etpu_operator *op, const value *a, const value *b,
+                        value *out)
+{
+    size_t n = a->count > b->count ? a->count : b->count;
+    if ((a->count != n && a->count != 1) || (b->count != n && b->count != 1) ||
+        etpu_option_int(&op->options, "fused_activation_function", 0))
+        return false;
+    bool ok = true;
+    out->known = true;
+    out->scalar = a->scalar && b->scalar;
+    out->count = n;
+    for (size_t i = 0; i < n; i++)
+        out->v[i] = arith(code, a->v[a->count == 1 ? 0 : i], b->v[b->count == 1 ? 0 : i], &ok);
+    return ok;
+}
+
 /* Evaluate op i when all its inputs are known; false when it cannot be. */
 static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_operator *op,
                      const value *vals, value *out)
@@ -144,22 +180,8 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
         return false;
     memset(out, 0, sizeof *out);
     int32_t code = c->builtin_code;
-    if (code == ETPU_OP_SHAPE) { /* the static shape of its input, not its values */
-        if (op->inputs.count != 1 || op->inputs.items[0] < 0 ||
-            (size_t)op->inputs.items[0] >= sg->tensor_count)
-            return false; /* malformed: nothing to read a shape from */
-        const etpu_tensor *x = &sg->tensors[op->inputs.items[0]];
-        if (x->shape.count > MAX_VALUES)
-            return false;
-        for (size_t d = 0; d < x->shape.count; d++)
-            if (x->shape.items[d] < 0)
-                return false;
-        out->known = true;
-        out->count = x->shape.count;
-        for (size_t d = 0; d < x->shape.count; d++)
-            out->v[d] = x->shape.items[d];
-        return true;
-    }
+    if (code == ETPU_OP_SHAPE)
+        return shape_of_input(sg, op, out);
     const value *in[8] = {0};
     if (op->inputs.count > 8)
         return false;
@@ -220,22 +242,8 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
     case ETPU_OP_SUB:
     case ETPU_OP_MUL:
     case ETPU_OP_DIV:
-    case ETPU_OP_FLOOR_DIV: { /* elementwise, scalar broadcast */
-        if (op->inputs.count != 2)
-            return false;
-        const value *a = in[0], *b = in[1];
-        size_t n = a->count > b->count ? a->count : b->count;
-        if ((a->count != n && a->count != 1) || (b->count != n && b->count != 1) ||
-            etpu_option_int(&op->options, "fused_activation_function", 0))
-            return false;
-        bool ok = true;
-        out->known = true;
-        out->scalar = a->scalar && b->scalar;
-        out->count = n;
-        for (size_t i = 0; i < n; i++)
-            out->v[i] = arith(code, a->v[a->count == 1 ? 0 : i], b->v[b->count == 1 ? 0 : i], &ok);
-        return ok;
-    }
+    case ETPU_OP_FLOOR_DIV:
+        return op->inputs.count == 2 && elementwise(code, op, in[0], in[1], out);
     }
     return false;
 }
