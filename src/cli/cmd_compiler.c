@@ -15,7 +15,12 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
-#include "etpu/toolchain.h"
+#include "etpu/apt.h"
+#include "etpu/compiler_arch.h"
+#include "etpu/fetch.h"
+#include "etpu/install.h"
+#include "etpu/runner.h"
+#include "etpu/sources.h"
 
 static const char usage_text[] =
     "usage: etpu compiler <command> [options]\n"

@@ -17,8 +17,16 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "etpu/apt.h"
+#include "etpu/archive.h"
+#include "etpu/cache.h"
+#include "etpu/compile_plan.h"
+#include "etpu/compiler_arch.h"
 #include "etpu/fileio.h"
-#include "etpu/toolchain.h"
+#include "etpu/hash.h"
+#include "etpu/install.h"
+#include "etpu/runner.h"
+#include "etpu/sources.h"
 
 static int sign(int v) { return (v > 0) - (v < 0); }
 

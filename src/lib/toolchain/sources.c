@@ -20,8 +20,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "etpu/apt.h"
+#include "etpu/compiler_arch.h"
 #include "etpu/fileio.h"
-#include "etpu/toolchain.h"
+#include "etpu/sources.h"
 #include "util/strbuf.h"
 
 /* ---- architectures ----------------------------------------------------- */
