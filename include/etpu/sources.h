@@ -82,7 +82,10 @@ typedef struct etpu_source_table {
 etpu_status etpu_source_table_load(const char *path, etpu_source_table *out, etpu_error *err);
 etpu_status etpu_source_table_parse(const char *text, size_t len, const char *origin,
                                     etpu_source_table *out, etpu_error *err);
-struct cJSON *etpu_source_table_to_json(const etpu_source_table *t);
+/* The table as JSON text (indented), in the shape etpu_source_table_parse
+ * reads, with an "origin" key last when origin is not NULL; malloc'd (free()),
+ * NULL when out of memory. */
+char *etpu_source_table_json(const etpu_source_table *t, const char *origin);
 void etpu_source_table_free(etpu_source_table *t);
 const etpu_artifact *etpu_source_table_artifact(const etpu_source_table *t, const char *id);
 const etpu_source *etpu_source_table_source(const etpu_source_table *t, const char *name);

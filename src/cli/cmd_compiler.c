@@ -620,11 +620,14 @@ static int do_sources(const opts *o)
     etpu_host_arch(host, sizeof host);
     const etpu_compiler_arch *ha = etpu_compiler_arch_get(host);
     if (o->json) {
-        cJSON *root = etpu_source_table_to_json(&t);
-        cJSON_AddStringToObject(root, "origin", t.origin);
-        cli_print_json(root);
-        cJSON_Delete(root);
+        char *text = etpu_source_table_json(&t, t.origin);
         etpu_source_table_free(&t);
+        if (!text) {
+            fprintf(stderr, "etpu: out of memory while writing JSON\n");
+            return EXIT_INPUT;
+        }
+        printf("%s\n", text);
+        free(text);
         return EXIT_PASS;
     }
     printf("sources (%s), in the order `etpu compiler install` tries them on this %s host:\n",
