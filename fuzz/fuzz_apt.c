@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etpu/toolchain.h"
+#include "etpu/apt.h"
+#include "etpu/compiler_arch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

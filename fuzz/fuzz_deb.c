@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "etpu/toolchain.h"
+#include "etpu/archive.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,11 +12,14 @@
 pkg_check_modules(CURL REQUIRED libcurl)
 pkg_check_modules(LIBARCHIVE REQUIRED libarchive)
 pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto)
+target_include_directories(etpu_toolchain PRIVATE ${CURL_INCLUDE_DIRS} ${LIBARCHIVE_INCLUDE_DIRS})
+# The CLI reports the loaded libraries' versions (cli_version.c).
 target_include_directories(etpu_lib PUBLIC ${CURL_INCLUDE_DIRS} ${LIBARCHIVE_INCLUDE_DIRS})
+target_link_libraries(etpu_toolchain PRIVATE PkgConfig::CRYPTO)
 target_link_libraries(etpu_lib PUBLIC PkgConfig::CRYPTO ${CMAKE_DL_LIBS})
 
 # Where the installed etpu finds its data: the Coral apt repository's archive
 # key for InRelease (<datadir>/etpu/keyrings/coral-apt.gpg), when one is
 # shipped (docs/toolchain.md, "Verification").
 include(GNUInstallDirs)
-target_compile_definitions(etpu_lib PRIVATE ETPU_DATA_DIR="${CMAKE_INSTALL_FULL_DATADIR}/etpu")
+target_compile_definitions(etpu_toolchain PRIVATE ETPU_DATA_DIR="${CMAKE_INSTALL_FULL_DATADIR}/etpu")

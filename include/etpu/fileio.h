@@ -50,6 +50,20 @@ etpu_status etpu_read_file(const char *path, size_t max, char **out, size_t *len
 /* mkdir -p with mode 0777 (less the umask). */
 etpu_status etpu_mkdirs(const char *path, etpu_error *err);
 
+/* ---- directories of files (compile results, the cache) ---------------- */
+
+/* Place names[0..n) of src_dir into dest_dir: each is first copied beside
+ * its destination under a temporary name, and only when all copies are
+ * complete are they renamed into place; on failure the temporary copies
+ * are removed and dest_dir is as it was. */
+etpu_status etpu_place_files(const char *src_dir, const char *const *names, size_t n,
+                             const char *dest_dir, etpu_error *err);
+
+/* The regular files in dir (names not starting with '.'), sorted; free
+ * each and the array. */
+etpu_status etpu_list_files(const char *dir, char ***names, size_t *n, etpu_error *err);
+void etpu_free_names(char **names, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@
 #include <openssl/opensslv.h>
 
 #include "cli.h"
-#include "etpu/toolchain.h"
+#include "etpu/fetch.h"
 
 #if defined(__GLIBC__)
 #include <gnu/libc-version.h>

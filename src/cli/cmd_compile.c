@@ -35,11 +35,18 @@
 
 #include "cli.h"
 #include "cli_text.h"
+#include "etpu/archive.h"
+#include "etpu/cache.h"
 #include "etpu/check.h"
+#include "etpu/compile_plan.h"
+#include "etpu/compiler_arch.h"
 #include "etpu/compiler_log.h"
+#include "etpu/fetch.h"
 #include "etpu/fileio.h"
 #include "etpu/fix.h"
-#include "etpu/toolchain.h"
+#include "etpu/hash.h"
+#include "etpu/install.h"
+#include "etpu/runner.h"
 #include "etpu/writer.h"
 
 #ifndef ETPU_VERSION

@@ -15,7 +15,12 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
-#include "etpu/toolchain.h"
+#include "etpu/apt.h"
+#include "etpu/compiler_arch.h"
+#include "etpu/fetch.h"
+#include "etpu/install.h"
+#include "etpu/runner.h"
+#include "etpu/sources.h"
 
 static const char usage_text[] =
     "usage: etpu compiler <command> [options]\n"
@@ -615,11 +620,14 @@ static int do_sources(const opts *o)
     etpu_host_arch(host, sizeof host);
     const etpu_compiler_arch *ha = etpu_compiler_arch_get(host);
     if (o->json) {
-        cJSON *root = etpu_source_table_to_json(&t);
-        cJSON_AddStringToObject(root, "origin", t.origin);
-        cli_print_json(root);
-        cJSON_Delete(root);
+        char *text = etpu_source_table_json(&t, t.origin);
         etpu_source_table_free(&t);
+        if (!text) {
+            fprintf(stderr, "etpu: out of memory while writing JSON\n");
+            return EXIT_INPUT;
+        }
+        printf("%s\n", text);
+        free(text);
         return EXIT_PASS;
     }
     printf("sources (%s), in the order `etpu compiler install` tries them on this %s host:\n",

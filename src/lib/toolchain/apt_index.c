@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "etpu/toolchain.h"
+#include "etpu/apt.h"
+#include "etpu/compiler_arch.h"
 #include "util/strbuf.h"
 
 /* ---- version comparison ------------------------------------------------ */

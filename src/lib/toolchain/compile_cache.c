@@ -35,8 +35,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "etpu/archive.h"
+#include "etpu/cache.h"
+#include "etpu/compiler_arch.h"
 #include "etpu/fileio.h"
-#include "etpu/toolchain.h"
+#include "etpu/hash.h"
 
 #define ENTRY_FORMAT 2 /* 2: SHA-256 of every file and of the record */
 #define ENTRY_MAX_BYTES (64u << 20)

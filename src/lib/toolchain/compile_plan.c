@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "etpu/toolchain.h"
+#include "etpu/compile_plan.h"
 
 double etpu_compile_flags_timeout(const etpu_compile_flags *f)
 {

@@ -38,7 +38,8 @@
 
 #include "lazy.h" /* libarchive, loaded on first use */
 
-#include "etpu/toolchain.h"
+#include "etpu/archive.h"
+#include "etpu/compiler_arch.h"
 
 #define MAX_ENTRIES 100000
 #define MAX_BYTES ((int64_t)1 << 30)

@@ -30,7 +30,8 @@
 #include "lazy.h" /* libcurl, loaded on first use */
 #include <openssl/evp.h>
 
-#include "etpu/toolchain.h"
+#include "etpu/fetch.h"
+#include "etpu/hash.h"
 
 static volatile sig_atomic_t cancel_flag;
 

@@ -41,8 +41,15 @@
 
 #include <cjson/cJSON.h>
 
+#include "etpu/apt.h"
+#include "etpu/archive.h"
+#include "etpu/compiler_arch.h"
+#include "etpu/fetch.h"
 #include "etpu/fileio.h"
-#include "etpu/toolchain.h"
+#include "etpu/hash.h"
+#include "etpu/install.h"
+#include "etpu/runner.h"
+#include "etpu/sources.h"
 #include "util/strbuf.h"
 
 #define INDEX_MAX ((size_t)32 << 20)

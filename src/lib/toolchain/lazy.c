@@ -4,7 +4,7 @@
 #define ETPU_LAZY_IMPLEMENTATION 1
 #include "lazy.h"
 
-#include "etpu/toolchain.h"
+#include "etpu/fetch.h"
 
 #include <dlfcn.h>
 #include <stdbool.h>

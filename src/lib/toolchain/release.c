@@ -24,7 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "etpu/toolchain.h"
+#include "etpu/apt.h"
+#include "etpu/archive.h"
+#include "etpu/compiler_arch.h"
+#include "etpu/runner.h"
 #include "util/strbuf.h"
 
 #define RELEASE_MAX ((size_t)4 << 20)

@@ -34,7 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "etpu/toolchain.h"
+#include "etpu/compiler_arch.h"
+#include "etpu/fetch.h"
+#include "etpu/install.h"
+#include "etpu/runner.h"
 
 static const char *const kind_names[] = {"auto", "native", "binfmt", "qemu"};
 

@@ -4,7 +4,7 @@
  * for how an install was verified (verification.def).
  *
  * The shipped table is compiled in. A copy for tests or a mirror is a JSON
- * file of the same shape (what etpu_source_table_to_json writes); it is
+ * file of the same shape (what etpu_source_table_json writes); it is
  * input like any other, so every value is checked before it is used:
  * hashes of the right length in hex, versions and ids safe as directory
  * names, relative paths without `.`/`..`, http(s) URLs only.
@@ -20,8 +20,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "etpu/apt.h"
+#include "etpu/compiler_arch.h"
 #include "etpu/fileio.h"
-#include "etpu/toolchain.h"
+#include "etpu/sources.h"
 #include "util/strbuf.h"
 
 /* ---- architectures ----------------------------------------------------- */
@@ -561,7 +563,7 @@ static void add_str(cJSON *o, const char *k, const char *v)
         cJSON_AddStringToObject(o, k, v);
 }
 
-cJSON *etpu_source_table_to_json(const etpu_source_table *t)
+static cJSON *source_table_tree(const etpu_source_table *t)
 {
     cJSON *root = cJSON_CreateObject();
     if (!root)
@@ -612,4 +614,23 @@ cJSON *etpu_source_table_to_json(const etpu_source_table *t)
         cJSON_AddItemToArray(srcs, o);
     }
     return root;
+}
+
+char *etpu_source_table_json(const etpu_source_table *t, const char *origin)
+{
+    cJSON *root = source_table_tree(t);
+    if (!root)
+        return NULL;
+    if (origin && !cJSON_AddStringToObject(root, "origin", origin)) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    char *printed = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!printed)
+        return NULL;
+    /* the caller frees with free(), whatever allocator cJSON was given */
+    char *text = strdup(printed);
+    cJSON_free(printed);
+    return text;
 }
