@@ -185,13 +185,19 @@ int etpu_json_format_float(char out[32], float v)
      * "-0"), so that output moved from cJSON changes only where it must. */
     if (fabsf(v) < 1e15f && v == truncf(v))
         return snprintf(out, 32, "%1.15g", (double)v);
-    int n = 0;
-    for (int digits = 1; digits <= 9; digits++) { /* 9 digits always round-trip */
-        n = snprintf(out, 32, "%.*g", digits, (double)v);
+    /* Round-tripping is monotonic in the digit count (correctly rounded
+     * printf and strtof), and 9 digits always do: binary search, 3-4
+     * tries where a walk up from 1 takes 8-9 for a typical quant scale. */
+    int lo = 1, hi = 9;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        snprintf(out, 32, "%.*g", mid, (double)v);
         if (strtof(out, NULL) == v)
-            break;
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    return n;
+    return snprintf(out, 32, "%.*g", lo, (double)v);
 }
 
 void etpu_json_float(etpu_json_writer *w, const char *key, float value)
