@@ -138,10 +138,12 @@ set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${ETPU_DEB_ARCH})
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# libcurl and libarchive are dlopen'ed on first use (src/toolchain.cmake), so
-# dpkg-shlibdeps cannot see them: name their run-time packages here (CPack
-# adds the shlibdeps result to this list).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 (>= 7.16.2), libarchive13 (>= 3.2.1)")
+# libcurl, libarchive and libcrypto are dlopen'ed on first use
+# (src/toolchain.cmake), so dpkg-shlibdeps cannot see them: name their run-time
+# packages here (CPack adds the shlibdeps result to this list). libcrypto.so.3
+# is in Debian's libssl3 (libssl3t64 since trixie's 64-bit time_t transition).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS
+    "libcurl4 (>= 7.16.2), libarchive13 (>= 3.2.1), libssl3 (>= 3.0.0) | libssl3t64")
 # The real compiler is an x86-64 program; elsewhere etpu runs it under
 # qemu-x86_64 (qemu-user, with binfmt_misc from qemu-user-binfmt).
 if(NOT ETPU_DEB_ARCH STREQUAL "amd64")

@@ -102,6 +102,7 @@ typedef struct etpu_toolchain_libs {
     const char *curl_libz;       /* "1.2.13", or NULL */
     const char *archive;         /* "libarchive 3.6.2" */
     const char *archive_details; /* "libarchive 3.6.2 zlib/1.2.13 liblzma/..." */
+    const char *crypto;          /* "OpenSSL 3.0.11 19 Sep 2023" */
 } etpu_toolchain_libs;
 void etpu_toolchain_libs_get(etpu_toolchain_libs *out);
 

@@ -11,7 +11,7 @@
 #include <archive.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
-#include <openssl/crypto.h>
+#include <openssl/opensslv.h> /* OPENSSL_VERSION_TEXT: the run-time one is loaded lazily */
 #include <openssl/opensslv.h>
 
 #include "cli.h"
@@ -105,7 +105,7 @@ static void gather(version_info *v)
     if (!strncmp(v->archive, "libarchive ", 11))
         v->archive += 11;
     v->archive_details = libs.archive_details ? libs.archive_details : "";
-    v->crypto = OpenSSL_version(OPENSSL_VERSION);
+    v->crypto = libs.crypto ? libs.crypto : "(cannot be loaded)";
 #if defined(__GLIBC__)
     snprintf(v->libc_buf, sizeof v->libc_buf, "glibc %s", gnu_get_libc_version());
     v->libc = v->libc_buf;

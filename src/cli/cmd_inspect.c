@@ -13,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 
 #include "cli.h"
-#include "cli_json.h"
+#include "etpu/json.h"
 #include "cli_text.h"
 #include "etpu/compiled.h"
 #include "etpu/model.h"
@@ -207,54 +206,73 @@ static size_t json_cap_take(size_t n)
     return k;
 }
 
-/* obj[key] = the first elements of an array of n that fit under the cap,
- * and obj[key "_omitted"] = the rest when some did not. Returns how many
- * elements to add (the caller adds them to the returned array). */
-static cJSON *capped_array(cJSON *obj, const char *key, size_t n, size_t *k)
+/* w[key] = the first elements of an array of n that fit under the cap, and
+ * w[key "_omitted"] = the rest when some did not (written once the caller
+ * has closed the array: capped_array_end). Returns how many to write. */
+static size_t capped_array_begin(etpu_json_writer *w, const char *key, size_t n)
 {
-    *k = json_cap_take(n);
-    cJSON *arr = cJSON_AddArrayToObject(obj, key);
-    if (*k < n) {
+    size_t k = json_cap_take(n);
+    etpu_json_array_begin(w, key);
+    return k;
+}
+
+static void capped_array_end(etpu_json_writer *w, const char *key, size_t n, size_t k)
+{
+    etpu_json_array_end(w);
+    if (k < n) {
         char omitted[64];
         snprintf(omitted, sizeof omitted, "%s_omitted", key);
-        cJSON_AddNumberToObject(obj, omitted, (double)(n - *k));
+        etpu_json_int(w, omitted, (int64_t)(n - k));
     }
-    return arr;
 }
 
-static void capped_int_array(cJSON *obj, const char *key, const int32_t *items, size_t n)
+static void capped_int_array(etpu_json_writer *w, const char *key, const int32_t *items,
+                             size_t n)
 {
-    size_t k;
-    cJSON *arr = capped_array(obj, key, n, &k);
-    for (size_t i = 0; arr && i < k; i++)
-        cJSON_AddItemToArray(arr, cJSON_CreateNumber(items[i]));
+    size_t k = capped_array_begin(w, key, n);
+    for (size_t i = 0; i < k; i++)
+        etpu_json_int(w, NULL, items[i]);
+    capped_array_end(w, key, n, k);
 }
 
-static cJSON *option_json(const etpu_option *o)
+/* Strings from the file, made safe (cli_safe_string), cut at max_len. */
+static void safe_string(etpu_json_writer *w, const char *key, const char *value, size_t max_len)
+{
+    if (!value) {
+        etpu_json_null(w, key);
+        return;
+    }
+    char *s = cli_safe_string(value, max_len);
+    etpu_json_string(w, key, s ? s : "");
+    free(s);
+}
+
+static void option_json(etpu_json_writer *w, const char *key, const etpu_option *o)
 {
     const char *enum_value = o->enum_name ? etpu_enum_value_name(o->enum_name, o->i) : NULL;
-    if (enum_value)
-        return cJSON_CreateString(enum_value);
+    if (enum_value) {
+        etpu_json_string(w, key, enum_value);
+        return;
+    }
     switch (o->kind) {
-    case ETPU_V_BOOL: return cJSON_CreateBool(o->i != 0);
-    case ETPU_V_F32: case ETPU_V_F64: return cJSON_CreateNumber(o->f);
-    case ETPU_V_U64: return cJSON_CreateNumber((double)o->u);
-    case ETPU_V_STRING: {
-        char *s = cli_safe_string(o->s, json_cap_take(4096));
-        cJSON *j = cJSON_CreateString(s ? s : "");
-        free(s);
-        return j;
-    }
+    case ETPU_V_BOOL: etpu_json_bool(w, key, o->i != 0); break;
+    case ETPU_V_F32: etpu_json_float(w, key, (float)o->f); break;
+    case ETPU_V_F64: etpu_json_double(w, key, o->f); break;
+    case ETPU_V_U64: etpu_json_double(w, key, (double)o->u); break;
+    case ETPU_V_STRING: safe_string(w, key, o->s ? o->s : "", json_cap_take(4096)); break;
     case ETPU_V_VECTOR: { /* options vectors may be shared too: capped */
-        cJSON *arr = cJSON_CreateArray();
+        etpu_json_array_begin(w, key);
         size_t k = json_cap_take(o->count);
-        for (size_t i = 0; arr && i < k; i++)
-            cJSON_AddItemToArray(arr, cJSON_CreateNumber(o->elem_kind == ETPU_V_F32
-                                                             ? vector_elem_float(o, i)
-                                                             : (double)vector_elem_int(o, i)));
-        return arr;
+        for (size_t i = 0; i < k; i++) {
+            if (o->elem_kind == ETPU_V_F32)
+                etpu_json_float(w, NULL, (float)vector_elem_float(o, i));
+            else
+                etpu_json_double(w, NULL, (double)vector_elem_int(o, i));
+        }
+        etpu_json_array_end(w);
+        break;
     }
-    default: return cJSON_CreateNumber((double)o->i);
+    default: etpu_json_double(w, key, (double)o->i); break;
     }
 }
 
@@ -448,203 +466,258 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
 /* ---- JSON ---------------------------------------------------------------- */
 
 /* Strings from the file are shown whole up to 1 MiB. */
-static void add_safe_string(cJSON *obj, const char *key, const char *value)
+static void add_safe_string(etpu_json_writer *w, const char *key, const char *value)
 {
     size_t len = value ? strnlen(value, 1 << 20) : 0;
-    cli_json_add_string(obj, key, value, json_cap_take(len));
+    safe_string(w, key, value, json_cap_take(len));
 }
 
-static void capped_float_array(cJSON *obj, const char *key, const float *v, size_t n)
+static void capped_float_array(etpu_json_writer *w, const char *key, const float *v, size_t n)
 {
-    size_t k;
-    cJSON *arr = capped_array(obj, key, n, &k);
-    for (size_t i = 0; arr && i < k; i++)
-        cJSON_AddItemToArray(arr, cJSON_CreateNumber(v[i]));
+    size_t k = capped_array_begin(w, key, n);
+    for (size_t i = 0; i < k; i++)
+        etpu_json_float(w, NULL, v[i]);
+    capped_array_end(w, key, n, k);
 }
 
-static cJSON *quant_json(const etpu_quant *q)
+static void quant_json(etpu_json_writer *w, const etpu_quant *q)
 {
-    if (!q)
-        return cJSON_CreateNull();
-    cJSON *j = cJSON_CreateObject();
-    capped_float_array(j, "scale", q->scale, q->scale_count);
-    size_t k;
-    cJSON *zp = capped_array(j, "zero_point", q->zero_point_count, &k);
-    for (size_t i = 0; zp && i < k; i++)
-        cJSON_AddItemToArray(zp, cJSON_CreateNumber((double)q->zero_point[i]));
-    cJSON_AddNumberToObject(j, "quantized_dimension", q->quantized_dimension);
+    if (!q) {
+        etpu_json_null(w, "quantization");
+        return;
+    }
+    etpu_json_object_begin(w, "quantization");
+    capped_float_array(w, "scale", q->scale, q->scale_count);
+    size_t k = capped_array_begin(w, "zero_point", q->zero_point_count);
+    for (size_t i = 0; i < k; i++)
+        etpu_json_double(w, NULL, (double)q->zero_point[i]);
+    capped_array_end(w, "zero_point", q->zero_point_count, k);
+    etpu_json_int(w, "quantized_dimension", q->quantized_dimension);
     if (q->min_count)
-        capped_float_array(j, "min", q->min, q->min_count);
+        capped_float_array(w, "min", q->min, q->min_count);
     if (q->max_count)
-        capped_float_array(j, "max", q->max, q->max_count);
+        capped_float_array(w, "max", q->max, q->max_count);
     if (q->details_type)
-        cJSON_AddNumberToObject(j, "details_type", q->details_type);
-    return j;
+        etpu_json_int(w, "details_type", q->details_type);
+    etpu_json_object_end(w);
 }
 
-static cJSON *tensor_json(const etpu_model *m, const etpu_tensor *t, size_t index)
+static void tensor_json(etpu_json_writer *w, const etpu_model *m, const etpu_tensor *t,
+                        size_t index)
 {
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "index", (double)index);
-    add_safe_string(j, "name", t->name);
+    etpu_json_object_begin(w, NULL);
+    etpu_json_int(w, "index", (int64_t)index);
+    add_safe_string(w, "name", t->name);
     const char *type = etpu_type_name(t->type);
-    cJSON_AddStringToObject(j, "type", type ? type : "UNKNOWN");
-    capped_int_array(j, "shape", t->shape.items, t->shape.count);
+    etpu_json_string(w, "type", type ? type : "UNKNOWN");
+    capped_int_array(w, "shape", t->shape.items, t->shape.count);
     if (t->has_shape_signature)
-        capped_int_array(j, "shape_signature", t->shape_signature.items,
+        capped_int_array(w, "shape_signature", t->shape_signature.items,
                          t->shape_signature.count);
     else
-        cJSON_AddNullToObject(j, "shape_signature");
-    cJSON_AddNumberToObject(j, "buffer", t->buffer);
+        etpu_json_null(w, "shape_signature");
+    etpu_json_int(w, "buffer", t->buffer);
     uint64_t bytes = t->buffer < m->buffer_count ? m->buffers[t->buffer].size : 0;
-    cJSON_AddNumberToObject(j, "buffer_bytes", (double)bytes);
-    cJSON_AddItemToObject(j, "quantization", quant_json(t->quant));
+    etpu_json_double(w, "buffer_bytes", (double)bytes);
+    quant_json(w, t->quant);
     if (t->is_variable)
-        cJSON_AddTrueToObject(j, "is_variable");
+        etpu_json_bool(w, "is_variable", true);
     if (t->has_sparsity)
-        cJSON_AddTrueToObject(j, "sparse");
+        etpu_json_bool(w, "sparse", true);
     if (t->has_rank)
-        cJSON_AddTrueToObject(j, "has_rank");
-    return j;
+        etpu_json_bool(w, "has_rank", true);
+    etpu_json_object_end(w);
 }
 
-static cJSON *options_json(const etpu_options *opts)
+static void options_json(etpu_json_writer *w, const char *key, const etpu_options *opts)
 {
-    cJSON *j = cJSON_CreateObject();
+    etpu_json_object_begin(w, key);
     for (size_t i = 0; i < opts->count; i++)
-        cJSON_AddItemToObject(j, opts->fields[i].name, option_json(&opts->fields[i]));
-    return j;
+        option_json(w, opts->fields[i].name, &opts->fields[i]);
+    etpu_json_object_end(w);
 }
 
-static cJSON *operator_json(const etpu_model *m, const etpu_operator *op, size_t index)
+static void operator_json(etpu_json_writer *w, const etpu_model *m, const etpu_operator *op,
+                          size_t index)
 {
     const etpu_operator_code *c = etpu_op_code(m, op);
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "index", (double)index);
-    add_safe_string(j, "op", etpu_op_display_name(m, op));
-    cJSON_AddNumberToObject(j, "builtin_code", c ? c->builtin_code : -1);
-    cJSON_AddNumberToObject(j, "opcode_index", op->opcode_index);
-    cJSON_AddNumberToObject(j, "version", c ? c->version : 0);
-    capped_int_array(j, "inputs", op->inputs.items, op->inputs.count);
-    capped_int_array(j, "outputs", op->outputs.items, op->outputs.count);
+    etpu_json_object_begin(w, NULL);
+    etpu_json_int(w, "index", (int64_t)index);
+    add_safe_string(w, "op", etpu_op_display_name(m, op));
+    etpu_json_int(w, "builtin_code", c ? c->builtin_code : -1);
+    etpu_json_int(w, "opcode_index", op->opcode_index);
+    etpu_json_int(w, "version", c ? c->version : 0);
+    capped_int_array(w, "inputs", op->inputs.items, op->inputs.count);
+    capped_int_array(w, "outputs", op->outputs.items, op->outputs.count);
     if (op->options.type_name)
-        cJSON_AddStringToObject(j, "options_type", op->options.type_name);
-    cJSON_AddItemToObject(j, "options", options_json(&op->options));
+        etpu_json_string(w, "options_type", op->options.type_name);
+    options_json(w, "options", &op->options);
     if (op->options2.type_name) {
-        cJSON_AddStringToObject(j, "options2_type", op->options2.type_name);
-        cJSON_AddItemToObject(j, "options2", options_json(&op->options2));
+        etpu_json_string(w, "options2_type", op->options2.type_name);
+        options_json(w, "options2", &op->options2);
     }
     if (c && c->custom_code)
-        add_safe_string(j, "custom_code", c->custom_code);
+        add_safe_string(w, "custom_code", c->custom_code);
     if (op->custom_options_size)
-        cJSON_AddNumberToObject(j, "custom_options_bytes", (double)op->custom_options_size);
-    return j;
+        etpu_json_double(w, "custom_options_bytes", (double)op->custom_options_size);
+    etpu_json_object_end(w);
 }
 
-static cJSON *model_json(const char *path, const etpu_model *m)
+static void signatures_json(etpu_json_writer *w, const etpu_model *m)
 {
-    json_cap_reset(m);
-    cJSON *j = cJSON_CreateObject();
-    add_safe_string(j, "file", path);
-    cJSON_AddNumberToObject(j, "size", (double)m->size);
-    cJSON_AddStringToObject(j, "identifier", "TFL3");
-    cJSON_AddNumberToObject(j, "version", m->version);
-    add_safe_string(j, "description", m->description);
-    char runtime[32];
-    min_runtime_version(m, runtime, sizeof runtime);
-    if (runtime[0])
-        cJSON_AddStringToObject(j, "min_runtime_version", runtime);
-    else
-        cJSON_AddNullToObject(j, "min_runtime_version");
-    cJSON *bufs = cJSON_AddObjectToObject(j, "buffers");
-    cJSON_AddNumberToObject(bufs, "count", (double)m->buffer_count);
-    cJSON_AddNumberToObject(bufs, "total_bytes", (double)total_buffer_bytes(m));
-    cJSON *md = cJSON_AddArrayToObject(j, "metadata");
-    for (size_t i = 0; i < m->metadata_count; i++) {
-        cJSON *e = cJSON_CreateObject();
-        add_safe_string(e, "name", m->metadata[i].name);
-        cJSON_AddNumberToObject(e, "buffer", m->metadata[i].buffer);
-        cJSON_AddItemToArray(md, e);
-    }
-    cJSON *sigs = cJSON_AddArrayToObject(j, "signature_defs");
+    etpu_json_array_begin(w, "signature_defs");
     for (size_t i = 0; i < m->signature_count; i++) {
         const etpu_signature_def *s = &m->signatures[i];
-        cJSON *e = cJSON_CreateObject();
-        add_safe_string(e, "key", s->key);
-        cJSON_AddNumberToObject(e, "subgraph_index", s->subgraph_index);
+        etpu_json_object_begin(w, NULL);
+        add_safe_string(w, "key", s->key);
+        etpu_json_int(w, "subgraph_index", s->subgraph_index);
         for (int dir = 0; dir < 2; dir++) {
-            cJSON *list = cJSON_AddArrayToObject(e, dir ? "outputs" : "inputs");
+            etpu_json_array_begin(w, dir ? "outputs" : "inputs");
             size_t n = dir ? s->output_count : s->input_count;
             const etpu_tensor_map *maps = dir ? s->outputs : s->inputs;
             for (size_t k = 0; k < n; k++) {
-                cJSON *tm = cJSON_CreateObject();
-                add_safe_string(tm, "name", maps[k].name);
-                cJSON_AddNumberToObject(tm, "tensor_index", maps[k].tensor_index);
-                cJSON_AddItemToArray(list, tm);
+                etpu_json_object_begin(w, NULL);
+                add_safe_string(w, "name", maps[k].name);
+                etpu_json_int(w, "tensor_index", maps[k].tensor_index);
+                etpu_json_object_end(w);
             }
+            etpu_json_array_end(w);
         }
-        cJSON_AddItemToArray(sigs, e);
+        etpu_json_object_end(w);
     }
-    etpu_compiled_summary tpu;
-    etpu_compiled_summarize(m, &tpu);
-    cJSON *et = cJSON_AddObjectToObject(j, "edgetpu");
-    cJSON_AddBoolToObject(et, "compiled", tpu.custom_ops > 0);
-    cJSON_AddNumberToObject(et, "custom_ops", (double)tpu.custom_ops);
-    cJSON_AddNumberToObject(et, "payload_bytes", (double)tpu.payload_bytes);
-    if (tpu.min_runtime_version >= 0)
-        cJSON_AddNumberToObject(et, "min_runtime_version", tpu.min_runtime_version);
-    else
-        cJSON_AddNullToObject(et, "min_runtime_version");
-    add_safe_string(et, "compiler_build", tpu.compiler_version[0] ? tpu.compiler_version : NULL);
-    cJSON *cpu = cJSON_AddArrayToObject(et, "cpu_ops");
-    cJSON *customs = cJSON_AddArrayToObject(et, "custom_op_payloads");
-    cJSON *sgs = cJSON_AddArrayToObject(j, "subgraphs");
-    for (size_t g = 0; g < m->subgraph_count; g++) {
-        const etpu_subgraph *sg = &m->subgraphs[g];
-        cJSON *s = cJSON_CreateObject();
-        cJSON_AddNumberToObject(s, "index", (double)g);
-        add_safe_string(s, "name", sg->name);
-        capped_int_array(s, "inputs", sg->inputs.items, sg->inputs.count);
-        capped_int_array(s, "outputs", sg->outputs.items, sg->outputs.count);
-        cJSON *ts = cJSON_AddArrayToObject(s, "tensors");
-        for (size_t i = 0; i < sg->tensor_count; i++)
-            cJSON_AddItemToArray(ts, tensor_json(m, &sg->tensors[i], i));
-        cJSON *os = cJSON_AddArrayToObject(s, "operators");
-        for (size_t i = 0; i < sg->operator_count; i++) {
-            const etpu_operator *op = &sg->operators[i];
-            cJSON_AddItemToArray(os, operator_json(m, op, i));
-            if (!tpu.custom_ops)
-                continue;
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddNumberToObject(e, "subgraph", (double)g);
-            cJSON_AddNumberToObject(e, "index", (double)i);
-            if (etpu_op_is_edgetpu(m, op)) {
-                cJSON_AddNumberToObject(e, "payload_bytes", (double)op->custom_options_size);
-                cJSON_AddItemToArray(customs, e);
-            } else {
-                add_safe_string(e, "op", etpu_op_display_name(m, op));
-                cJSON_AddItemToArray(cpu, e);
-            }
-        }
-        cJSON_AddItemToArray(sgs, s);
-    }
-    if (json_cap.omitted) /* shared vectors or strings: see json_cap */
-        cJSON_AddNumberToObject(j, "output_capped", (double)json_cap.omitted);
-    return j;
+    etpu_json_array_end(w);
 }
 
-static cJSON *error_json(const char *path, const etpu_error *err)
+/* The ops left on the CPU (edgetpu = false) or the Edge TPU custom ops
+ * (true) of a compiled model. Written before "subgraphs", so a pass of its
+ * own over the operators: the cap (json_cap) is then taken in another order
+ * than the tree-building code took it, which matters only to a model over
+ * the cap (which element gets cut), never to the bytes of one under it. */
+static void edgetpu_ops_json(etpu_json_writer *w, const etpu_model *m, bool edgetpu)
 {
-    cJSON *j = cJSON_CreateObject();
-    add_safe_string(j, "file", path);
-    cJSON *e = cJSON_AddObjectToObject(j, "error");
-    cJSON_AddStringToObject(e, "kind", etpu_error_kind_name(err->kind));
-    add_safe_string(e, "message", err->message);
-    if (err->offset != ETPU_NO_OFFSET)
-        cJSON_AddNumberToObject(e, "offset", (double)err->offset);
+    etpu_json_array_begin(w, edgetpu ? "custom_op_payloads" : "cpu_ops");
+    for (size_t g = 0; g < m->subgraph_count; g++) {
+        const etpu_subgraph *sg = &m->subgraphs[g];
+        for (size_t i = 0; i < sg->operator_count; i++) {
+            const etpu_operator *op = &sg->operators[i];
+            if (etpu_op_is_edgetpu(m, op) != edgetpu)
+                continue;
+            etpu_json_object_begin(w, NULL);
+            etpu_json_int(w, "subgraph", (int64_t)g);
+            etpu_json_int(w, "index", (int64_t)i);
+            if (edgetpu)
+                etpu_json_double(w, "payload_bytes", (double)op->custom_options_size);
+            else
+                add_safe_string(w, "op", etpu_op_display_name(m, op));
+            etpu_json_object_end(w);
+        }
+    }
+    etpu_json_array_end(w);
+}
+
+static void edgetpu_json(etpu_json_writer *w, const etpu_model *m)
+{
+    etpu_compiled_summary tpu;
+    etpu_compiled_summarize(m, &tpu);
+    etpu_json_object_begin(w, "edgetpu");
+    etpu_json_bool(w, "compiled", tpu.custom_ops > 0);
+    etpu_json_double(w, "custom_ops", (double)tpu.custom_ops);
+    etpu_json_double(w, "payload_bytes", (double)tpu.payload_bytes);
+    if (tpu.min_runtime_version >= 0)
+        etpu_json_int(w, "min_runtime_version", tpu.min_runtime_version);
     else
-        cJSON_AddNullToObject(e, "offset");
-    return j;
+        etpu_json_null(w, "min_runtime_version");
+    add_safe_string(w, "compiler_build", tpu.compiler_version[0] ? tpu.compiler_version : NULL);
+    if (tpu.custom_ops) {
+        edgetpu_ops_json(w, m, false);
+        edgetpu_ops_json(w, m, true);
+    } else {
+        etpu_json_array_begin(w, "cpu_ops");
+        etpu_json_array_end(w);
+        etpu_json_array_begin(w, "custom_op_payloads");
+        etpu_json_array_end(w);
+    }
+    etpu_json_object_end(w);
+}
+
+static void model_json(etpu_json_writer *w, const char *path, const etpu_model *m)
+{
+    json_cap_reset(m);
+    etpu_json_object_begin(w, NULL);
+    add_safe_string(w, "file", path);
+    etpu_json_double(w, "size", (double)m->size);
+    etpu_json_string(w, "identifier", "TFL3");
+    etpu_json_int(w, "version", m->version);
+    add_safe_string(w, "description", m->description);
+    char runtime[32];
+    min_runtime_version(m, runtime, sizeof runtime);
+    if (runtime[0])
+        etpu_json_string(w, "min_runtime_version", runtime);
+    else
+        etpu_json_null(w, "min_runtime_version");
+    etpu_json_object_begin(w, "buffers");
+    etpu_json_double(w, "count", (double)m->buffer_count);
+    etpu_json_double(w, "total_bytes", (double)total_buffer_bytes(m));
+    etpu_json_object_end(w);
+    etpu_json_array_begin(w, "metadata");
+    for (size_t i = 0; i < m->metadata_count; i++) {
+        etpu_json_object_begin(w, NULL);
+        add_safe_string(w, "name", m->metadata[i].name);
+        etpu_json_int(w, "buffer", m->metadata[i].buffer);
+        etpu_json_object_end(w);
+    }
+    etpu_json_array_end(w);
+    signatures_json(w, m);
+    edgetpu_json(w, m);
+    etpu_json_array_begin(w, "subgraphs");
+    for (size_t g = 0; g < m->subgraph_count; g++) {
+        const etpu_subgraph *sg = &m->subgraphs[g];
+        etpu_json_object_begin(w, NULL);
+        etpu_json_int(w, "index", (int64_t)g);
+        add_safe_string(w, "name", sg->name);
+        capped_int_array(w, "inputs", sg->inputs.items, sg->inputs.count);
+        capped_int_array(w, "outputs", sg->outputs.items, sg->outputs.count);
+        etpu_json_array_begin(w, "tensors");
+        for (size_t i = 0; i < sg->tensor_count; i++)
+            tensor_json(w, m, &sg->tensors[i], i);
+        etpu_json_array_end(w);
+        etpu_json_array_begin(w, "operators");
+        for (size_t i = 0; i < sg->operator_count; i++)
+            operator_json(w, m, &sg->operators[i], i);
+        etpu_json_array_end(w);
+        etpu_json_object_end(w);
+    }
+    etpu_json_array_end(w);
+    if (json_cap.omitted) /* shared vectors or strings: see json_cap */
+        etpu_json_double(w, "output_capped", (double)json_cap.omitted);
+    etpu_json_object_end(w);
+}
+
+static void error_json(etpu_json_writer *w, const char *path, const etpu_error *err)
+{
+    etpu_json_object_begin(w, NULL);
+    add_safe_string(w, "file", path);
+    etpu_json_object_begin(w, "error");
+    etpu_json_string(w, "kind", etpu_error_kind_name(err->kind));
+    add_safe_string(w, "message", err->message);
+    if (err->offset != ETPU_NO_OFFSET)
+        etpu_json_double(w, "offset", (double)err->offset);
+    else
+        etpu_json_null(w, "offset");
+    etpu_json_object_end(w);
+    etpu_json_object_end(w);
+}
+
+/* A document done: its newline, and whether all of it was written. */
+static int json_done(etpu_json_writer *w)
+{
+    etpu_error err;
+    fputc('\n', stdout);
+    if (etpu_json_finish(w, &err) != ETPU_OK || fflush(stdout) != 0) {
+        fprintf(stderr, "etpu: writing JSON failed\n");
+        return EXIT_INPUT;
+    }
+    return EXIT_PASS;
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -672,7 +745,12 @@ int cmd_inspect(int argc, char **argv)
 
     int status = EXIT_PASS;
     int count = argc - optind;
-    cJSON *all = (o.json && count > 1) ? cJSON_CreateArray() : NULL;
+    /* Streamed (etpu/json.h): one model's document is never held whole. */
+    etpu_json_writer w;
+    etpu_json_init_file(&w, stdout);
+    bool all = o.json && count > 1;
+    if (all)
+        etpu_json_array_begin(&w, NULL);
     for (int i = optind; i < argc; i++) {
         const char *path = argv[i];
         etpu_model *m = NULL;
@@ -681,17 +759,13 @@ int cmd_inspect(int argc, char **argv)
             cli_print_error(path, &err);
             status = EXIT_INPUT;
             if (all)
-                cJSON_AddItemToArray(all, error_json(path, &err));
+                error_json(&w, path, &err);
             continue;
         }
         if (o.json) {
-            cJSON *j = model_json(path, m);
-            if (all) {
-                cJSON_AddItemToArray(all, j);
-            } else {
-                cli_print_json(j);
-                cJSON_Delete(j);
-            }
+            model_json(&w, path, m);
+            if (!all && json_done(&w) != EXIT_PASS)
+                status = EXIT_INPUT;
         } else {
             if (i > optind && !o.quiet)
                 printf("\n");
@@ -700,8 +774,9 @@ int cmd_inspect(int argc, char **argv)
         etpu_model_free(m);
     }
     if (all) {
-        cli_print_json(all);
-        cJSON_Delete(all);
+        etpu_json_array_end(&w);
+        if (json_done(&w) != EXIT_PASS)
+            status = EXIT_INPUT;
     }
     return status;
 }

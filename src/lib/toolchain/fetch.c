@@ -1,5 +1,6 @@
 /*
- * fetch.c — HTTP(S) downloads with libcurl, and SHA-256 with libcrypto.
+ * fetch.c — HTTP(S) downloads with libcurl, and SHA-256 with libcrypto
+ * (both loaded on first use: lazy.h).
  *
  * A download is bounded in every direction: http/https only (a redirect,
  * at most 5, never from https to http), a connect timeout, a minimum speed
@@ -27,8 +28,7 @@
 #include <fcntl.h>
 #include <limits.h>
 
-#include "lazy.h" /* libcurl, loaded on first use */
-#include <openssl/evp.h>
+#include "lazy.h" /* libcurl and libcrypto, loaded on first use */
 
 #include "etpu/fetch.h"
 #include "etpu/hash.h"
@@ -484,6 +484,8 @@ etpu_status etpu_fetch_memory(const char *url, const etpu_fetch_options *opts, s
 etpu_status etpu_sha256_fd(int fd, const char *name, char out_hex[65], uint64_t *size,
                            etpu_error *err)
 {
+    if (etpu_lazy_crypto(err) != ETPU_OK)
+        return ETPU_FAIL;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(ctx);
@@ -531,7 +533,9 @@ void etpu_sha256_buffer(const void *data, size_t len, char out_hex[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+    etpu_error ignored; /* no libcrypto: all zeros, as when the digest fails */
+    if (etpu_lazy_crypto(&ignored) != ETPU_OK ||
+        EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
         mdlen = 0;
     memset(out_hex, '0', 64);
     for (unsigned int i = 0; i < 32 && i < mdlen; i++)
@@ -545,6 +549,10 @@ etpu_status etpu_digests_file(const char *path, etpu_digests *out, etpu_error *e
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path, strerror(errno));
+    if (etpu_lazy_crypto(err) != ETPU_OK) {
+        close(fd);
+        return ETPU_FAIL;
+    }
     EVP_MD_CTX *sha = EVP_MD_CTX_new(), *md5 = EVP_MD_CTX_new();
     etpu_status st = ETPU_OK;
     if (!sha || !md5 || EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1 ||
@@ -594,6 +602,10 @@ etpu_status etpu_git_blob_id_file(const char *path, char out_hex[41], uint64_t *
     }
     /* git's object id of a blob: SHA-1 over "blob <decimal size>\0" and
      * the content (git-hash-object(1), "Git Internals - Git Objects"). */
+    if (etpu_lazy_crypto(err) != ETPU_OK) {
+        close(fd);
+        return ETPU_FAIL;
+    }
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     etpu_status rc = ETPU_OK;
     if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1)

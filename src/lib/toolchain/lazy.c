@@ -1,5 +1,5 @@
 /*
- * lazy.c — load libcurl and libarchive on first use (see lazy.h).
+ * lazy.c — load libcurl, libarchive and libcrypto on first use (see lazy.h).
  */
 #define ETPU_LAZY_IMPLEMENTATION 1
 #include "lazy.h"
@@ -13,6 +13,7 @@
 #define ETPU_LAZY_DEFINE(f) __typeof__(&f) etpu_lazy_##f;
 ETPU_LAZY_CURL_FUNCTIONS(ETPU_LAZY_DEFINE)
 ETPU_LAZY_ARCHIVE_FUNCTIONS(ETPU_LAZY_DEFINE)
+ETPU_LAZY_CRYPTO_FUNCTIONS(ETPU_LAZY_DEFINE)
 #undef ETPU_LAZY_DEFINE
 
 typedef struct lazy_fn {
@@ -23,6 +24,7 @@ typedef struct lazy_fn {
 #define ETPU_LAZY_ENTRY(f) {#f, (void **)&etpu_lazy_##f},
 static const lazy_fn curl_fns[] = {ETPU_LAZY_CURL_FUNCTIONS(ETPU_LAZY_ENTRY)};
 static const lazy_fn archive_fns[] = {ETPU_LAZY_ARCHIVE_FUNCTIONS(ETPU_LAZY_ENTRY)};
+static const lazy_fn crypto_fns[] = {ETPU_LAZY_CRYPTO_FUNCTIONS(ETPU_LAZY_ENTRY)};
 #undef ETPU_LAZY_ENTRY
 
 static etpu_status load(const char *soname, const char *package, const lazy_fn *fns, size_t n,
@@ -66,6 +68,13 @@ etpu_status etpu_lazy_archive(etpu_error *err)
                 sizeof archive_fns / sizeof archive_fns[0], &done, err);
 }
 
+etpu_status etpu_lazy_crypto(etpu_error *err)
+{
+    static bool done;
+    return load(ETPU_LAZY_CRYPTO_SONAME, ETPU_LAZY_CRYPTO_PACKAGE, crypto_fns,
+                sizeof crypto_fns / sizeof crypto_fns[0], &done, err);
+}
+
 void etpu_toolchain_libs_get(etpu_toolchain_libs *out)
 {
     etpu_error ignored;
@@ -82,4 +91,6 @@ void etpu_toolchain_libs_get(etpu_toolchain_libs *out)
         out->archive = etpu_lazy_archive_version_string();
         out->archive_details = etpu_lazy_archive_version_details();
     }
+    if (etpu_lazy_crypto(&ignored) == ETPU_OK)
+        out->crypto = etpu_lazy_OpenSSL_version(OPENSSL_VERSION);
 }
