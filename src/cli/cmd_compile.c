@@ -680,7 +680,7 @@ static int run_attempt(const compile_opts *o, const etpu_runner *runner,
     memset(ar, 0, sizeof *ar);
     const char *args[96];
     size_t a = 0;
-    for (int i = 0; i < runner->argc && a < 16; i++)
+    for (int i = 0; i < runner->argc && i < ETPU_RUNNER_ARGV_MAX; i++)
         args[a++] = runner->argv[i];
     char tbuf[32];
     size_t flags_at = a, nf = etpu_compile_flags_argv(f, tbuf, args + a, 32);
