@@ -99,6 +99,25 @@ check("--force: compiler fails (exit 1), failure classified", code == 1 and "dyn
 code, o, e, _ = run("compile", "--fix", "-o", out, ex("regime_dynamic"))
 check("--fix compiles", code == 0 and "9 ops on the Edge TPU, 0 on the CPU" in o and
       os.path.exists(os.path.join(out, "regime_dynamic_edgetpu.tflite")), o + e)
+# --fix compiles a model written verified (etpu_fix_write_verified, as `etpu
+# fix` writes): the fixed model goes to a reserved temporary beside its name,
+# is opened again for the verifier, and only then renamed to what the
+# compiler is given. Seen in the system calls (strace, when the host has it).
+if shutil.which("strace"):
+    trace = os.path.join(work, "fix.strace")
+    d = os.path.join(work, "out_fix_verified")
+    os.makedirs(d)
+    p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=openat,rename,renameat,renameat2",
+                        "-o", trace, etpu, "compile", "--no-cache", "--fix", "-o", d,
+                        ex("regime_dynamic")], capture_output=True, text=True, env=env, cwd=work)
+    with open(trace) as f:
+        calls = f.read().splitlines()
+    tmp_opens = [c for c in calls if "openat(" in c and "regime_dynamic.tflite.etpu-" in c]
+    renames = [c for c in calls if "rename" in c and ".etpu-" in c and
+               c.rstrip().split('"')[-2].endswith("/regime_dynamic.tflite")]
+    check("--fix: the fixed model is written to a temporary, re-read and renamed "
+          "(the verified write)", p.returncode == 0 and len(tmp_opens) >= 2 and
+          len(renames) == 1, "\n".join(calls[-40:]) + p.stderr)
 code, o, e, _ = run("compile", "-o", out, ex("grouped_conv"))
 check("preflight stops CONV_2D v6", code == 1 and "version '6'" in e, e)
 code, o, e, _ = run("compile", "--fix", "-o", out, ex("grouped_conv_g2"))

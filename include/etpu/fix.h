@@ -66,6 +66,30 @@ bool etpu_fix_log_note(etpu_fix_log *log, const char *pass, const char *fmt, ...
 size_t etpu_fix_log_changes(const etpu_fix_log *log);
 void etpu_fix_log_free(etpu_fix_log *log);
 
+/* Which passes a run uses: with only (a comma list of pass names) exactly
+ * those; otherwise the default ones minus those named in skip (may be NULL). */
+typedef struct etpu_fix_selection {
+    const char *only;
+    const char *skip;
+} etpu_fix_selection;
+
+/* The first name in a comma list that is not a pass, copied into bad;
+ * false when every name is a pass (or the list is NULL). */
+bool etpu_fix_list_unknown(const char *list, char *bad, size_t bad_size);
+
+/* Run the selected passes over m in order, appending to log. On a pass's
+ * failure stops there, sets *failed (when non-NULL) to that pass and returns
+ * its status; m is then partly rewritten and must not be written. */
+etpu_status etpu_fix_run(etpu_model *m, const etpu_fix_selection *sel,
+                         const etpu_fix_options *opts, etpu_fix_log *log,
+                         const etpu_pass **failed, etpu_error *err);
+
+/* Write a rewritten model to out only once it passes etpu's own verifier:
+ * written to a reserved temporary beside out, re-opened and verified, then
+ * renamed into place and the rename made durable. On failure out is left
+ * as it was and nothing else remains. */
+etpu_status etpu_fix_write_verified(const etpu_model *m, const char *out, etpu_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,7 +47,6 @@
 #include "etpu/hash.h"
 #include "etpu/install.h"
 #include "etpu/runner.h"
-#include "etpu/writer.h"
 
 #ifndef ETPU_VERSION
 #define ETPU_VERSION "0.0.0"
@@ -557,22 +556,19 @@ static int preflight(const compile_opts *o, char **models, size_t n, const char 
         }
         run_paths[i] = strdup(models[i]);
         if (o->fix) {
-            size_t np;
-            const etpu_pass *passes = etpu_fix_passes(&np);
             etpu_fix_log log = {0};
             etpu_fix_options fo = {.batch = 1};
-            for (size_t p = 0; p < np && status == EXIT_PASS; p++)
-                if (passes[p].default_on && passes[p].run(m, &fo, &log, &err)) {
-                    cli_print_error(models[i], &err);
-                    status = EXIT_INPUT;
-                }
+            if (etpu_fix_run(m, NULL, &fo, &log, NULL, &err)) {
+                cli_print_error(models[i], &err);
+                status = EXIT_INPUT;
+            }
             if (status == EXIT_PASS && etpu_fix_log_changes(&log)) {
                 char fixed[ETPU_PATH_MAX];
                 if (!join(fixed, sizeof fixed, tmpdir, cli_base_name(models[i]))) {
                     etpu_error_set(&err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "name too long");
                     cli_print_error(models[i], &err);
                     status = EXIT_INPUT;
-                } else if (etpu_model_write(m, fixed, &err)) {
+                } else if (etpu_fix_write_verified(m, fixed, &err)) {
                     cli_print_error(models[i], &err);
                     status = EXIT_INPUT;
                 }

@@ -1,14 +1,11 @@
 /*
  * cmd_fix.c — `etpu fix`: rewrite a model so the Edge TPU compiler accepts it.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -16,9 +13,7 @@
 #include "cli_text.h"
 #include "etpu/check.h"
 #include "etpu/compiled.h"
-#include "etpu/fileio.h"
 #include "etpu/fix.h"
-#include "etpu/writer.h"
 
 static const char fix_usage[] =
     "usage: etpu fix [options] MODEL\n"
@@ -47,34 +42,6 @@ static const char fix_usage[] =
     "Example:\n"
     "  etpu fix model.tflite && etpu check model_fixed.tflite\n";
 
-static bool in_list(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && !strncmp(p, name, n))
-            return true;
-        p = end ? end + 1 : NULL;
-    }
-    return false;
-}
-
-/* Every name in a comma list must be a pass. */
-static const char *unknown_pass(const char *list)
-{
-    static char bad[64];
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        snprintf(bad, sizeof bad, "%.*s", (int)(len < 63 ? len : 63), p);
-        if (!etpu_fix_pass_find(bad))
-            return bad;
-        p = end ? end + 1 : NULL;
-    }
-    return NULL;
-}
-
 static char *default_output(const char *model)
 {
     size_t n = strlen(model);
@@ -84,42 +51,6 @@ static char *default_output(const char *model)
     if (out)
         sprintf(out, "%.*s_fixed.tflite", (int)stem, model);
     return out;
-}
-
-/* The rewritten model must pass our own verifier before it replaces out.
- * etpu_model_write() writes, fsyncs and renames in one call, so it is aimed
- * at a temporary name beside out (reserved with O_EXCL, so no other file is
- * ever replaced); that file is verified, then renamed into place once and
- * the rename made durable. The data is written and synced once. */
-static etpu_status write_verified(const etpu_model *m, const char *out, etpu_error *err)
-{
-    /* (etpu_temp_create also removes what a killed run left beside out) */
-    char *tmp = NULL;
-    int fd = etpu_temp_create(out, &tmp, err);
-    if (fd < 0)
-        return ETPU_FAIL;
-    close(fd);
-    etpu_status rc = etpu_model_write(m, tmp, err);
-    if (rc == ETPU_OK) {
-        etpu_model *check = NULL;
-        rc = etpu_model_open(tmp, &check, err);
-        if (rc) {
-            char msg[ETPU_ERROR_MESSAGE_MAX];
-            snprintf(msg, sizeof msg, "%s", err->message);
-            etpu_error_set(err, ETPU_ERR_INTERNAL, err->offset,
-                           "the rewritten model failed verification (%s); nothing written", msg);
-        }
-        etpu_model_free(check);
-    }
-    if (rc == ETPU_OK && rename(tmp, out) != 0)
-        rc = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot rename into %s: %s", out,
-                            strerror(errno));
-    if (rc)
-        unlink(tmp);
-    else
-        etpu_sync_parent_dir(out);
-    free(tmp);
-    return rc;
 }
 
 int cmd_fix(int argc, char **argv)
@@ -174,8 +105,8 @@ int cmd_fix(int argc, char **argv)
                    passes[i].default_on ? "" : " (not run by default)");
         return EXIT_PASS;
     }
-    const char *bad;
-    if ((bad = unknown_pass(only)) || (bad = unknown_pass(skip)))
+    char bad[64];
+    if (etpu_fix_list_unknown(only, bad, sizeof bad) || etpu_fix_list_unknown(skip, bad, sizeof bad))
         return cli_usage_error("fix", "no pass named '%s' (see `etpu fix --list`)", bad);
     if (optind != argc - 1)
         return cli_usage_error("fix", optind >= argc ? "no model given" : "one model at a time");
@@ -210,22 +141,18 @@ int cmd_fix(int argc, char **argv)
     }
     etpu_fix_log log = {0};
     int status = EXIT_PASS;
-    for (size_t i = 0; i < npass; i++) {
-        const etpu_pass *p = &passes[i];
-        bool run = only ? in_list(only, p->name) : p->default_on && !in_list(skip, p->name);
-        if (!run)
-            continue;
-        if (p->run(m, &fo, &log, &err)) {
-            char what[ETPU_ERROR_MESSAGE_MAX + 64];
-            etpu_error_format(&err, what, sizeof what);
-            fprintf(stderr, "etpu: %s: pass %s: %s\n", path, p->name, what);
-            status = EXIT_INPUT;
-            goto done;
-        }
+    const etpu_pass *failed = NULL;
+    if (etpu_fix_run(m, &(etpu_fix_selection){.only = only, .skip = skip}, &fo, &log, &failed,
+                     &err)) {
+        char what[ETPU_ERROR_MESSAGE_MAX + 64];
+        etpu_error_format(&err, what, sizeof what);
+        fprintf(stderr, "etpu: %s: pass %s: %s\n", path, failed ? failed->name : "?", what);
+        status = EXIT_INPUT;
+        goto done;
     }
     size_t changes = etpu_fix_log_changes(&log);
     bool write = changes > 0 && !dry;
-    if (write && write_verified(m, out, &err)) {
+    if (write && etpu_fix_write_verified(m, out, &err)) {
         cli_print_error(out, &err);
         status = EXIT_INPUT;
         goto done;

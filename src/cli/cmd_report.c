@@ -178,18 +178,13 @@ static void fix_preview(const report_opts *o, etpu_fix_log *log, etpu_check_repo
         return;
     }
     etpu_fix_options fo = {.batch = 1};
-    size_t npass = 0;
-    const etpu_pass *passes = etpu_fix_passes(&npass);
-    for (size_t i = 0; i < npass; i++) {
-        if (!passes[i].default_on)
-            continue;
-        if (passes[i].run(m, &fo, log, &err)) {
-            char line[ETPU_ERROR_MESSAGE_MAX + 64];
-            etpu_error_format(&err, line, sizeof line);
-            snprintf(error, error_size, "pass %s: %s", passes[i].name, line);
-            etpu_model_free(m);
-            return;
-        }
+    const etpu_pass *failed = NULL;
+    if (etpu_fix_run(m, NULL, &fo, log, &failed, &err)) {
+        char line[ETPU_ERROR_MESSAGE_MAX + 64];
+        etpu_error_format(&err, line, sizeof line);
+        snprintf(error, error_size, "pass %s: %s", failed ? failed->name : "?", line);
+        etpu_model_free(m);
+        return;
     }
     if (etpu_fix_log_changes(log) && etpu_check_model(m, &o->check, after, &err)) {
         etpu_error_format(&err, error, error_size);
