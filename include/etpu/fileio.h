@@ -24,6 +24,13 @@ extern "C" {
  * removed first (etpu_temp_sweep). */
 int etpu_temp_create(const char *path, char **tmp, etpu_error *err);
 
+/* Finish a file made by etpu_temp_create(): when st is ETPU_OK, sync and
+ * close fd and rename tmp over path (then sync its directory); otherwise,
+ * or when a step fails, close fd and remove tmp. Takes ownership of fd and
+ * tmp; returns st or the step that failed. For outputs written as they are
+ * made (streamed), where etpu_write_file_atomic() would need them whole. */
+etpu_status etpu_temp_commit(int fd, char *tmp, const char *path, etpu_status st, etpu_error *err);
+
 /* Remove what killed etpu processes left in dir (kill -9, power loss): the
  * temporary files of etpu_temp_create (".<name>.etpu-<pid>-<n>.tmp") when
  * prefix is NULL, else files and directories named "<prefix><pid>-...".

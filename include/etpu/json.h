@@ -11,6 +11,9 @@
  * decimal that reads back as the same float32, where cJSON prints a double
  * with %1.15g, reads it back and may print it again with %1.17g.
  *
+ * With compact set (after init) the layout is cJSON_PrintUnformatted()'s
+ * instead: no whitespace at all.
+ *
  * Errors are sticky: after a failed write or a misuse (closing what is not
  * open, nesting deeper than ETPU_JSON_MAX_DEPTH) later calls do nothing and
  * etpu_json_finish() reports it.
@@ -33,6 +36,7 @@ typedef struct etpu_json_writer {
     struct etpu_strbuf *sb;
     unsigned depth;          /* open containers */
     bool failed;
+    bool compact;            /* cJSON_PrintUnformatted()'s layout */
     bool is_array[ETPU_JSON_MAX_DEPTH];
     bool has_items[ETPU_JSON_MAX_DEPTH];
 } etpu_json_writer;
@@ -57,6 +61,9 @@ void etpu_json_double(etpu_json_writer *w, const char *key, double value);
 void etpu_json_float(etpu_json_writer *w, const char *key, float value);
 void etpu_json_bool(etpu_json_writer *w, const char *key, bool value);
 void etpu_json_null(etpu_json_writer *w, const char *key);
+/* A value already spelt as JSON (the caller vouches for it), written as it
+ * is, as cJSON prints a raw item. */
+void etpu_json_raw(etpu_json_writer *w, const char *key, const char *json, size_t len);
 
 /* ETPU_OK when every write succeeded and every container was closed. */
 etpu_status etpu_json_finish(etpu_json_writer *w, etpu_error *err);

@@ -16,7 +16,7 @@
  * prediction is kept beside them and every disagreement is listed.
  *
  * The cost of rendering is linear in the model file (the layout sorts, so
- * O(n log n)), with caps documented at each bound in render.c and
+ * O(n log n)), with caps documented at each bound in render*.c and
  * layout.c and listed in docs/ARCHITECTURE.md: a model whose ops list more
  * tensor slots than its bytes hold (shared index vectors) is refused;
  * labels are cut, an op lists at most 64 tensors per side, names are cut
@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "etpu/check.h"
 #include "etpu/compiled.h"
@@ -94,6 +95,17 @@ typedef struct etpu_report_input {
 /* Render into a malloc'ed, NUL-terminated document (*len bytes). */
 etpu_status etpu_report_render(const etpu_report_input *in, etpu_report_format format,
                                char **out, size_t *len, etpu_error *err);
+
+/* The same document, streamed to out as it is made: memory is the page's
+ * model (the layout, labels, per-op verdicts), not the document. On
+ * failure part of it may have been written. */
+etpu_status etpu_report_write(const etpu_report_input *in, etpu_report_format format, FILE *out,
+                              etpu_error *err);
+
+/* The same document written to path atomically (etpu/fileio.h): streamed
+ * into a temporary file beside it, renamed over path only when complete. */
+etpu_status etpu_report_write_file(const etpu_report_input *in, etpu_report_format format,
+                                   const char *path, etpu_error *err);
 
 /* The entry of a parsed compiler log that belongs to model, or a refusal
  * in one sentence. A log may hold several models (co-compiled, retries):

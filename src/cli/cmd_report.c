@@ -223,8 +223,7 @@ int cmd_report(int argc, char **argv)
     etpu_fix_log fix = {0};
     etpu_compiled_match match = {0};
     bool have_log = false;
-    char *doc = NULL, *out = NULL;
-    size_t len = 0;
+    char *out = NULL;
     char fix_error[ETPU_ERROR_MESSAGE_MAX + 128] = "";
     etpu_error err;
     int status = EXIT_INPUT;
@@ -277,13 +276,12 @@ int cmd_report(int argc, char **argv)
         .fix_error = fix_error[0] ? fix_error : NULL,
         .collapse = o.collapse,
     };
-    if (etpu_report_render(&in, o.format, &doc, &len, &err)) {
-        cli_print_error(o.model, &err);
-        goto done;
-    }
     if (o.output && !strcmp(o.output, "-")) {
-        if (fwrite(doc, 1, len, stdout) != len || fflush(stdout) != 0) {
-            fprintf(stderr, "etpu: report: cannot write to standard output\n");
+        if (etpu_report_write(&in, o.format, stdout, &err)) {
+            if (err.kind == ETPU_ERR_IO)
+                fprintf(stderr, "etpu: report: cannot write to standard output\n");
+            else
+                cli_print_error(o.model, &err);
             goto done;
         }
         status = EXIT_PASS;
@@ -299,8 +297,8 @@ int cmd_report(int argc, char **argv)
                                      inputs[i]);
             goto done;
         }
-    if (etpu_write_file_atomic(out, doc, len, &err)) {
-        cli_print_error(NULL, &err);
+    if (etpu_report_write_file(&in, o.format, out, &err)) {
+        cli_print_error(err.kind == ETPU_ERR_IO ? NULL : o.model, &err);
         goto done;
     }
     if (!o.quiet) {
@@ -323,7 +321,6 @@ int cmd_report(int argc, char **argv)
     }
     status = EXIT_PASS;
 done:
-    free(doc);
     free(out);
     etpu_compiled_match_free(&match);
     etpu_fix_log_free(&fix);

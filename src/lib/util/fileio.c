@@ -336,3 +336,8 @@ size_t etpu_temp_sweep(const char *dir, const char *prefix)
     closedir(d);
     return removed;
 }
+
+etpu_status etpu_temp_commit(int fd, char *tmp, const char *path, etpu_status st, etpu_error *err)
+{
+    return commit(fd, tmp, path, st, err);
+}

@@ -73,7 +73,14 @@ static void begin_value(etpu_json_writer *w, const char *key)
     if (w->failed || w->depth == 0)
         return;
     unsigned d = w->depth - 1;
-    if (w->is_array[d]) {
+    if (w->compact) {
+        if (w->has_items[d])
+            emit(w, ",", 1);
+        if (!w->is_array[d]) {
+            emit_quoted(w, key ? key : "");
+            emit(w, ":", 1);
+        }
+    } else if (w->is_array[d]) {
         if (w->has_items[d])
             emit(w, ", ", 2);
     } else {
@@ -98,7 +105,7 @@ static void open_container(etpu_json_writer *w, const char *key, bool array)
     w->is_array[w->depth] = array;
     w->has_items[w->depth] = false;
     w->depth++;
-    emit_str(w, array ? "[" : "{\n");
+    emit_str(w, array ? "[" : w->compact ? "{" : "{\n");
 }
 
 static void close_container(etpu_json_writer *w, bool array)
@@ -110,8 +117,8 @@ static void close_container(etpu_json_writer *w, bool array)
         return;
     }
     w->depth--;
-    if (array) {
-        emit(w, "]", 1);
+    if (array || w->compact) {
+        emit(w, array ? "]" : "}", 1);
         return;
     }
     if (w->has_items[w->depth])
@@ -218,6 +225,12 @@ void etpu_json_null(etpu_json_writer *w, const char *key)
 {
     begin_value(w, key);
     emit(w, "null", 4);
+}
+
+void etpu_json_raw(etpu_json_writer *w, const char *key, const char *json, size_t len)
+{
+    begin_value(w, key);
+    emit(w, json, len);
 }
 
 etpu_status etpu_json_finish(etpu_json_writer *w, etpu_error *err)
