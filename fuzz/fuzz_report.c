@@ -86,12 +86,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             etpu_check_model(fixed, NULL, &after, &err) != ETPU_OK)
             after = NULL;
     }
+    etpu_report_fixed fixed_counts = after ? etpu_report_fixed_from(after) : (etpu_report_fixed){0};
     etpu_report_input in = {
         .title = "fuzz.tflite",
         .model = m,
         .check = r,
         .fix = &log,
-        .fixed_check = after,
+        .fixed = after ? &fixed_counts : NULL,
         .fix_error = fix_error,
         .collapse = data[size - 1] % 4 == 0 ? 0 : 2 + data[size - 1] % 8,
     };

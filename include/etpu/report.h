@@ -72,6 +72,16 @@ typedef enum etpu_placement {
  * hundreds of MB of names. No real model comes near it. */
 #define ETPU_REPORT_TEXT_BUDGET(size) ((uint64_t)(1u << 20) + 8 * (uint64_t)(size))
 
+/* The prediction after `etpu fix`, as far as the report shows it: only
+ * counts, so the fixed model and its check need not outlive the preview. */
+typedef struct etpu_report_fixed {
+    size_t ops, tpu_ops, cpu_ops;
+    bool compiles;                        /* no fatal problem predicted */
+} etpu_report_fixed;
+
+/* The counts of r (the check of the fixed model). */
+etpu_report_fixed etpu_report_fixed_from(const etpu_check_report *r);
+
 /* "tpu", "cpu". */
 const char *etpu_placement_name(etpu_placement p);
 
@@ -86,7 +96,7 @@ typedef struct etpu_report_input {
                                              (etpu_report_pick_log), or NULL */
     const char *log_name;
     const etpu_fix_log *fix;              /* what `etpu fix` would change, or NULL */
-    const etpu_check_report *fixed_check; /* the prediction after it, or NULL */
+    const etpu_report_fixed *fixed;       /* the prediction after it, or NULL */
     const char *fix_error;                /* why the fix preview failed, or NULL */
     int collapse;                         /* min ops of a straight run drawn as one box;
                                              0 = draw every op (no motifs either) */

@@ -165,32 +165,51 @@ static int parse_args(int argc, char **argv, report_opts *o)
     return 0;
 }
 
-/* What `etpu fix` would do: the default passes on a second copy of the
- * model (passes edit in place), then the check of the result. */
-static void fix_preview(const report_opts *o, etpu_fix_log *log, etpu_check_report **after,
-                        char *error, size_t error_size)
+/* What `etpu fix` would do: the default passes on the model (they edit it
+ * in place), then the check of the result; a failure is told in error, for
+ * the page. Then *m is opened afresh for the report: one model in memory
+ * at a time, not the model and its fixed copy (on a 100k-op model that is
+ * half the peak). Fails only when the model cannot be opened again. */
+static etpu_status fix_preview(const report_opts *o, etpu_model **m, etpu_fix_log *log,
+                               etpu_report_fixed *after, bool *checked, char *error,
+                               size_t error_size, etpu_error *err)
 {
-    etpu_model *m = NULL;
-    etpu_error err;
-    error[0] = '\0';
-    if (etpu_model_open(o->model, &m, &err)) {
-        etpu_error_format(&err, error, error_size);
-        return;
-    }
     etpu_fix_options fo = {.batch = 1};
     const etpu_pass *failed = NULL;
-    if (etpu_fix_run(m, NULL, &fo, log, &failed, &err)) {
+    etpu_check_report *r = NULL;
+    error[0] = '\0';
+    *checked = false;
+    if (etpu_fix_run(*m, NULL, &fo, log, &failed, err)) {
         char line[ETPU_ERROR_MESSAGE_MAX + 64];
-        etpu_error_format(&err, line, sizeof line);
+        etpu_error_format(err, line, sizeof line);
         snprintf(error, error_size, "pass %s: %s", failed ? failed->name : "?", line);
-        etpu_model_free(m);
-        return;
+    } else if (etpu_fix_log_changes(log)) {
+        if (etpu_check_model(*m, &o->check, &r, err)) {
+            etpu_error_format(err, error, error_size);
+        } else {
+            *after = etpu_report_fixed_from(r);
+            *checked = true;
+            etpu_check_report_free(r);
+        }
     }
-    if (etpu_fix_log_changes(log) && etpu_check_model(m, &o->check, after, &err)) {
-        etpu_error_format(&err, error, error_size);
-        *after = NULL;
-    }
-    etpu_model_free(m);
+    etpu_model_free(*m);
+    *m = NULL;
+    return etpu_model_open(o->model, m, err);
+}
+
+/* A compiled model is drawn from its source: say so once. */
+static bool refuse_compiled(const char *path, const etpu_model *m)
+{
+    etpu_compiled_summary already;
+    if (!etpu_compiled_summarize(m, &already))
+        return false;
+    char runtime[32] = "of unknown version";
+    if (already.min_runtime_version >= 0)
+        snprintf(runtime, sizeof runtime, "%d", (int)already.min_runtime_version);
+    fprintf(stderr, "etpu: %s: already compiled for the Edge TPU (%zu edgetpu-custom-op, "
+            "needs Edge TPU runtime %s); draw the original: etpu report --compiled %s "
+            "ORIGINAL.tflite\n", path, already.custom_ops, runtime, path);
+    return true;
 }
 
 static int load_log(const char *path, const etpu_model *m, const char *model,
@@ -218,7 +237,9 @@ int cmd_report(int argc, char **argv)
         return rc < 0 ? EXIT_PASS : rc;
 
     etpu_model *m = NULL, *compiled = NULL;
-    etpu_check_report *r = NULL, *after = NULL;
+    etpu_check_report *r = NULL;
+    etpu_report_fixed after = {0};
+    bool fix_checked = false;
     etpu_compiler_report log = {0};
     etpu_fix_log fix = {0};
     etpu_compiled_match match = {0};
@@ -232,15 +253,13 @@ int cmd_report(int argc, char **argv)
         cli_print_error(o.model, &err);
         goto done;
     }
-    etpu_compiled_summary already;
-    if (etpu_compiled_summarize(m, &already)) {
-        /* The compiler's output is drawn from its source: say so once. */
-        char runtime[32] = "of unknown version";
-        if (already.min_runtime_version >= 0)
-            snprintf(runtime, sizeof runtime, "%d", (int)already.min_runtime_version);
-        fprintf(stderr, "etpu: %s: already compiled for the Edge TPU (%zu edgetpu-custom-op, "
-                "needs Edge TPU runtime %s); draw the original: etpu report --compiled %s "
-                "ORIGINAL.tflite\n", o.model, already.custom_ops, runtime, o.model);
+    if (refuse_compiled(o.model, m))
+        goto done;
+    if (o.collapse < 0) /* small graphs are read op by op */
+        o.collapse = m->subgraph_count && m->subgraphs[0].operator_count > 100 ? 8 : 0;
+    if (o.fix_preview &&
+        fix_preview(&o, &m, &fix, &after, &fix_checked, fix_error, sizeof fix_error, &err)) {
+        cli_print_error(o.model, &err);
         goto done;
     }
     if (etpu_check_model(m, &o.check, &r, &err)) {
@@ -258,10 +277,6 @@ int cmd_report(int argc, char **argv)
         if (load_log(o.log, m, o.model, &log, &entry))
             goto done;
     }
-    if (o.collapse < 0) /* small graphs are read op by op */
-        o.collapse = m->subgraphs[0].operator_count > 100 ? 8 : 0;
-    if (o.fix_preview)
-        fix_preview(&o, &fix, &after, fix_error, sizeof fix_error);
 
     etpu_report_input in = {
         .title = cli_base_name(o.model),
@@ -272,7 +287,7 @@ int cmd_report(int argc, char **argv)
         .log = entry,
         .log_name = o.log ? cli_base_name(o.log) : NULL,
         .fix = o.fix_preview ? &fix : NULL,
-        .fixed_check = after,
+        .fixed = fix_checked ? &after : NULL,
         .fix_error = fix_error[0] ? fix_error : NULL,
         .collapse = o.collapse,
     };
@@ -324,7 +339,6 @@ done:
     free(out);
     etpu_compiled_match_free(&match);
     etpu_fix_log_free(&fix);
-    etpu_check_report_free(after);
     etpu_check_report_free(r);
     if (have_log || log.models)
         etpu_compiler_report_free(&log);

@@ -35,6 +35,12 @@ const char *etpu_placement_name(etpu_placement p)
                                                                            : "unknown";
 }
 
+etpu_report_fixed etpu_report_fixed_from(const etpu_check_report *r)
+{
+    return (etpu_report_fixed){.ops = r->op_count, .tpu_ops = r->tpu_ops, .cpu_ops = r->cpu_ops,
+                               .compiles = r->fatal_count == 0};
+}
+
 static int cmp_named(const void *a, const void *b)
 {
     return strcmp(((const named_value *)a)->name, ((const named_value *)b)->name);

@@ -294,13 +294,13 @@ static void html_fix(etpu_strbuf *sb, const page *pg)
             etpu_sb_xml(sb, in->fix_error, 400);
             etpu_sb_puts(sb, "</p>");
         }
-        const etpu_check_report *a = in->fixed_check;
+        const etpu_report_fixed *a = in->fixed;
         if (a && changes) {
-            if (a->fatal_count)
+            if (!a->compiles)
                 etpu_sb_puts(sb, "<p>After it, compilation is still predicted to fail.</p>");
             else
                 etpu_sb_printf(sb, "<p>After it: <b>%zu of %zu ops on the Edge TPU (%.0f\xc2\xa0%%)</b>.</p>",
-                               a->tpu_ops, a->op_count, pct(a->tpu_ops, a->op_count));
+                               a->tpu_ops, a->ops, pct(a->tpu_ops, a->ops));
         }
         if (in->fix && in->fix->count)
             html_fix_changes(sb, pg);

@@ -321,12 +321,12 @@ static void fix_preview_json(json_out *j)
         etpu_json_object_end(&j->w);
     }
     etpu_json_array_end(&j->w);
-    const etpu_check_report *a = in->fixed_check;
+    const etpu_report_fixed *a = in->fixed;
     if (a) {
         etpu_json_double(&j->w, "tpu_ops", (double)a->tpu_ops);
         etpu_json_double(&j->w, "cpu_ops", (double)a->cpu_ops);
-        etpu_json_double(&j->w, "ops", (double)a->op_count);
-        etpu_json_bool(&j->w, "compiles", a->fatal_count == 0);
+        etpu_json_double(&j->w, "ops", (double)a->ops);
+        etpu_json_bool(&j->w, "compiles", a->compiles);
     }
     etpu_json_object_end(&j->w);
 }
