@@ -50,7 +50,11 @@ import report_test as rt  # noqa: E402  (build, tensor, op: models from JSON wit
 # Linear work grows with the bytes (1.0); sorting adds a log factor (the
 # chain: 3.6x instructions for 4x bytes); quadratic work would be ~4x.
 GROWTH = 1.5
-PER_BYTE = 8.0
+# 9.0 since the report was streamed (issue 13): the plain chain got 38 %
+# cheaper, the macs shape (whose cost is mostly the check's element counts
+# of its 4n-dimensional tensor, outside the report) 24 %, so its ratio rose
+# from 6.5 to 8.0 while its instructions fell.
+PER_BYTE = 9.0
 # The documented caps (docs/ARCHITECTURE.md): output at most 64 bytes per
 # model byte + 1 MiB, peak memory at most 256 per model byte + 32 MiB.
 OUT_PER_BYTE, MEM_PER_BYTE, MEM_BASE = 64, 256, 32 * 2**20

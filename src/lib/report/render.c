@@ -52,7 +52,11 @@ void cut_label(char *out, size_t out_size, const char *s, size_t max_chars)
 {
     size_t o = 0, chars = 0, len = strlen(s);
     for (size_t i = 0; i < len && o + 8 < out_size;) {
-        size_t n = etpu_safe_sequence((const unsigned char *)s + i, len - i, ETPU_SAFE_PICTURE);
+        unsigned char c = (unsigned char)s[i];
+        /* printable ASCII, most of any label, needs no decoding */
+        size_t n = c >= 0x20 && c < 0x7f ? 1
+                                         : etpu_safe_sequence((const unsigned char *)s + i, len - i,
+                                                              ETPU_SAFE_PICTURE);
         if (chars == max_chars) {
             memcpy(out + o, "\xe2\x80\xa6", 3);
             o += 3;

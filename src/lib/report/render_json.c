@@ -19,14 +19,12 @@
 #include "report/render_private.h"
 
 /* The writer and where its bytes go: each item is written into scratch
- * and then handed to the page (escaped for <script> when embedded), or
- * dropped when only counting (dry). */
+ * and then handed to the page (escaped for <script> when embedded). */
 typedef struct json_out {
     page *pg;
     etpu_json_writer w;
     etpu_strbuf scratch;
     bool embedded;         /* inside the page's <script> */
-    bool dry;              /* counting the names the budget cuts; no output */
     char *text;            /* a model string cut for the output */
     size_t text_size;
 } json_out;
@@ -54,13 +52,11 @@ static void html_json(etpu_strbuf *sb, const char *json, size_t len)
 /* An item is complete: hand its bytes on. */
 static void item_done(json_out *j)
 {
-    if (!j->dry) {
-        if (j->embedded)
-            html_json(&j->pg->out, j->scratch.data, j->scratch.len);
-        else
-            etpu_sb_add(&j->pg->out, j->scratch.data, j->scratch.len);
-        page_flush(j->pg, false);
-    }
+    if (j->embedded)
+        html_json(&j->pg->out, j->scratch.data, j->scratch.len);
+    else
+        etpu_sb_add(&j->pg->out, j->scratch.data, j->scratch.len);
+    page_flush(j->pg, false);
     if (j->scratch.failed)
         j->pg->out.failed = true;
     j->scratch.len = 0;
@@ -88,13 +84,9 @@ static void add_str(json_out *j, const char *key, const char *s) { add_text(j, k
  * output's budget for them lasts, then cut to TEXT_CUT_CHARS. */
 enum { TEXT_CUT_CHARS = 16 };
 
-static void add_model_text(json_out *j, const char *key, const char *s, size_t max)
+/* Charge s (non-NULL) to the budget: the characters it may have. */
+static size_t charge_text(page *pg, const char *s, size_t max)
 {
-    page *pg = j->pg;
-    if (!s) {
-        etpu_json_null(&j->w, key);
-        return;
-    }
     size_t len = strnlen(s, max * 4 + 1);
     if (len > pg->text_left && max > TEXT_CUT_CHARS) {
         max = TEXT_CUT_CHARS;
@@ -102,7 +94,16 @@ static void add_model_text(json_out *j, const char *key, const char *s, size_t m
     }
     len = len < max * 4 ? len : max * 4;
     pg->text_left -= len < pg->text_left ? len : pg->text_left;
-    add_text(j, key, s, max);
+    return max;
+}
+
+static void add_model_text(json_out *j, const char *key, const char *s, size_t max)
+{
+    if (!s) {
+        etpu_json_null(&j->w, key);
+        return;
+    }
+    add_text(j, key, s, charge_text(j->pg, s, max));
 }
 
 /* An integer-valued number (|v| < 2^53, as every index and coordinate
@@ -149,6 +150,13 @@ static void add_bytes(json_out *j, const char *key, bool present, uint64_t v)
 
 /* ---- ops ----------------------------------------------------------------------- */
 
+/* The name of tensor t as the output mentions it (never NULL). */
+static const char *tensor_name(const page *pg, int32_t t)
+{
+    const etpu_tensor *tn = tensor_at(pg, t);
+    return tn && tn->name ? tn->name : "";
+}
+
 static void tensor_json(json_out *j, int32_t t)
 {
     page *pg = j->pg;
@@ -156,7 +164,7 @@ static void tensor_json(json_out *j, int32_t t)
     add_int(j, "index", t);
     const etpu_tensor *tn = tensor_at(pg, t);
     if (tn) {
-        add_model_text(j, "name", tn->name ? tn->name : "", pg->text_max);
+        add_model_text(j, "name", tensor_name(pg, t), pg->text_max);
         add_str(j, "type", type_name(tn->type));
         char shape[256];
         shape_text(shape, sizeof shape, tn);
@@ -187,11 +195,12 @@ static void tensor_json(json_out *j, int32_t t)
  * list, as "<key>_not_listed". */
 enum { TENSORS_LISTED = 64 };
 
-static void tensor_list(json_out *j, const char *key, const etpu_i32_array *list)
+/* The tensors of list that are listed, into shown; *more counts the rest
+ * (it may count a repeated tensor twice: "at least"). */
+static size_t listed_tensors(const etpu_i32_array *list, int32_t shown[TENSORS_LISTED], size_t *more)
 {
-    etpu_json_array_begin(&j->w, key);
-    int32_t shown[TENSORS_LISTED];
-    size_t listed = 0, more = 0;
+    size_t listed = 0;
+    *more = 0;
     for (size_t k = 0; k < list->count; k++) {
         int32_t t = list->items[k];
         bool seen = t < 0;
@@ -199,13 +208,22 @@ static void tensor_list(json_out *j, const char *key, const etpu_i32_array *list
             seen = shown[p] == t;
         if (seen)
             continue;
-        if (listed == TENSORS_LISTED) {
-            more++; /* may count a repeated tensor twice: "at least" */
-            continue;
-        }
-        shown[listed++] = t;
-        tensor_json(j, t);
+        if (listed == TENSORS_LISTED)
+            (*more)++;
+        else
+            shown[listed++] = t;
     }
+    return listed;
+}
+
+static void tensor_list(json_out *j, const char *key, const etpu_i32_array *list)
+{
+    int32_t shown[TENSORS_LISTED];
+    size_t more;
+    size_t listed = listed_tensors(list, shown, &more);
+    etpu_json_array_begin(&j->w, key);
+    for (size_t k = 0; k < listed; k++)
+        tensor_json(j, shown[k]);
     etpu_json_array_end(&j->w);
     if (more) {
         char key_more[32];
@@ -263,6 +281,15 @@ static void op_json(json_out *j, size_t i)
 
 /* ---- the summary ------------------------------------------------------------ */
 
+/* Whether the compiler's outputs put op i elsewhere, or give it another
+ * status, than the prediction. */
+static bool disagrees(const truth *t, size_t i)
+{
+    const op_truth *o = &t->op[i], *p = &t->pred[i];
+    return t->placement_source != SRC_PREDICTED &&
+           !(o->place == p->place && (!o->status || !p->status || o->status_id == p->status_id));
+}
+
 static void disagreements_json(json_out *j)
 {
     page *pg = j->pg;
@@ -270,8 +297,7 @@ static void disagreements_json(json_out *j)
     etpu_json_array_begin(&j->w, "disagreements");
     for (size_t i = 0; i < pg->ops; i++) {
         const op_truth *o = &t->op[i], *p = &t->pred[i];
-        if (t->placement_source == SRC_PREDICTED ||
-            (o->place == p->place && (!o->status || !p->status || o->status_id == p->status_id)))
+        if (!disagrees(t, i))
             continue;
         etpu_json_object_begin(&j->w, NULL);
         etpu_json_double(&j->w, "index", (double)i);
@@ -585,29 +611,31 @@ static void edge_json(json_out *j, const rl_edge *ed)
 
 /* ---- the document --------------------------------------------------------------- */
 
-/* Every model string the summary and the ops may mention, each counted
- * with at least the length the budget charges for it: when that fits the
- * budget, no name is cut and counting them exactly (a dry run) is not
- * needed. Stops past limit, so its work is bounded by the slots and the
- * budget, however long and shared the names are. */
-static uint64_t model_text_bound(const page *pg, uint64_t limit)
+/* How many model strings the budget will cut: the summary, written
+ * first, says so, and the cuts happen in the ops after it. The strings are
+ * charged in the order the output mentions them (the disagreements, then
+ * each op's name and listed tensors); the budget is restored after. */
+static size_t names_cut(page *pg)
 {
-    size_t cap = pg->text_max * 4 + 1;
-    uint64_t total = 0;
+    uint64_t budget = pg->text_left;
+    for (size_t i = 0; i < pg->ops; i++)
+        if (disagrees(&pg->t, i))
+            charge_text(pg, page_op_name(pg, i), 200);
     for (size_t i = 0; i < pg->ops; i++) {
         const etpu_operator *op = &pg->sg->operators[i];
-        total += 2 * (uint64_t)strnlen(page_op_name(pg, i), 200 * 4 + 1); /* op and disagreement */
+        charge_text(pg, page_op_name(pg, i), 200);
         for (int side = 0; side < 2; side++) {
-            const etpu_i32_array *list = side ? &op->outputs : &op->inputs;
-            for (size_t k = 0; k < list->count; k++) {
-                const etpu_tensor *t = tensor_at(pg, list->items[k]);
-                total += t && t->name ? strnlen(t->name, cap) : 0;
-                if (total > limit)
-                    return total;
-            }
+            int32_t shown[TENSORS_LISTED];
+            size_t more;
+            size_t listed = listed_tensors(side ? &op->outputs : &op->inputs, shown, &more);
+            for (size_t k = 0; k < listed; k++)
+                charge_text(pg, tensor_name(pg, shown[k]), pg->text_max);
         }
     }
-    return total;
+    size_t cut = pg->texts_cut;
+    pg->text_left = budget;
+    pg->texts_cut = 0;
+    return cut;
 }
 
 static void document_json(json_out *j, size_t names_cut)
@@ -630,8 +658,6 @@ static void document_json(json_out *j, size_t names_cut)
         item_done(j);
     }
     etpu_json_array_end(&j->w);
-    if (j->dry)
-        return;
     etpu_json_array_begin(&j->w, "nodes");
     for (size_t v = 0; v < l->real_count; v++) {
         node_json(j, v);
@@ -656,22 +682,9 @@ void render_json(page *pg, bool embedded)
         return;
     }
     etpu_sb_init(&j.scratch);
-    /* The summary, written first, counts the names the budget cuts in
-     * the ops after it: when any may be cut, count them in a dry run. */
-    uint64_t budget = pg->text_left;
-    size_t names_cut = 0;
-    if (model_text_bound(pg, budget) > budget) {
-        j.dry = true;
-        etpu_json_init_strbuf(&j.w, &j.scratch);
-        document_json(&j, 0);
-        names_cut = pg->texts_cut;
-        pg->text_left = budget;
-        pg->texts_cut = 0;
-        j.dry = false;
-    }
     etpu_json_init_strbuf(&j.w, &j.scratch);
     j.w.compact = embedded;
-    document_json(&j, names_cut);
+    document_json(&j, names_cut(pg));
     if (!embedded)
         etpu_sb_puts(&j.scratch, "\n");
     item_done(&j);
