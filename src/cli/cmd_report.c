@@ -229,6 +229,56 @@ static int load_log(const char *path, const etpu_model *m, const char *model,
     return EXIT_PASS;
 }
 
+/* Write the report where o says (standard output for "-"); *out is the
+ * file written, or NULL. Returns the exit status. */
+static int write_report(const report_opts *o, const etpu_report_input *in, char **out)
+{
+    etpu_error err;
+    if (o->output && !strcmp(o->output, "-")) {
+        if (!etpu_report_write(in, o->format, stdout, &err))
+            return EXIT_PASS;
+        if (err.kind == ETPU_ERR_IO)
+            fprintf(stderr, "etpu: report: cannot write to standard output\n");
+        else
+            cli_print_error(o->model, &err);
+        return EXIT_INPUT;
+    }
+    *out = o->output ? strdup(o->output) : default_output(o->model, o->format);
+    if (!*out)
+        return EXIT_INPUT;
+    const char *inputs[] = {o->model, o->compiled, o->log};
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
+        if (inputs[i] && cli_same_file(inputs[i], *out))
+            return cli_usage_error("report", "the output would overwrite %s; choose -o", inputs[i]);
+    if (etpu_report_write_file(in, o->format, *out, &err)) {
+        cli_print_error(err.kind == ETPU_ERR_IO ? NULL : o->model, &err);
+        return EXIT_INPUT;
+    }
+    return EXIT_PASS;
+}
+
+/* One line: the same counts as the page's header and `etpu check`. */
+static void print_summary(const char *out, const etpu_report_input *in)
+{
+    const etpu_check_report *r = in->check;
+    const etpu_compiler_model *entry = in->log;
+    size_t n = in->model->subgraphs[0].operator_count, tpu = r->tpu_ops, cpu_ops = r->cpu_ops;
+    const char *source = "predicted";
+    if (in->compiled) {
+        tpu = in->compiled->tpu_ops, cpu_ops = in->compiled->cpu_ops, source = "as compiled";
+    } else if (entry && entry->has_table && entry->row_count) {
+        tpu = (size_t)entry->table_mapped_ops, cpu_ops = (size_t)entry->table_cpu_ops;
+        source = "as in the compiler's log";
+    }
+    if (r->fatal_count && !strcmp(source, "predicted"))
+        printf("%s: %zu ops; compilation predicted to fail (%zu fatal problem%s); past it, %zu "
+               "would run on the Edge TPU, %zu on the CPU\n", out, n, r->fatal_count,
+               r->fatal_count == 1 ? "" : "s", tpu, cpu_ops);
+    else
+        printf("%s: %zu ops, %zu on the Edge TPU, %zu on the CPU (%s)\n", out, n, tpu, cpu_ops,
+               source);
+}
+
 int cmd_report(int argc, char **argv)
 {
     report_opts o = {.collapse = -1, .fix_preview = true};
@@ -291,50 +341,9 @@ int cmd_report(int argc, char **argv)
         .fix_error = fix_error[0] ? fix_error : NULL,
         .collapse = o.collapse,
     };
-    if (o.output && !strcmp(o.output, "-")) {
-        if (etpu_report_write(&in, o.format, stdout, &err)) {
-            if (err.kind == ETPU_ERR_IO)
-                fprintf(stderr, "etpu: report: cannot write to standard output\n");
-            else
-                cli_print_error(o.model, &err);
-            goto done;
-        }
-        status = EXIT_PASS;
-        goto done;
-    }
-    out = o.output ? strdup(o.output) : default_output(o.model, o.format);
-    if (!out)
-        goto done;
-    const char *inputs[] = {o.model, o.compiled, o.log};
-    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
-        if (inputs[i] && cli_same_file(inputs[i], out)) {
-            status = cli_usage_error("report", "the output would overwrite %s; choose -o",
-                                     inputs[i]);
-            goto done;
-        }
-    if (etpu_report_write_file(&in, o.format, out, &err)) {
-        cli_print_error(err.kind == ETPU_ERR_IO ? NULL : o.model, &err);
-        goto done;
-    }
-    if (!o.quiet) {
-        /* the same counts as the page's header and `etpu check` */
-        size_t n = m->subgraphs[0].operator_count, tpu = r->tpu_ops, cpu_ops = r->cpu_ops;
-        const char *source = "predicted";
-        if (o.compiled) {
-            tpu = match.tpu_ops, cpu_ops = match.cpu_ops, source = "as compiled";
-        } else if (entry && entry->has_table && entry->row_count) {
-            tpu = (size_t)entry->table_mapped_ops, cpu_ops = (size_t)entry->table_cpu_ops;
-            source = "as in the compiler's log";
-        }
-        if (r->fatal_count && !strcmp(source, "predicted"))
-            printf("%s: %zu ops; compilation predicted to fail (%zu fatal problem%s); past it, %zu "
-                   "would run on the Edge TPU, %zu on the CPU\n", out, n, r->fatal_count,
-                   r->fatal_count == 1 ? "" : "s", tpu, cpu_ops);
-        else
-            printf("%s: %zu ops, %zu on the Edge TPU, %zu on the CPU (%s)\n", out, n, tpu, cpu_ops,
-                   source);
-    }
-    status = EXIT_PASS;
+    status = write_report(&o, &in, &out);
+    if (status == EXIT_PASS && out && !o.quiet)
+        print_summary(out, &in);
 done:
     free(out);
     etpu_compiled_match_free(&match);

@@ -251,6 +251,51 @@ static int32_t chain_next(const units *u, int32_t a)
     return c;
 }
 
+/* The nodes of the run of units starting at head (following chain_next
+ * when follow): one node for the run when it is long enough to collapse,
+ * else one per unit. Members go to l->members from *used on. False when
+ * out of memory. */
+static bool make_run_nodes(builder *b, const units *u, int32_t head, bool follow, int32_t *unit_node,
+                           size_t *used)
+{
+    rl_layout *l = b->l;
+    int collapse = b->p->collapse;
+    size_t len = 0, ops = 0, U = u->count;
+    for (int32_t a = head; a >= 0 && unit_node[a] == -1 && len < U; a = follow ? chain_next(u, a) : -1) {
+        len++;
+        ops += u->mstart[a + 1] - u->mstart[a];
+        unit_node[a] = -2; /* visiting */
+    }
+    bool run = collapse > 0 && len >= 2 && ops >= (size_t)collapse;
+    int32_t a = head;
+    for (size_t k = 0; k < len; k++) {
+        if (k == 0 || !run) {
+            bool single = !run && u->mstart[a + 1] - u->mstart[a] == 1;
+            rl_node *node = new_node(b, single ? RL_OP : RL_GROUP);
+            if (!node)
+                return false;
+            node->first = u->mem[u->mstart[a]];
+            node->member_start = *used;
+            node->placement = b->p->placement[node->first];
+            node->motif = run ? RL_RUN
+                        : u->group[a] >= 0 && b->p->group_kind ? b->p->group_kind[u->group[a]]
+                                                               : 0;
+        }
+        rl_node *node = &l->nodes[l->node_count - 1];
+        for (size_t j = u->mstart[a]; j < u->mstart[a + 1]; j++) {
+            int32_t op = u->mem[j];
+            node->count++;
+            if (b->p->placement[op] != node->placement)
+                node->mixed = true;
+            l->members[(*used)++] = op;
+            l->op_node[op] = (int32_t)(l->node_count - 1);
+        }
+        unit_node[a] = (int32_t)(l->node_count - 1);
+        a = follow ? chain_next(u, a) : -1;
+    }
+    return true;
+}
+
 static bool make_op_nodes(builder *b)
 {
     rl_layout *l = b->l;
@@ -287,48 +332,10 @@ static bool make_op_nodes(builder *b)
     bool ok = true;
     /* walk runs from their heads; units on a cycle of single links (only
      * in an invalid graph) have no head and are picked up one by one below */
-    for (int pass = 0; ok && pass < 2; pass++) {
-        for (size_t h = 0; ok && h < U; h++) {
-            if (unit_node[h] >= 0 || (pass == 0 && prev[h] >= 0))
-                continue;
-            size_t len = 0, ops = 0;
-            for (int32_t a = (int32_t)h; a >= 0 && unit_node[a] == -1 && len < U;
-                 a = pass == 0 && collapse > 0 ? chain_next(&u, a) : -1) {
-                len++;
-                ops += u.mstart[a + 1] - u.mstart[a];
-                unit_node[a] = -2; /* visiting */
-            }
-            bool run = collapse > 0 && len >= 2 && ops >= (size_t)collapse;
-            int32_t a = (int32_t)h;
-            for (size_t k = 0; k < len; k++) {
-                if (k == 0 || !run) {
-                    bool single = !run && u.mstart[a + 1] - u.mstart[a] == 1;
-                    rl_node *node = new_node(b, single ? RL_OP : RL_GROUP);
-                    if (!node) {
-                        ok = false;
-                        break;
-                    }
-                    node->first = u.mem[u.mstart[a]];
-                    node->member_start = used;
-                    node->placement = b->p->placement[node->first];
-                    node->motif = run ? RL_RUN
-                                : u.group[a] >= 0 && b->p->group_kind ? b->p->group_kind[u.group[a]]
-                                                                      : 0;
-                }
-                rl_node *node = &l->nodes[l->node_count - 1];
-                for (size_t j = u.mstart[a]; j < u.mstart[a + 1]; j++) {
-                    int32_t op = u.mem[j];
-                    node->count++;
-                    if (b->p->placement[op] != node->placement)
-                        node->mixed = true;
-                    l->members[used++] = op;
-                    l->op_node[op] = (int32_t)(l->node_count - 1);
-                }
-                unit_node[a] = (int32_t)(l->node_count - 1);
-                a = pass == 0 && collapse > 0 ? chain_next(&u, a) : -1;
-            }
-        }
-    }
+    for (int pass = 0; ok && pass < 2; pass++)
+        for (size_t h = 0; ok && h < U; h++)
+            if (unit_node[h] < 0 && (pass == 1 || prev[h] < 0))
+                ok = make_run_nodes(b, &u, (int32_t)h, pass == 0 && collapse > 0, unit_node, &used);
     free(prev);
     free(unit_node);
     units_free(&u);
@@ -477,6 +484,83 @@ static bool merge_edges(builder *b)
 
 /* ---- step 2: layers and dummies --------------------------------------- */
 
+/* Longest path from the sources over out, in topological order (Kahn);
+ * indeg is consumed. False when out of memory. */
+static bool longest_path_layers(rl_layout *l, const csr *out, int32_t *indeg, int32_t *queue)
+{
+    size_t n = l->node_count;
+    size_t head = 0, tail = 0;
+    for (size_t v = 0; v < n; v++) {
+        l->nodes[v].layer = 0;
+        if (indeg[v] == 0)
+            queue[tail++] = (int32_t)v;
+    }
+    bool *done = calloc(n ? n : 1, 1);
+    if (!done)
+        return false;
+    size_t cursor = 0; /* every node before it is done or queued */
+    for (;;) {
+        while (head < tail) {
+            int32_t v = queue[head++];
+            done[v] = true;
+            for (size_t k = out->start[v]; k < out->start[v + 1]; k++) {
+                int32_t w = out->idx[k];
+                /* a node already placed stays put (only in a cycle) */
+                if (!done[w] && l->nodes[w].layer < l->nodes[v].layer + 1)
+                    l->nodes[w].layer = l->nodes[v].layer + 1;
+                if (--indeg[w] == 0)
+                    queue[tail++] = w;
+            }
+        }
+        /* a cycle (invalid graph): release its first node and go on */
+        while (cursor < n && (done[cursor] || indeg[cursor] <= 0))
+            cursor++;
+        if (cursor == n)
+            break;
+        indeg[cursor] = 0;
+        queue[tail++] = (int32_t)cursor;
+    }
+    free(done);
+    return true;
+}
+
+/* Outputs sit right under their producer, inputs right above their first
+ * reader: shorter edges, fewer bends. Then the layer count and which edges
+ * point back. */
+static void place_io_layers(rl_layout *l)
+{
+    size_t n = l->node_count, m = l->edge_count;
+    for (size_t e = 0; e < m; e++) {
+        rl_node *a = &l->nodes[l->edges[e].from], *b = &l->nodes[l->edges[e].to];
+        if (b->kind == RL_OUTPUT)
+            b->layer = a->layer + 1;
+    }
+    for (size_t v = 0; v < n; v++)
+        if (l->nodes[v].kind == RL_INPUT)
+            l->nodes[v].layer = -1;
+    for (size_t e = 0; e < m; e++) {
+        rl_node *a = &l->nodes[l->edges[e].from], *b = &l->nodes[l->edges[e].to];
+        if (a->kind == RL_INPUT && b->kind != RL_OUTPUT && (a->layer < 0 || b->layer - 1 < a->layer))
+            a->layer = b->layer > 0 ? b->layer - 1 : 0;
+    }
+    for (size_t v = 0; v < n; v++)
+        if (l->nodes[v].layer < 0)
+            l->nodes[v].layer = 0;
+    /* an output fed straight by an input */
+    for (size_t e = 0; e < m; e++) {
+        rl_node *a = &l->nodes[l->edges[e].from], *b = &l->nodes[l->edges[e].to];
+        if (b->kind == RL_OUTPUT && b->layer <= a->layer)
+            b->layer = a->layer + 1;
+    }
+    size_t max_layer = 0;
+    for (size_t v = 0; v < n; v++)
+        if ((size_t)l->nodes[v].layer > max_layer)
+            max_layer = (size_t)l->nodes[v].layer;
+    l->layer_count = n ? max_layer + 1 : 0;
+    for (size_t e = 0; e < m; e++)
+        l->edges[e].back = l->nodes[l->edges[e].to].layer <= l->nodes[l->edges[e].from].layer;
+}
+
 static bool assign_layers(rl_layout *l)
 {
     size_t n = l->node_count, m = l->edge_count;
@@ -493,72 +577,10 @@ static bool assign_layers(rl_layout *l)
         }
         ok = csr_build(&out, n, m, from, to);
     }
-    if (ok) {
-        size_t head = 0, tail = 0;
-        for (size_t v = 0; v < n; v++) {
-            l->nodes[v].layer = 0;
-            if (indeg[v] == 0)
-                queue[tail++] = (int32_t)v;
-        }
-        bool *done = calloc(n ? n : 1, 1);
-        ok = done != NULL;
-        size_t cursor = 0; /* every node before it is done or queued */
-        while (ok) {
-            while (head < tail) {
-                int32_t v = queue[head++];
-                done[v] = true;
-                for (size_t k = out.start[v]; k < out.start[v + 1]; k++) {
-                    int32_t w = out.idx[k];
-                    /* a node already placed stays put (only in a cycle) */
-                    if (!done[w] && l->nodes[w].layer < l->nodes[v].layer + 1)
-                        l->nodes[w].layer = l->nodes[v].layer + 1;
-                    if (--indeg[w] == 0)
-                        queue[tail++] = w;
-                }
-            }
-            /* a cycle (invalid graph): release its first node and go on */
-            while (cursor < n && (done[cursor] || indeg[cursor] <= 0))
-                cursor++;
-            if (cursor == n)
-                break;
-            indeg[cursor] = 0;
-            queue[tail++] = (int32_t)cursor;
-        }
-        free(done);
-    }
-    if (ok) {
-        /* outputs sit right under their producer, inputs right above their
-         * first reader: shorter edges, fewer bends */
-        for (size_t e = 0; e < m; e++) {
-            rl_node *a = &l->nodes[l->edges[e].from], *b = &l->nodes[l->edges[e].to];
-            if (b->kind == RL_OUTPUT)
-                b->layer = a->layer + 1;
-        }
-        for (size_t v = 0; v < n; v++)
-            if (l->nodes[v].kind == RL_INPUT)
-                l->nodes[v].layer = -1;
-        for (size_t e = 0; e < m; e++) {
-            rl_node *a = &l->nodes[l->edges[e].from], *b = &l->nodes[l->edges[e].to];
-            if (a->kind == RL_INPUT && b->kind != RL_OUTPUT && (a->layer < 0 || b->layer - 1 < a->layer))
-                a->layer = b->layer > 0 ? b->layer - 1 : 0;
-        }
-        for (size_t v = 0; v < n; v++)
-            if (l->nodes[v].layer < 0)
-                l->nodes[v].layer = 0;
-        /* an output fed straight by an input */
-        for (size_t e = 0; e < m; e++) {
-            rl_node *a = &l->nodes[l->edges[e].from], *b = &l->nodes[l->edges[e].to];
-            if (b->kind == RL_OUTPUT && b->layer <= a->layer)
-                b->layer = a->layer + 1;
-        }
-        size_t max_layer = 0;
-        for (size_t v = 0; v < n; v++)
-            if ((size_t)l->nodes[v].layer > max_layer)
-                max_layer = (size_t)l->nodes[v].layer;
-        l->layer_count = n ? max_layer + 1 : 0;
-        for (size_t e = 0; e < m; e++)
-            l->edges[e].back = l->nodes[l->edges[e].to].layer <= l->nodes[l->edges[e].from].layer;
-    }
+    if (ok)
+        ok = longest_path_layers(l, &out, indeg, queue);
+    if (ok)
+        place_io_layers(l);
     csr_free(&out);
     free(from);
     free(to);
@@ -862,78 +884,92 @@ static void place_layer(rl_layout *l, const int32_t *v, size_t n, const double *
     }
 }
 
-etpu_status rl_place(rl_layout *l, etpu_error *err)
+/* The layers as rl_place() works on them: nodes by layer and order, and
+ * each layer's height and top. */
+typedef struct layers {
+    size_t *start;         /* layer L's nodes are by_layer[start[L] .. start[L + 1]) */
+    int32_t *by_layer;
+    double *h, *y;
+} layers;
+
+static void index_layers(rl_layout *l, layers *ls)
 {
     size_t n = l->node_count;
-    csr up = {0}, down = {0};
-    size_t *layer_start = calloc(l->layer_count + 2, sizeof *layer_start);
-    int32_t *by_layer = malloc((n ? n : 1) * sizeof *by_layer);
-    double *desired = malloc((n ? n : 1) * sizeof *desired);
-    block *blocks = malloc((n ? n : 1) * sizeof *blocks);
-    double *layer_h = calloc(l->layer_count + 1, sizeof *layer_h);
-    double *layer_y = calloc(l->layer_count + 1, sizeof *layer_y);
-    bool ok = layer_start && by_layer && desired && blocks && layer_h && layer_y &&
-              csr_build(&up, n, l->seg_count, l->seg_to, l->seg_from) &&
-              csr_build(&down, n, l->seg_count, l->seg_from, l->seg_to);
-    if (!ok)
-        goto done;
     for (size_t v = 0; v < n; v++) {
         if (l->nodes[v].kind == RL_DUMMY) {
             l->nodes[v].w = DUMMY_W;
             l->nodes[v].h = 0;
         }
-        layer_start[l->nodes[v].layer + 1]++;
+        ls->start[l->nodes[v].layer + 1]++;
     }
     for (size_t L = 0; L < l->layer_count; L++)
-        layer_start[L + 1] += layer_start[L];
+        ls->start[L + 1] += ls->start[L];
     for (size_t v = 0; v < n; v++)
-        by_layer[layer_start[l->nodes[v].layer] + (size_t)l->nodes[v].order] = (int32_t)v;
-    /* vertical: each layer as tall as its tallest box */
-    for (size_t v = 0; v < n; v++)
-        if (l->nodes[v].h > layer_h[l->nodes[v].layer])
-            layer_h[l->nodes[v].layer] = l->nodes[v].h;
+        ls->by_layer[ls->start[l->nodes[v].layer] + (size_t)l->nodes[v].order] = (int32_t)v;
+}
+
+/* A layer's height for drawing: an empty one (only bends) still has some. */
+static double drawn_height(const layers *ls, int layer) { return ls->h[layer] > 0 ? ls->h[layer] : 8; }
+
+/* Vertical: each layer as tall as its tallest box, boxes centred in it. */
+static void place_vertically(rl_layout *l, layers *ls)
+{
+    for (size_t v = 0; v < l->node_count; v++)
+        if (l->nodes[v].h > ls->h[l->nodes[v].layer])
+            ls->h[l->nodes[v].layer] = l->nodes[v].h;
     double y = MARGIN;
     for (size_t L = 0; L < l->layer_count; L++) {
-        layer_y[L] = y;
-        y += (layer_h[L] > 0 ? layer_h[L] : 8) + LAYER_GAP;
+        ls->y[L] = y;
+        y += drawn_height(ls, (int)L) + LAYER_GAP;
     }
-    for (size_t v = 0; v < n; v++) {
+    for (size_t v = 0; v < l->node_count; v++) {
         rl_node *node = &l->nodes[v];
-        double lh = layer_h[node->layer] > 0 ? layer_h[node->layer] : 8;
-        node->y = layer_y[node->layer] + (lh - node->h) / 2;
+        node->y = ls->y[node->layer] + (drawn_height(ls, node->layer) - node->h) / 2;
     }
-    /* horizontal: packed, then relaxed towards neighbours */
+}
+
+/* Horizontal: each layer packed and centred on 0, so the first relaxation
+ * starts balanced; then relaxed towards the neighbours above and below in
+ * turn. */
+static void place_horizontally(rl_layout *l, const layers *ls, const csr *up, const csr *down,
+                               double *desired, block *blocks)
+{
     for (size_t L = 0; L < l->layer_count; L++) {
         double x = 0;
-        for (size_t i = layer_start[L]; i < layer_start[L + 1]; i++) {
-            rl_node *node = &l->nodes[by_layer[i]];
-            if (i > layer_start[L])
-                x += gap_between(&l->nodes[by_layer[i - 1]], node);
+        for (size_t i = ls->start[L]; i < ls->start[L + 1]; i++) {
+            rl_node *node = &l->nodes[ls->by_layer[i]];
+            if (i > ls->start[L])
+                x += gap_between(&l->nodes[ls->by_layer[i - 1]], node);
             node->x = x;
             x += node->w;
         }
-        /* centre each layer on 0 so the first relaxation starts balanced */
-        for (size_t i = layer_start[L]; i < layer_start[L + 1]; i++)
-            l->nodes[by_layer[i]].x -= x / 2;
+        for (size_t i = ls->start[L]; i < ls->start[L + 1]; i++)
+            l->nodes[ls->by_layer[i]].x -= x / 2;
     }
     for (int round = 0; round < PLACE_ROUNDS; round++) {
         bool use_up = round % 2 == 0;
         for (size_t step = 0; step < l->layer_count; step++) {
             size_t L = use_up ? step : l->layer_count - 1 - step;
-            const csr *nb = use_up ? &up : &down;
-            size_t first = layer_start[L], cnt = layer_start[L + 1] - first;
+            const csr *nb = use_up ? up : down;
+            size_t first = ls->start[L], cnt = ls->start[L + 1] - first;
             for (size_t i = 0; i < cnt; i++) {
-                rl_node *node = &l->nodes[by_layer[first + i]];
-                size_t c = csr_count(nb, by_layer[first + i]);
+                int32_t v = ls->by_layer[first + i];
+                rl_node *node = &l->nodes[v];
+                size_t c = csr_count(nb, v);
                 double sum = 0;
-                for (size_t k = nb->start[by_layer[first + i]]; k < nb->start[by_layer[first + i] + 1];
-                     k++)
+                for (size_t k = nb->start[v]; k < nb->start[v + 1]; k++)
                     sum += l->nodes[nb->idx[k]].x + l->nodes[nb->idx[k]].w / 2;
                 desired[i] = c ? sum / (double)c - node->w / 2 : node->x;
             }
-            place_layer(l, by_layer + first, cnt, desired, blocks);
+            place_layer(l, ls->by_layer + first, cnt, desired, blocks);
         }
     }
+}
+
+/* Shift everything right of the margin; the drawing's width and height. */
+static void set_bounds(rl_layout *l)
+{
+    size_t n = l->node_count;
     double min_x = 0, max_x = 0, max_y = 0;
     for (size_t v = 0; v < n; v++) {
         rl_node *node = &l->nodes[v];
@@ -948,19 +984,22 @@ etpu_status rl_place(rl_layout *l, etpu_error *err)
         l->nodes[v].x += MARGIN - min_x;
     l->width = n ? max_x - min_x + 2 * MARGIN : 2 * MARGIN;
     l->height = max_y + MARGIN;
-    /* edge routes: bottom centre, then through each layer it passes at its
-     * bend point, straight down from the layer's top to its bottom (so it
-     * bends only between layers, where there are no boxes), top centre */
+}
+
+/* Edge routes: bottom centre, then through each layer it passes at its
+ * bend point, straight down from the layer's top to its bottom (so it
+ * bends only between layers, where there are no boxes), top centre. False
+ * when out of memory. */
+static bool route_edges(rl_layout *l, const layers *ls)
+{
     size_t pts = 0;
     for (size_t e = 0; e < l->edge_count; e++)
         pts += 2 + (l->edge_dummy_start[e] >= 0
                         ? 2 * (size_t)(l->nodes[l->edges[e].to].layer - l->nodes[l->edges[e].from].layer - 1)
                         : 0);
     l->points = malloc((pts ? pts : 1) * 2 * sizeof *l->points);
-    if (!l->points) {
-        ok = false;
-        goto done;
-    }
+    if (!l->points)
+        return false;
     size_t p = 0;
     for (size_t e = 0; e < l->edge_count; e++) {
         rl_edge *ed = &l->edges[e];
@@ -973,10 +1012,9 @@ etpu_status rl_place(rl_layout *l, etpu_error *err)
             int span = b->layer - a->layer;
             for (int k = 0; k < span - 1; k++) {
                 const rl_node *d = &l->nodes[l->edge_dummy_start[e] + k];
-                double lh = layer_h[d->layer] > 0 ? layer_h[d->layer] : 8;
                 for (int end = 0; end < 2; end++) {
                     l->points[2 * p] = d->x + d->w / 2;
-                    l->points[2 * p + 1] = layer_y[d->layer] + (end ? lh : 0);
+                    l->points[2 * p + 1] = ls->y[d->layer] + (end ? drawn_height(ls, d->layer) : 0);
                     p++;
                 }
             }
@@ -986,15 +1024,39 @@ etpu_status rl_place(rl_layout *l, etpu_error *err)
         p++;
         ed->point_count = p - ed->point_start;
     }
-done:
+    return true;
+}
+
+etpu_status rl_place(rl_layout *l, etpu_error *err)
+{
+    size_t n = l->node_count;
+    csr up = {0}, down = {0};
+    layers ls = {
+        .start = calloc(l->layer_count + 2, sizeof *ls.start),
+        .by_layer = malloc((n ? n : 1) * sizeof *ls.by_layer),
+        .h = calloc(l->layer_count + 1, sizeof *ls.h),
+        .y = calloc(l->layer_count + 1, sizeof *ls.y),
+    };
+    double *desired = malloc((n ? n : 1) * sizeof *desired);
+    block *blocks = malloc((n ? n : 1) * sizeof *blocks);
+    bool ok = ls.start && ls.by_layer && desired && blocks && ls.h && ls.y &&
+              csr_build(&up, n, l->seg_count, l->seg_to, l->seg_from) &&
+              csr_build(&down, n, l->seg_count, l->seg_from, l->seg_to);
+    if (ok) {
+        index_layers(l, &ls);
+        place_vertically(l, &ls);
+        place_horizontally(l, &ls, &up, &down, desired, blocks);
+        set_bounds(l);
+        ok = route_edges(l, &ls);
+    }
     csr_free(&up);
     csr_free(&down);
-    free(layer_start);
-    free(by_layer);
+    free(ls.start);
+    free(ls.by_layer);
     free(desired);
     free(blocks);
-    free(layer_h);
-    free(layer_y);
+    free(ls.h);
+    free(ls.y);
     return ok ? ETPU_OK : etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
 }
 

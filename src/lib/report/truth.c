@@ -356,6 +356,36 @@ static long first_cpu_after_tpu(const etpu_subgraph *sg, const truth *t, etpu_er
 
 /* ---- entry points ---------------------------------------------------------------- */
 
+/* Where op i runs by the compiler's outputs (the compiled model cm, else
+ * the statuses the log gave), counted with the disagreements. */
+static void place_from_outputs(truth *t, const etpu_compiled_match *cm, size_t i)
+{
+    op_truth *o = &t->op[i];
+    if (cm) {
+        o->place = cm->on_cpu[i] ? ETPU_PLACE_CPU : ETPU_PLACE_TPU;
+        o->subgraph = cm->edgetpu_subgraph[i];
+        if (!o->status && !cm->on_cpu[i]) {
+            o->status_id = ETPU_OP_STATUS_MAPPED;
+            o->status = etpu_op_status_text(ETPU_OP_STATUS_MAPPED);
+            o->status_source = SRC_COMPILED;
+            o->status_exact = true;
+        }
+    } else {
+        /* the log alone: an op with no row left keeps its prediction */
+        if (!o->status)
+            *o = t->pred[i];
+        o->place = etpu_op_status_is_mapped(o->status_id) ? ETPU_PLACE_TPU : ETPU_PLACE_CPU;
+        o->subgraph = o->place == ETPU_PLACE_TPU ? t->pred[i].subgraph : -1;
+    }
+    if (o->place == ETPU_PLACE_TPU)
+        t->tpu++;
+    else
+        t->cpu++;
+    if (o->place != t->pred[i].place ||
+        (o->status && t->pred[i].status && o->status_id != t->pred[i].status_id))
+        t->disagreements++;
+}
+
 etpu_status truth_build(const etpu_report_input *in, truth *t, etpu_error *err)
 {
     memset(t, 0, sizeof *t);
@@ -402,32 +432,8 @@ etpu_status truth_build(const etpu_report_input *in, truth *t, etpu_error *err)
         truth_free(t);
         return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
     }
-    for (size_t i = 0; i < t->ops; i++) {
-        op_truth *o = &t->op[i];
-        if (cm) {
-            o->place = cm->on_cpu[i] ? ETPU_PLACE_CPU : ETPU_PLACE_TPU;
-            o->subgraph = cm->edgetpu_subgraph[i];
-            if (!o->status && !cm->on_cpu[i]) {
-                o->status_id = ETPU_OP_STATUS_MAPPED;
-                o->status = etpu_op_status_text(ETPU_OP_STATUS_MAPPED);
-                o->status_source = SRC_COMPILED;
-                o->status_exact = true;
-            }
-        } else {
-            /* the log alone: an op with no row left keeps its prediction */
-            if (!o->status)
-                *o = t->pred[i];
-            o->place = etpu_op_status_is_mapped(o->status_id) ? ETPU_PLACE_TPU : ETPU_PLACE_CPU;
-            o->subgraph = o->place == ETPU_PLACE_TPU ? t->pred[i].subgraph : -1;
-        }
-        if (o->place == ETPU_PLACE_TPU)
-            t->tpu++;
-        else
-            t->cpu++;
-        if (o->place != t->pred[i].place ||
-            (o->status && t->pred[i].status && o->status_id != t->pred[i].status_id))
-            t->disagreements++;
-    }
+    for (size_t i = 0; i < t->ops; i++)
+        place_from_outputs(t, cm, i);
     t->placement_source = cm ? SRC_COMPILED : SRC_LOG;
     t->subgraphs = cm ? cm->edgetpu_subgraphs
                       : in->log->edgetpu_subgraphs.present ? (size_t)in->log->edgetpu_subgraphs.value
