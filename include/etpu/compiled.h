@@ -36,8 +36,17 @@
 extern "C" {
 #endif
 
-/* True when op is the compiler's edgetpu-custom-op. */
+/* True when op is the compiler's edgetpu-custom-op: a CUSTOM op whose
+ * custom code is ETPU_EDGETPU_CUSTOM_CODE. The one test for it in the
+ * library and the CLI (inspect, check, fix, report). A custom code on a
+ * builtin op is not one: the TFLite runtime runs the builtin and ignores
+ * the code, and etpu_op_display_name() shows the builtin. */
 bool etpu_op_is_edgetpu(const etpu_model *model, const etpu_operator *op);
+
+/* The payload of an edgetpu-custom-op (its custom options: the compiled
+ * executable with its parameters), stored in the flatbuffer or after it
+ * (models over 2 GB); 0 for any other op. */
+uint64_t etpu_compiled_payload_bytes(const etpu_model *model, const etpu_operator *op);
 
 typedef struct etpu_compiled_summary {
     size_t custom_ops;          /* edgetpu-custom-op ops, all subgraphs */

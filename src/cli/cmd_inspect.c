@@ -606,7 +606,7 @@ static void edgetpu_ops_json(etpu_json_writer *w, const etpu_model *m, bool edge
             etpu_json_int(w, "subgraph", (int64_t)g);
             etpu_json_int(w, "index", (int64_t)i);
             if (edgetpu)
-                etpu_json_double(w, "payload_bytes", (double)op->custom_options_size);
+                etpu_json_double(w, "payload_bytes", (double)etpu_compiled_payload_bytes(m, op));
             else
                 add_safe_string(w, "op", etpu_op_display_name(m, op));
             etpu_json_object_end(w);

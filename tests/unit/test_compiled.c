@@ -312,6 +312,58 @@ static void test_shared_vectors(void **state)
     free(p);
 }
 
+/* The Edge TPU op is a CUSTOM op named edgetpu-custom-op: that code on a
+ * builtin op (which the TFLite runtime runs as the builtin) is not one. */
+static void test_edgetpu_op_needs_custom(void **state)
+{
+    (void)state;
+    pair *p = pair_new();
+    uint32_t fake = mm_code(&p->cmp, RELU, NULL);
+    p->cmp.codes[fake].custom_code = ETPU_EDGETPU_CUSTOM_CODE; /* builtin RELU with the name */
+    MM_OP(&p->cmp, fake, MM_L(0), MM_L(3));
+    etpu_compiled_summary s;
+    assert_false(etpu_op_is_edgetpu(&p->cmp.m, &p->cmp.ops[0]));
+    assert_false(etpu_compiled_summarize(&p->cmp.m, &s));
+    assert_int_equal(s.cpu_ops, 1);
+    refused(p, "not compiled for the Edge TPU");
+    free(p);
+
+    p = pair_new();
+    MM_OP(&p->cmp, p->cmp_tpu, MM_L(0), MM_L(3));
+    assert_true(etpu_op_is_edgetpu(&p->cmp.m, &p->cmp.ops[0]));
+    assert_true(etpu_compiled_summarize(&p->cmp.m, &s));
+    assert_int_equal(s.custom_ops, 1);
+    accepted(p);
+    free(p);
+}
+
+/* The payload of an Edge TPU op, stored in the flatbuffer or after it
+ * (large models); none for a CPU op, whatever options it has. */
+static void test_payload_bytes(void **state)
+{
+    (void)state;
+    static const uint8_t file[64];
+    pair *p = pair_new();
+    usual(p);
+    p->cmp.m.data = file;
+    p->cmp.m.size = sizeof file;
+    p->cmp.ops[0].custom_options_offset = 8;
+    p->cmp.ops[0].custom_options_size = 10;
+    p->cmp.ops[2].large_custom_options_offset = 32;
+    p->cmp.ops[2].large_custom_options_size = 20;
+    p->cmp.ops[1].custom_options_offset = 8;
+    p->cmp.ops[1].custom_options_size = 4;
+    assert_int_equal(etpu_compiled_payload_bytes(&p->cmp.m, &p->cmp.ops[0]), 10);
+    assert_int_equal(etpu_compiled_payload_bytes(&p->cmp.m, &p->cmp.ops[1]), 0);
+    assert_int_equal(etpu_compiled_payload_bytes(&p->cmp.m, &p->cmp.ops[2]), 20);
+    etpu_compiled_summary s;
+    assert_true(etpu_compiled_summarize(&p->cmp.m, &s));
+    assert_int_equal(s.payload_bytes, 30);
+    assert_int_equal(s.custom_ops, 2);
+    assert_int_equal(s.cpu_ops, 1);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +377,8 @@ int main(void)
         cmocka_unit_test(test_edge_tpu_boundary),
         cmocka_unit_test(test_one_tensor_many_slots),
         cmocka_unit_test(test_shared_vectors),
+        cmocka_unit_test(test_edgetpu_op_needs_custom),
+        cmocka_unit_test(test_payload_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

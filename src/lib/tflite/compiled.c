@@ -20,7 +20,8 @@
 bool etpu_op_is_edgetpu(const etpu_model *m, const etpu_operator *op)
 {
     const etpu_operator_code *c = etpu_op_code(m, op);
-    return c && c->custom_code && !strcmp(c->custom_code, ETPU_EDGETPU_CUSTOM_CODE);
+    return c && c->builtin_code == ETPU_OP_CUSTOM && c->custom_code &&
+           !strcmp(c->custom_code, ETPU_EDGETPU_CUSTOM_CODE);
 }
 
 /* executable.fbs (google-coral/libedgetpu), table Package: field 0
@@ -102,6 +103,14 @@ static void read_package(const uint8_t *bytes, size_t size, etpu_compiled_summar
             read_package_at(bytes + pos - 4, size - (pos - 4), out))
             return;
     }
+}
+
+uint64_t etpu_compiled_payload_bytes(const etpu_model *model, const etpu_operator *op)
+{
+    size_t size = 0;
+    if (etpu_op_is_edgetpu(model, op))
+        custom_options(model, op, &size);
+    return size;
 }
 
 bool etpu_compiled_summarize(const etpu_model *model, etpu_compiled_summary *out)
