@@ -116,6 +116,50 @@ static void test_matches_cjson_print(void **state)
     cJSON_Delete(root);
 }
 
+/* A point as the report writes one: {"at":[1,2],"n":3} with a raw member. */
+static void build_raw(etpu_json_writer *w)
+{
+    etpu_json_object_begin(w, NULL);
+    etpu_json_raw(w, "at", "[1,2]", 5);
+    etpu_json_int(w, "n", 3);
+    etpu_json_object_end(w);
+}
+
+static cJSON *build_raw_cjson(void)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddRawToObject(o, "at", "[1,2]");
+    cJSON_AddNumberToObject(o, "n", 3);
+    return o;
+}
+
+/* compact is cJSON_PrintUnformatted()'s layout; raw items are written as
+ * cJSON prints a raw item, in either layout. */
+static void test_compact_and_raw(void **state)
+{
+    (void)state;
+    for (int compact = 0; compact < 2; compact++)
+        for (int doc = 0; doc < 2; doc++) {
+            cJSON *root = doc ? build_raw_cjson() : build_cjson();
+            char *expected = compact ? cJSON_PrintUnformatted(root) : cJSON_Print(root);
+            assert_non_null(expected);
+            etpu_strbuf sb;
+            etpu_sb_init(&sb);
+            etpu_json_writer w;
+            etpu_json_init_strbuf(&w, &sb);
+            w.compact = compact;
+            if (doc)
+                build_raw(&w);
+            else
+                build_stream(&w);
+            assert_int_equal(etpu_json_finish(&w, NULL), ETPU_OK);
+            assert_string_equal(sb.data, expected);
+            etpu_sb_free(&sb);
+            cJSON_free(expected);
+            cJSON_Delete(root);
+        }
+}
+
 static void test_float_shortest_exact(void **state)
 {
     (void)state;
@@ -180,6 +224,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_cjson_print),
+        cmocka_unit_test(test_compact_and_raw),
         cmocka_unit_test(test_float_shortest_exact),
         cmocka_unit_test(test_misuse_reported),
     };

@@ -1,0 +1,171 @@
+/*
+ * test_report_render.c — the report's ways out (etpu/report.h): rendered
+ * into memory, streamed to a FILE and written atomically to a path, the
+ * document is the same bytes; a failed write is told, not hidden; the JSON
+ * embedded in the page cannot end its <script> element. On a model built
+ * in memory: in -> RELU -> a -> RELU -> b -> RELU -> c, tensor b named to
+ * close the script element.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "etpu/check.h"
+#include "etpu/report.h"
+#include "mini_model.h"
+
+enum { RELU = 19 };
+
+typedef struct fixture {
+    mini_model x;
+    etpu_check_report *check;
+    etpu_report_input in;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    mm_init(&f->x);
+    uint32_t relu = mm_code(&f->x, RELU, NULL);
+    const char *names[] = {"in", "a", "</script><b>", "c"};
+    for (int t = 0; t < 4; t++)
+        mm_quant(&f->x, mm_tensor(&f->x, names[t]), 0.5f, 3);
+    for (int i = 0; i < 3; i++)
+        MM_OP(&f->x, relu, MM_L(i), MM_L(i + 1));
+    mm_input(&f->x, 0);
+    mm_output(&f->x, 3);
+    etpu_error err;
+    if (etpu_check_model(&f->x.m, NULL, &f->check, &err))
+        fail_msg("check: %s", err.message);
+    f->in = (etpu_report_input){.title = "mini.tflite", .model = &f->x.m, .check = f->check};
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    etpu_check_report_free(f->check);
+    free(f);
+    return 0;
+}
+
+/* The whole of a stream, from its start. */
+static char *read_back(FILE *fp, size_t *len)
+{
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    long n = ftell(fp);
+    assert_true(n > 0);
+    rewind(fp);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    *len = (size_t)n;
+    return buf;
+}
+
+static void test_streamed_is_rendered(void **state)
+{
+    fixture *f = *state;
+    for (int fmt = ETPU_REPORT_HTML; fmt <= ETPU_REPORT_JSON; fmt++) {
+        char *doc = NULL;
+        size_t len = 0, got_len = 0;
+        etpu_error err;
+        assert_int_equal(etpu_report_render(&f->in, (etpu_report_format)fmt, &doc, &len, &err), ETPU_OK);
+        FILE *fp = tmpfile();
+        assert_non_null(fp);
+        assert_int_equal(etpu_report_write(&f->in, (etpu_report_format)fmt, fp, &err), ETPU_OK);
+        char *got = read_back(fp, &got_len);
+        fclose(fp);
+        assert_int_equal(got_len, len);
+        assert_memory_equal(got, doc, len);
+        free(got);
+        free(doc);
+    }
+}
+
+static void test_written_to_path(void **state)
+{
+    fixture *f = *state;
+    char dir[] = "/tmp/etpu-report-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/out.json", dir);
+    etpu_error err;
+    char *doc = NULL;
+    size_t len = 0, got_len = 0;
+    assert_int_equal(etpu_report_render(&f->in, ETPU_REPORT_JSON, &doc, &len, &err), ETPU_OK);
+    assert_int_equal(etpu_report_write_file(&f->in, ETPU_REPORT_JSON, path, &err), ETPU_OK);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    char *got = read_back(fp, &got_len);
+    fclose(fp);
+    assert_int_equal(got_len, len);
+    assert_memory_equal(got, doc, len);
+    free(got);
+    free(doc);
+    /* a model that cannot be drawn leaves nothing behind, not even the
+     * temporary file */
+    etpu_report_input none = f->in;
+    etpu_model empty = f->x.m;
+    empty.subgraph_count = 0;
+    none.model = &empty;
+    char bad[128];
+    snprintf(bad, sizeof bad, "%s/bad.json", dir);
+    assert_int_equal(etpu_report_write_file(&none, ETPU_REPORT_JSON, bad, &err), ETPU_FAIL);
+    assert_int_not_equal(access(bad, F_OK), 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0); /* fails if a temporary file was left */
+}
+
+static void test_write_failure_told(void **state)
+{
+    fixture *f = *state;
+    FILE *fp = fopen("/dev/null", "rb"); /* a stream that cannot be written */
+    assert_non_null(fp);
+    etpu_error err;
+    assert_int_equal(etpu_report_write(&f->in, ETPU_REPORT_HTML, fp, &err), ETPU_FAIL);
+    assert_int_equal(err.kind, ETPU_ERR_IO);
+    fclose(fp);
+}
+
+static void test_script_not_closed(void **state)
+{
+    fixture *f = *state;
+    char *doc = NULL;
+    size_t len = 0;
+    etpu_error err;
+    assert_int_equal(etpu_report_render(&f->in, ETPU_REPORT_HTML, &doc, &len, &err), ETPU_OK);
+    const char *data = strstr(doc, "id=\"etpu-data\">");
+    assert_non_null(data);
+    const char *end = strstr(data, "</script>");
+    assert_non_null(end);
+    /* the tensor name is in the data, escaped, and the element ends after it */
+    const char *name = strstr(data, "\\u003c/script>\\u003cb>");
+    assert_non_null(name);
+    assert_true(name < end);
+    /* compact, as the page's script reads it */
+    assert_non_null(strstr(data, "{\"model\":\"mini.tflite\",\"summary\":{\"ops\":3,"));
+    free(doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_streamed_is_rendered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_written_to_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_failure_told, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_script_not_closed, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
