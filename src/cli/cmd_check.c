@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cli.h"
 #include "cli_json.h"
 #include "cli_text.h"
@@ -238,140 +236,6 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
                "checked.\n", r->extra_subgraphs, r->extra_subgraphs == 1 ? "" : "s");
 }
 
-/* The report's strings, made safe and cut at 4 KiB (NULL: null). */
-static void add_string(cJSON *o, const char *key, const char *value)
-{
-    cli_json_add_string(o, key, value, 4096);
-}
-
-static cJSON *finding_json(const etpu_check_fatal *f)
-{
-    const etpu_rule_info *info = etpu_check_rule_info(f->rule);
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "kind", info ? info->id : "unknown");
-    cJSON_AddStringToObject(e, "basis", info ? etpu_rule_basis_name(info->basis) : "unknown");
-    add_string(e, "message", f->message);
-    add_string(e, "hint", f->hint);
-    add_string(e, "fix_pass", f->fix_pass); /* null when none */
-    cJSON_AddItemToObject(e, "ops", cli_json_int_array(f->ops, f->op_count));
-    cJSON_AddItemToObject(e, "tensors", cli_json_int_array(f->tensors, f->tensor_count));
-    return e;
-}
-
-/* The evidence behind every rule the report uses, once per rule. */
-static cJSON *rules_json(const etpu_check_report *r)
-{
-    bool used[ETPU_RULE__COUNT] = {false};
-    for (size_t i = 0; i < r->op_count; i++) {
-        used[r->ops[i].rule] = true;
-        used[r->ops[i].relaxed_by] = true;
-    }
-    for (size_t i = 0; i < r->fatal_count; i++)
-        used[r->fatals[i].rule] = true;
-    for (size_t i = 0; i < r->warning_count; i++)
-        used[r->warnings[i].rule] = true;
-    cJSON *rules = cJSON_CreateObject();
-    for (int k = ETPU_RULE_NONE + 1; k < ETPU_RULE__COUNT; k++) {
-        const etpu_rule_info *info = etpu_check_rule_info((etpu_check_rule)k);
-        if (!used[k] || !info)
-            continue;
-        cJSON *e = cJSON_AddObjectToObject(rules, info->id);
-        cJSON_AddStringToObject(e, "severity", info->severity == ETPU_SEVERITY_FATAL ? "fatal"
-                                : info->severity == ETPU_SEVERITY_WARNING ? "warning" : "op");
-        if (info->severity == ETPU_SEVERITY_OP)
-            cJSON_AddStringToObject(e, "status", etpu_op_status_text(info->status));
-        cJSON_AddStringToObject(e, "basis", etpu_rule_basis_name(info->basis));
-        cJSON_AddStringToObject(e, "source", info->source);
-        cJSON *ev = cJSON_AddArrayToObject(e, "evidence");
-        for (const char *p = info->evidence; *p;) {
-            while (*p == ' ')
-                p++;
-            size_t n = strcspn(p, " ");
-            if (n) {
-                char token[160];
-                snprintf(token, sizeof token, "%.*s", (int)(n < sizeof token - 1 ? n : sizeof token - 1), p);
-                cJSON_AddItemToArray(ev, cJSON_CreateString(token));
-            }
-            p += n;
-        }
-        cJSON_AddNumberToObject(e, "confirmations", (double)etpu_rule_evidence_count(info));
-        cJSON_AddNumberToObject(e, "min_compiler", info->min_compiler);
-        cJSON_AddNumberToObject(e, "max_compiler", info->max_compiler);
-    }
-    return rules;
-}
-
-static cJSON *report_json(const char *path, const etpu_check_report *r)
-{
-    cJSON *j = cJSON_CreateObject();
-    add_string(j, "model", path);
-    cJSON_AddNumberToObject(j, "compiler_version", r->compiler_version);
-    cJSON_AddBoolToObject(j, "already_compiled", r->already_compiled);
-    if (r->already_compiled && r->compiled_runtime >= 0)
-        cJSON_AddNumberToObject(j, "compiled_runtime", r->compiled_runtime);
-    cJSON *fatal = cJSON_AddArrayToObject(j, "fatal");
-    for (size_t i = 0; i < r->fatal_count; i++)
-        cJSON_AddItemToArray(fatal, finding_json(&r->fatals[i]));
-    cJSON *warnings = cJSON_AddArrayToObject(j, "warnings");
-    for (size_t i = 0; i < r->warning_count; i++)
-        cJSON_AddItemToArray(warnings, finding_json(&r->warnings[i]));
-    cJSON *ops = cJSON_AddArrayToObject(j, "ops");
-    for (size_t i = 0; i < r->op_count; i++) {
-        const etpu_check_op *o = &r->ops[i];
-        const etpu_rule_info *info = etpu_check_rule_info(o->rule);
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e, "index", (double)i);
-        add_string(e, "op", o->op);
-        cJSON_AddNumberToObject(e, "version", o->version);
-        cJSON_AddStringToObject(e, "status", etpu_op_status_text(o->status));
-        cJSON_AddStringToObject(e, "status_id", etpu_op_status_name(o->status));
-        cJSON_AddBoolToObject(e, "edgetpu", o->status == ETPU_OP_STATUS_MAPPED);
-        if (info) {
-            cJSON_AddStringToObject(e, "rule", info->id);
-            cJSON_AddStringToObject(e, "basis", etpu_rule_basis_name(info->basis));
-        } else {
-            cJSON_AddNullToObject(e, "rule");
-            cJSON_AddNullToObject(e, "basis");
-        }
-        if (o->relaxed_by)
-            cJSON_AddStringToObject(e, "relaxed_by", etpu_check_rule_info(o->relaxed_by)->id);
-        add_string(e, "reason", o->reason);
-        add_string(e, "hint", o->hint);
-        if (o->fix_pass)
-            cJSON_AddStringToObject(e, "fix_pass", o->fix_pass);
-        cJSON_AddNumberToObject(e, "partition", o->partition);
-        cJSON_AddNumberToObject(e, "macs", (double)o->macs);
-        cJSON_AddItemToArray(ops, e);
-    }
-    cJSON_AddItemToObject(j, "rules", rules_json(r));
-    cJSON *s = cJSON_AddObjectToObject(j, "summary");
-    cJSON_AddNumberToObject(s, "tpu", (double)r->tpu_ops);
-    cJSON_AddNumberToObject(s, "cpu", (double)r->cpu_ops);
-    if (r->first_breaking_op >= 0)
-        cJSON_AddNumberToObject(s, "first_breaking_op", (double)r->first_breaking_op);
-    else
-        cJSON_AddNullToObject(s, "first_breaking_op");
-    cJSON_AddNumberToObject(s, "edgetpu_subgraphs", (double)r->edgetpu_subgraphs);
-    cJSON_AddBoolToObject(s, "compiles", r->fatal_count == 0);
-    cJSON_AddBoolToObject(s, "all_mapped", etpu_check_all_mapped(r) && !r->already_compiled);
-    cJSON_AddNumberToObject(s, "macs", (double)r->macs_total);
-    cJSON_AddNumberToObject(s, "macs_tpu", (double)r->macs_tpu);
-    if (r->macs_total)
-        cJSON_AddNumberToObject(s, "macs_tpu_share", (double)r->macs_tpu / (double)r->macs_total);
-    else
-        cJSON_AddNullToObject(s, "macs_tpu_share");
-    cJSON_AddNumberToObject(s, "param_bytes", (double)r->param_bytes);
-    cJSON_AddNumberToObject(s, "param_bytes_on_chip", (double)r->param_bytes_on_chip);
-    cJSON_AddNumberToObject(s, "param_bytes_off_chip", (double)r->param_bytes_off_chip);
-    cJSON_AddNumberToObject(s, "dynamic_signature_tensors", (double)r->dynamic_signature_tensors);
-    return j;
-}
-
-static const char *severity_name(etpu_rule_severity s)
-{
-    return s == ETPU_SEVERITY_FATAL ? "fatal" : s == ETPU_SEVERITY_WARNING ? "warning" : "op";
-}
-
 static void compilers_text(const etpu_rule_info *info, char *out, size_t n)
 {
     if (!info->min_compiler && !info->max_compiler)
@@ -390,35 +254,20 @@ static void compilers_text(const etpu_rule_info *info, char *out, size_t n)
  * rests on before trusting it. */
 static int print_rules(bool json)
 {
-    cJSON *all = json ? cJSON_CreateArray() : NULL;
-    if (!json)
-        printf("%-28s %-8s %-10s %-9s %s\n", "rule", "severity", "basis", "compiler",
-               "status the op gets / what it stops");
+    if (json)
+{
+        etpu_json_writer w;
+        etpu_json_init_file(&w, stdout);
+        etpu_check_rules_write_json(&w);
+        return cli_json_done(&w);
+    }
+    printf("%-28s %-8s %-10s %-9s %s\n", "rule", "severity", "basis", "compiler",
+           "status the op gets / what it stops");
     for (int k = ETPU_RULE_NONE + 1; k < ETPU_RULE__COUNT; k++) {
         const etpu_rule_info *info = etpu_check_rule_info((etpu_check_rule)k);
         char compilers[16];
         compilers_text(info, compilers, sizeof compilers);
-        if (json) {
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "id", info->id);
-            cJSON_AddStringToObject(e, "severity", severity_name(info->severity));
-            cJSON_AddStringToObject(e, "status", info->severity == ETPU_SEVERITY_OP
-                                                     ? etpu_op_status_text(info->status) : "");
-            cJSON_AddStringToObject(e, "basis", etpu_rule_basis_name(info->basis));
-            cJSON_AddNumberToObject(e, "min_compiler", info->min_compiler);
-            cJSON_AddNumberToObject(e, "max_compiler", info->max_compiler);
-            cJSON_AddStringToObject(e, "source", info->source);
-            cJSON_AddStringToObject(e, "evidence", info->evidence);
-            cJSON_AddNumberToObject(e, "confirmations", (double)etpu_rule_evidence_count(info));
-            cJSON_AddStringToObject(e, "hint", info->hint);
-            if (info->fix_pass)
-                cJSON_AddStringToObject(e, "fix_pass", info->fix_pass);
-            else
-                cJSON_AddNullToObject(e, "fix_pass");
-            cJSON_AddItemToArray(all, e);
-            continue;
-        }
-        printf("%-28s %-8s %-10s %-9s %s\n", info->id, severity_name(info->severity),
+        printf("%-28s %-8s %-10s %-9s %s\n", info->id, etpu_rule_severity_name(info->severity),
                etpu_rule_basis_name(info->basis), compilers,
                info->severity == ETPU_SEVERITY_OP ? etpu_op_status_text(info->status)
                : info->severity == ETPU_SEVERITY_FATAL ? "the compile" : "(warning)");
@@ -427,10 +276,6 @@ static int print_rules(bool json)
             printf("    confirmed by %zu real compile%s in ../shared/corpus: %s\n",
                    etpu_rule_evidence_count(info),
                    etpu_rule_evidence_count(info) == 1 ? "" : "s", info->evidence);
-    }
-    if (all) {
-        cli_print_json(all);
-        cJSON_Delete(all);
     }
     return EXIT_PASS;
 }
@@ -482,7 +327,12 @@ int cmd_check(int argc, char **argv)
 
     int status = EXIT_PASS;
     size_t models = 0, ok = 0, tpu = 0, cpu = 0;
-    cJSON *all = (o.json && argc - optind > 1) ? cJSON_CreateArray() : NULL;
+    /* Streamed (etpu/json.h): several models' reports form one array. */
+    etpu_json_writer w;
+    etpu_json_init_file(&w, stdout);
+    bool all = o.json && argc - optind > 1;
+    if (all)
+        etpu_json_array_begin(&w, NULL);
     for (int i = optind; i < argc; i++) {
         const char *path = argv[i];
         etpu_model *m = NULL;
@@ -507,13 +357,9 @@ int cmd_check(int argc, char **argv)
         else if (status == EXIT_PASS)
             status = EXIT_FINDING;
         if (o.json) {
-            cJSON *j = report_json(path, r);
-            if (all) {
-                cJSON_AddItemToArray(all, j);
-            } else {
-                cli_print_json(j);
-                cJSON_Delete(j);
-            }
+            etpu_check_report_write_json(&w, path, r);
+            if (!all && cli_json_done(&w) != EXIT_PASS)
+                status = EXIT_INPUT;
         } else {
             bool quiet = o.quiet || argc - optind > 1;
             if (!quiet && i > optind)
@@ -524,8 +370,9 @@ int cmd_check(int argc, char **argv)
         etpu_model_free(m);
     }
     if (all) {
-        cli_print_json(all);
-        cJSON_Delete(all);
+        etpu_json_array_end(&w);
+        if (cli_json_done(&w) != EXIT_PASS)
+            status = EXIT_INPUT;
     } else if (argc - optind > 1 && !o.json) {
         printf("total: %zu model%s, %zu fully mapped; %zu ops on the Edge TPU, %zu on the CPU\n",
                models, models == 1 ? "" : "s", ok, tpu, cpu);

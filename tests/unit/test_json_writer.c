@@ -21,7 +21,8 @@
 /* The same document, once as a cJSON tree and once streamed: nesting,
  * empty containers, objects in arrays, escapes, numbers of every kind. */
 static const char awkward[] = "q\"b\\s/\b\f\n\r\t\x01\x1f caf\xc3\xa9";
-static const double doubles[] = {0, -0.0, 1, -7, 0.1, 1e-5, 3e9, -2147483649.0, 1e300, 123.456};
+static const double doubles[] = {0, -0.0, 1, -7, 0.1, 1e-5, 3e9, -2147483649.0, 1e300, 123.456,
+                               0.99984342898673784 /* 15 digits read back within DBL_EPSILON */};
 
 static cJSON *build_cjson(void)
 {
