@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cli.h"
+#include "cli_json.h"
 #include "etpu/check.h"
 #include "etpu/compiler_log.h"
 #include "etpu/log_explain.h"
+#include "etpu/log_report.h"
 
 /* Compiler logs are kilobytes; a notebook with images can be megabytes.
  * Anything larger is not worth holding in memory as a log. */
@@ -120,12 +120,7 @@ static etpu_status read_file(const char *path, char **data, size_t *len, etpu_er
 /* 0 / 1 per the exit codes in the help text. */
 static int report_exit_code(const etpu_compiler_report *r)
 {
-    if (r->model_count == 0)
-        return EXIT_FINDING;
-    for (size_t i = 0; i < r->model_count; i++)
-        if (etpu_compiler_model_outcome(&r->models[i]) != ETPU_OUTCOME_ALL_MAPPED)
-            return EXIT_FINDING;
-    return EXIT_PASS;
+    return etpu_compiler_report_all_mapped(r) ? EXIT_PASS : EXIT_FINDING;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -386,119 +381,23 @@ static void print_report(const char *file, const etpu_compiler_report *r, const 
         printf("note: %s\n", r->notes[i]);
 }
 
-/* ------------------------------------------------------------------------ */
-/* JSON                                                                      */
-
-static cJSON *error_json(const etpu_error *err)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    if (!cJSON_AddStringToObject(o, "kind", etpu_error_kind_name(err->kind)) ||
-        !cJSON_AddStringToObject(o, "message", err->message)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* "explanations" of every model entry the --model matches. */
-static void add_explanations(cJSON *body, const etpu_compiler_report *report, const log_model *lm)
-{
-    cJSON *models = cJSON_GetObjectItemCaseSensitive(body, "models");
-    for (size_t i = 0; i < report->model_count; i++) {
-        const etpu_compiler_model *m = &report->models[i];
-        cJSON *mj = cJSON_GetArrayItem(models, (int)i);
-        if (!mj || !etpu_log_matches_model(m, lm->check))
-            continue;
-        etpu_log_row_explanation *x = NULL;
-        size_t n = 0;
-        etpu_error err;
-        if (etpu_log_explain(m, lm->check, &x, &n, &err))
-            continue;
-        cJSON *arr = cJSON_AddArrayToObject(mj, "explanations");
-        for (size_t k = 0; arr && k < n; k++) {
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "op", m->rows[x[k].row].op_name);
-            cJSON_AddStringToObject(e, "status", m->rows[x[k].row].status_text);
-            cJSON_AddNumberToObject(e, "count", (double)m->rows[x[k].row].count);
-            cJSON_AddNumberToObject(e, "predicted", (double)x[k].predicted);
-            cJSON *causes = cJSON_AddArrayToObject(e, "causes");
-            for (size_t c = 0; c < x[k].cause_count; c++) {
-                const etpu_check_op *o = &lm->check->ops[x[k].causes[c].example_op];
-                const etpu_rule_info *info = etpu_check_rule_info(x[k].causes[c].rule);
-                cJSON *ce = cJSON_CreateObject();
-                cJSON_AddStringToObject(ce, "rule", info ? info->id : "none");
-                cJSON_AddStringToObject(ce, "basis",
-                                        info ? etpu_rule_basis_name(info->basis) : "none");
-                cJSON_AddNumberToObject(ce, "ops", (double)x[k].causes[c].ops);
-                cJSON_AddNumberToObject(ce, "example_op", (double)o->index);
-                cJSON_AddStringToObject(ce, "reason", o->reason);
-                cJSON_AddStringToObject(ce, "hint", o->hint);
-                if (o->fix_pass)
-                    cJSON_AddStringToObject(ce, "fix_pass", o->fix_pass);
-                cJSON_AddItemToArray(causes, ce);
-            }
-            cJSON_AddItemToArray(arr, e);
-        }
-        free(x);
-    }
-}
-
-/* Adds {"file", "exit_code", "report" | "error"} to files; false if out of memory. */
-static bool add_file_json(cJSON *files, const char *file, int code,
-                          const etpu_compiler_report *report, const etpu_error *err,
-                          const log_model *lm)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddItemToArray(files, o)) {
-        cJSON_Delete(o);
-        return false;
-    }
-    if (!cJSON_AddStringToObject(o, "file", file) ||
-        !cJSON_AddNumberToObject(o, "exit_code", code))
-        return false;
-    char *text = report ? etpu_compiler_report_json(report, NULL) : NULL;
-    cJSON *body = report ? (text ? cJSON_Parse(text) : NULL) : error_json(err);
-    free(text);
-    if (!body)
-        return false;
-    if (report && lm)
-        add_explanations(body, report, lm);
-    if (!cJSON_AddItemToObject(o, report ? "report" : "error", body)) {
-        cJSON_Delete(body);
-        return false;
-    }
-    return true;
-}
-
-/* ------------------------------------------------------------------------ */
-
-/* The log's compiler major (for the check), or 16 when it does not say. */
-static int log_compiler(const etpu_compiler_report *r)
-{
-    return r->compiler_major >= 14 ? (int)r->compiler_major : ETPU_CHECK_DEFAULT_COMPILER;
-}
-
 /* Check lm's model for the compiler the log names; false + one line if the
  * log does not list exactly the model's ops. */
 static bool prepare_model(log_model *lm, const char *file, const etpu_compiler_report *r)
 {
     etpu_check_report_free(lm->check);
     lm->check = NULL;
-    etpu_check_options o = {.compiler_version = log_compiler(r)};
+    bool matches = false;
     etpu_error err;
-    if (etpu_check_model(lm->model, &o, &lm->check, &err)) {
+    if (etpu_log_check_model(lm->model, r, &lm->check, &matches, &err)) {
         cli_print_error(lm->path, &err);
         return false;
     }
-    for (size_t i = 0; i < r->model_count; i++)
-        if (etpu_log_matches_model(&r->models[i], lm->check))
-            return true;
-    fprintf(stderr, "etpu: %s: not the log of %s: its operator table does not list the model's "
-            "%zu ops (give the model the log was made from)\n", file, lm->path,
-            lm->check->op_count);
-    return false;
+    if (!matches)
+        fprintf(stderr, "etpu: %s: not the log of %s: its operator table does not list the "
+                "model's %zu ops (give the model the log was made from)\n", file, lm->path,
+                lm->check->op_count);
+    return matches;
 }
 
 int cmd_log(int argc, char **argv)
@@ -544,15 +443,12 @@ int cmd_log(int argc, char **argv)
             return EXIT_INPUT;
         }
     }
-    cJSON *root = NULL, *files = NULL;
+    /* Streamed (etpu/json.h): one file's entry at a time. */
+    etpu_json_writer w;
+    etpu_json_init_file(&w, stdout);
     if (json) {
-        root = cJSON_CreateObject();
-        files = root ? cJSON_AddArrayToObject(root, "files") : NULL;
-        if (!files) {
-            cJSON_Delete(root);
-            fprintf(stderr, "etpu: out of memory\n");
-            return EXIT_INPUT;
-        }
+        etpu_json_object_begin(&w, NULL);
+        etpu_json_array_begin(&w, "files");
     }
 
     int worst = EXIT_PASS;
@@ -583,8 +479,9 @@ int cmd_log(int argc, char **argv)
         }
         free(data);
         if (json) {
-            if (!add_file_json(files, file, code, parsed ? &report : NULL, &err,
-                               lm.check ? &lm : NULL)) {
+            etpu_error json_err;
+            if (etpu_log_file_write_json(&w, file, code, parsed ? &report : NULL, lm.check,
+                                         &err, &json_err)) {
                 fprintf(stderr, "etpu: out of memory while writing JSON\n");
                 code = EXIT_INPUT;
             }
@@ -599,9 +496,10 @@ int cmd_log(int argc, char **argv)
             worst = code;
     }
     if (json) {
-        if (cli_print_json(root) != 0)
+        etpu_json_array_end(&w);
+        etpu_json_object_end(&w);
+        if (cli_json_done(&w) != EXIT_PASS)
             worst = EXIT_INPUT;
-        cJSON_Delete(root);
     }
     etpu_check_report_free(lm.check);
     etpu_model_free(lm.model);
