@@ -9,10 +9,30 @@
 
 #include "cli.h"
 #include "cli_json.h"
+#include "cli_options.h"
 #include "cli_text.h"
 #include "etpu/check.h"
 
-static const char check_usage[] =
+enum { OPT_JSON = CLI_LONG_ONLY, OPT_COMPILER, OPT_RULES };
+
+/* `etpu check`'s options: its --help lines, its getopt_long table, and (through
+ * scripts/gen-man.py) its man page and shell completions come from these rows. */
+static const cli_option check_options[] = {
+    {OPT_JSON, false, "json", NULL, CLI_VALUE_NONE, NULL,
+     "machine-readable report (an array for several models);\n"
+     "per op: status, rule, basis, reason, hint, fix_pass, macs;\n"
+     "\"rules\" holds the source and evidence of each rule used"},
+    {OPT_RULES, false, "rules", NULL, CLI_VALUE_NONE, NULL,
+     "list every rule with its basis, source and evidence"},
+    {'a', true, "enable_multiple_subgraphs", NULL, CLI_VALUE_NONE, NULL,
+     "predict as with the compiler's -a (several Edge TPU subgraphs)"},
+    {OPT_COMPILER, false, "compiler-version", "N", CLI_VALUE_TEXT, NULL,
+     "target compiler major version (default 16)"},
+    {'q', true, "quiet", NULL, CLI_VALUE_NONE, NULL, "one summary line per model"},
+    {'h', true, "help", NULL, CLI_VALUE_NONE, NULL, "show this help"},
+};
+
+static const cli_option_block check_blocks[] = {CLI_BLOCK(
     "usage: etpu check [--json] [-a] [--compiler-version N] MODEL...\n"
     "       etpu check --rules [--json]\n"
     "\n"
@@ -33,26 +53,27 @@ static const char check_usage[] =
     "Only rules on firm ground predict a failed compile (FATAL); the rest are warnings,\n"
     "and `etpu compile` runs the compiler whatever the warnings say.\n"
     "\n"
-    "Options:\n"
-    "  --json                  machine-readable report (an array for several models);\n"
-    "                          per op: status, rule, basis, reason, hint, fix_pass, macs;\n"
-    "                          \"rules\" holds the source and evidence of each rule used\n"
-    "  --rules                 list every rule with its basis, source and evidence\n"
-    "  -a, --enable_multiple_subgraphs\n"
-    "                          predict as with the compiler's -a (several Edge TPU subgraphs)\n"
-    "  --compiler-version N    target compiler major version (default 16)\n"
-    "  -q, --quiet             one summary line per model\n"
-    "  -h, --help              show this help\n"
-    "\n"
-    "Exit status: 0 every op is predicted on the Edge TPU; 1 something falls back to\n"
-    "the CPU, compilation is predicted to fail, or the model is already compiled;\n"
-    "2 bad usage or unreadable model.\n"
-    "\n"
-    "Examples:\n"
-    "  etpu check model.tflite\n"
-    "  etpu check -q models/*.tflite\n"
-    "  etpu check --json model.tflite | jq '.ops[] | select(.edgetpu | not) | {op, rule, basis}'\n"
-    "  etpu check --rules\n";
+    "Options:\n",
+    26, check_options)};
+
+const cli_help cmd_check_help = {
+    .command = "check",
+    .blocks = check_blocks,
+    .block_count = 1,
+    .after =
+        "\n"
+        "Exit status: 0 every op is predicted on the Edge TPU; 1 something falls back to\n"
+        "the CPU, compilation is predicted to fail, or the model is already compiled;\n"
+        "2 bad usage or unreadable model.\n"
+        "\n"
+        "Examples:\n"
+        "  etpu check model.tflite\n"
+        "  etpu check -q models/*.tflite\n"
+        "  etpu check --json model.tflite | jq '.ops[] | select(.edgetpu | not) | {op, rule, basis}'\n"
+        "  etpu check --rules\n",
+    .operands = CLI_VALUE_TFLITE,
+    .shortopts_prefix = "",
+};
 
 typedef struct check_opts {
     bool json;
@@ -282,23 +303,17 @@ static int print_rules(bool json)
 
 int cmd_check(int argc, char **argv)
 {
-    enum { OPT_COMPILER = 1000, OPT_RULES };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"enable_multiple_subgraphs", no_argument, NULL, 'a'},
-        {"compiler-version", required_argument, NULL, OPT_COMPILER},
-        {"rules", no_argument, NULL, OPT_RULES},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    cli_getopt g;
+    if (!cli_getopt_build(&cmd_check_help, &g))
+        return EXIT_INPUT;
     check_opts o = {0};
     bool rules = false;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "aqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
-        case 'j': o.json = true; break;
+        case OPT_JSON: o.json = true; break;
         case 'a': o.check.multiple_subgraphs = true; break;
         case 'q': o.quiet = true; break;
         case OPT_COMPILER: {
@@ -313,7 +328,7 @@ int cmd_check(int argc, char **argv)
             break;
         }
         case OPT_RULES: rules = true; break;
-        case 'h': fputs(check_usage, stdout); return EXIT_PASS;
+        case 'h': cli_print_help(&cmd_check_help, stdout); return EXIT_PASS;
         default: return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
         }
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "cli_json.h"
 #include "etpu/check.h"
 #include "etpu/compiler_log.h"
@@ -25,48 +26,70 @@
 /* Diagnostics shown per model before "... N more". */
 #define MESSAGES_SHOWN 5
 
-static const char usage_text[] =
-    "usage: etpu log [--json] [--model MODEL] FILE...\n"
-    "\n"
-    "Read what edgetpu_compiler printed and report, per model, what runs on the\n"
-    "Edge TPU, what stays on the CPU, and why a compile failed.\n"
-    "\n"
-    "FILE may be any of:\n"
-    "  <model>_edgetpu.log   the operation log the compiler writes next to its output\n"
-    "  captured output       edgetpu_compiler [-s] [-d] [-a] ... > out.txt 2>&1, also with\n"
-    "                        several co-compiled models, search-delegate retries, failures\n"
-    "  several logs          pasted one after another in one file\n"
-    "  Markdown / notebook   logs inside ``` blocks, or a .ipynb whose output cells hold them\n"
-    "  -                     standard input: edgetpu_compiler -s m.tflite 2>&1 | etpu log -\n"
-    "\n"
-    "For each model: compiler version, the operator table (op, count, TPU or CPU, the\n"
-    "compiler's status wording and what it means), operations on the Edge TPU and on the\n"
-    "CPU, Edge TPU subgraphs, on-chip/off-chip parameter memory, compile time, the\n"
-    "search-delegate (-d) attempts, and for a failed compile its class (dynamic_tensors,\n"
-    "large_activations, op_version, not_quantized, internal_error, segfault, timeout, ...)\n"
-    "with what to try. docs/compiler-log.md lists the formats and failure classes.\n"
-    "\n"
-    "The status wordings alone do not say why an op stayed on the CPU. Given the\n"
-    "model the log is for (--model), each CPU row is explained by the rule of\n"
-    "`etpu check` that gives those ops that status, with its basis and what to do;\n"
-    "a row the check predicts differently is shown as such, with no guessed cause.\n"
-    "\n"
-    "Options:\n"
-    "  --json       print one JSON object {\"files\": [{\"file\", \"exit_code\", \"report\"|\"error\"}]}\n"
-    "  --model MODEL  the .tflite the log is for: explain each CPU row (the log's table\n"
-    "               must list exactly the model's ops; otherwise exit 2)\n"
-    "  -h, --help   show this help\n"
-    "\n"
-    "Exit codes:\n"
-    "  0  every model compiled and every operation runs on the Edge TPU\n"
-    "  1  an operation stays on the CPU, a compile failed, or the log does not say\n"
-    "  2  a FILE cannot be read or holds no Edge TPU compiler output\n"
-    "\n"
-    "Examples:\n"
-    "  etpu log model_edgetpu.log\n"
-    "  etpu log --model model.tflite model_edgetpu.log\n"
-    "  edgetpu_compiler -s -d model.tflite 2>&1 | tee out.txt; etpu log out.txt\n"
-    "  etpu log --json out.txt | jq '.files[0].report.models[] | {input_path, ops_on_cpu}'\n";
+enum { OPT_JSON = CLI_LONG_ONLY, OPT_MODEL };
+
+/* `etpu log`'s options: its --help lines, its getopt_long table, and (through
+ * scripts/gen-man.py) its man page and shell completions come from these rows. */
+static const cli_option log_options[] = {
+    {OPT_JSON, false, "json", NULL, CLI_VALUE_NONE, NULL,
+     "print one JSON object {\"files\": [{\"file\", \"exit_code\", \"report\"|\"error\"}]}"},
+    {OPT_MODEL, false, "model", "MODEL", CLI_VALUE_TFLITE, NULL,
+     "the .tflite the log is for: explain each CPU row (the log's table\n"
+     "must list exactly the model's ops; otherwise exit 2)"},
+    {'h', true, "help", NULL, CLI_VALUE_NONE, NULL,
+     "show this help"},
+};
+
+static const cli_option_block log_blocks[] = {
+    CLI_BLOCK(
+        "usage: etpu log [--json] [--model MODEL] FILE...\n"
+        "\n"
+        "Read what edgetpu_compiler printed and report, per model, what runs on the\n"
+        "Edge TPU, what stays on the CPU, and why a compile failed.\n"
+        "\n"
+        "FILE may be any of:\n"
+        "  <model>_edgetpu.log   the operation log the compiler writes next to its output\n"
+        "  captured output       edgetpu_compiler [-s] [-d] [-a] ... > out.txt 2>&1, also with\n"
+        "                        several co-compiled models, search-delegate retries, failures\n"
+        "  several logs          pasted one after another in one file\n"
+        "  Markdown / notebook   logs inside ``` blocks, or a .ipynb whose output cells hold them\n"
+        "  -                     standard input: edgetpu_compiler -s m.tflite 2>&1 | etpu log -\n"
+        "\n"
+        "For each model: compiler version, the operator table (op, count, TPU or CPU, the\n"
+        "compiler's status wording and what it means), operations on the Edge TPU and on the\n"
+        "CPU, Edge TPU subgraphs, on-chip/off-chip parameter memory, compile time, the\n"
+        "search-delegate (-d) attempts, and for a failed compile its class (dynamic_tensors,\n"
+        "large_activations, op_version, not_quantized, internal_error, segfault, timeout, ...)\n"
+        "with what to try. docs/compiler-log.md lists the formats and failure classes.\n"
+        "\n"
+        "The status wordings alone do not say why an op stayed on the CPU. Given the\n"
+        "model the log is for (--model), each CPU row is explained by the rule of\n"
+        "`etpu check` that gives those ops that status, with its basis and what to do;\n"
+        "a row the check predicts differently is shown as such, with no guessed cause.\n"
+        "\n"
+        "Options:\n",
+        15, log_options),
+};
+
+const cli_help cmd_log_help = {
+    .command = "log",
+    .blocks = log_blocks,
+    .block_count = sizeof log_blocks / sizeof log_blocks[0],
+    .after =
+        "\n"
+        "Exit codes:\n"
+        "  0  every model compiled and every operation runs on the Edge TPU\n"
+        "  1  an operation stays on the CPU, a compile failed, or the log does not say\n"
+        "  2  a FILE cannot be read or holds no Edge TPU compiler output\n"
+        "\n"
+        "Examples:\n"
+        "  etpu log model_edgetpu.log\n"
+        "  etpu log --model model.tflite model_edgetpu.log\n"
+        "  edgetpu_compiler -s -d model.tflite 2>&1 | tee out.txt; etpu log out.txt\n"
+        "  etpu log --json out.txt | jq '.files[0].report.models[] | {input_path, ops_on_cpu}'\n",
+    .operands = CLI_VALUE_LOG,
+    .shortopts_prefix = "+:",
+};
 
 /* Reads path ("-" = stdin) into a malloc'd buffer. */
 static etpu_status read_file(const char *path, char **data, size_t *len, etpu_error *err)
@@ -404,35 +427,29 @@ int cmd_log(int argc, char **argv)
 {
     bool json = false;
     log_model lm = {0};
-    int first_file = argc;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--")) {
-            first_file = i + 1;
-            break;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage_text, stdout);
-            return EXIT_PASS;
-        }
-        if (!strcmp(a, "--json")) {
-            json = true;
-            continue;
-        }
-        if (!strcmp(a, "--model") || !strncmp(a, "--model=", 8)) {
+    cli_getopt g;
+    if (!cli_getopt_build(&cmd_log_help, &g))
+        return EXIT_INPUT;
+    /* "+": options come first; everything from the first FILE on is a FILE. */
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': cli_print_help(&cmd_log_help, stdout); return EXIT_PASS;
+        case OPT_JSON: json = true; break;
+        case OPT_MODEL:
             if (lm.path)
                 return cli_usage_error("log", "--model given twice");
-            lm.path = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!lm.path || !*lm.path)
+            if (!*optarg)
                 return cli_usage_error("log", "--model needs a .tflite file");
-            continue;
+            lm.path = optarg;
+            break;
+        case ':': return cli_usage_error("log", "--model needs a .tflite file");
+        default: return cli_usage_error("log", "unknown option '%s'", argv[optind - 1]);
         }
-        if (a[0] == '-' && a[1] != '\0')
-            return cli_usage_error("log", "unknown option '%s'", a);
-        first_file = i;
-        break;
     }
-    /* Options come first; everything from the first FILE on is a FILE. */
+    int first_file = optind;
     if (first_file >= argc)
         return cli_usage_error("log", "no FILE given");
 
