@@ -151,33 +151,9 @@ static void format_share(uint64_t part, uint64_t total, char *out, size_t n)
         snprintf(out, n, "%.1f %%", 100.0 * (double)part / (double)total);
 }
 
-static void print_text(const char *path, const etpu_check_report *r, bool quiet)
+/* Every op not mapped, with why and the fix (one line for a float model). */
+static void print_not_mapped(const etpu_check_report *r)
 {
-    char share[32];
-    format_share(r->macs_tpu, r->macs_total, share, sizeof share);
-    if (r->already_compiled) {
-        /* Not an input for the compiler: say so once instead of judging it. */
-        const etpu_check_fatal *w = NULL;
-        for (size_t i = 0; i < r->warning_count && !w; i++)
-            if (r->warnings[i].rule == ETPU_RULE_ALREADY_COMPILED)
-                w = &r->warnings[i];
-        printf("%s: %s; check the original .tflite instead\n", path, w ? w->message : "");
-        return;
-    }
-    if (quiet) {
-        printf("%s: %s: %zu on Edge TPU, %zu on CPU, %s of MACs on the Edge TPU%s\n", path,
-               r->fatal_count ? "FAILS" : (r->cpu_ops ? "partial" : "all mapped"), r->tpu_ops,
-               r->cpu_ops, share, r->fatal_count ? " (compilation predicted to fail)" : "");
-        return;
-    }
-    printf("%s: prediction for edgetpu_compiler %d\n\n", path, r->compiler_version);
-    for (size_t i = 0; i < r->fatal_count; i++)
-        print_finding("FATAL", &r->fatals[i]);
-    for (size_t i = 0; i < r->warning_count; i++)
-        print_finding("Warning", &r->warnings[i]);
-    if (r->fatal_count)
-        printf("If the compiler got past that, it would report:\n\n");
-    print_table(r);
     bool any = false;
     size_t float_ops = 0;
     for (size_t i = 0; i < r->op_count; i++) {
@@ -207,6 +183,11 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
                "8-bit integers; `--json` has each op).\n  fix: %s\n", float_ops,
                float_ops == 1 ? "" : "s", info->hint);
     }
+}
+
+/* Where the Edge TPU part of the graph ends, and what that leaves on the CPU. */
+static void print_split(const etpu_check_report *r)
+{
     size_t after = 0;
     for (size_t i = 0; i < r->op_count; i++)
         after += r->ops[i].status == ETPU_OP_STATUS_MORE_THAN_ONE_SUBGRAPH;
@@ -227,6 +208,11 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
                    "op follows it.\n",
                    r->first_breaking_op, b->op, etpu_op_status_text(b->own_status));
     }
+}
+
+/* Op counts, compute share, parameter memory and notes. */
+static void print_summary(const etpu_check_report *r, const char *share)
+{
     char cpu_share[32];
     format_share(r->macs_total - r->macs_tpu, r->macs_total, cpu_share, sizeof cpu_share);
     printf("\nSummary: %zu op%s on the Edge TPU, %zu on the CPU; %zu Edge TPU subgraph%s.\n",
@@ -255,6 +241,38 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
     if (r->extra_subgraphs)
         printf("Note: the model has %zu more subgraph%s (control flow); only subgraph 0 was "
                "checked.\n", r->extra_subgraphs, r->extra_subgraphs == 1 ? "" : "s");
+}
+
+static void print_text(const char *path, const etpu_check_report *r, bool quiet)
+{
+    char share[32];
+    format_share(r->macs_tpu, r->macs_total, share, sizeof share);
+    if (r->already_compiled) {
+        /* Not an input for the compiler: say so once instead of judging it. */
+        const etpu_check_fatal *w = NULL;
+        for (size_t i = 0; i < r->warning_count && !w; i++)
+            if (r->warnings[i].rule == ETPU_RULE_ALREADY_COMPILED)
+                w = &r->warnings[i];
+        printf("%s: %s; check the original .tflite instead\n", path, w ? w->message : "");
+        return;
+    }
+    if (quiet) {
+        printf("%s: %s: %zu on Edge TPU, %zu on CPU, %s of MACs on the Edge TPU%s\n", path,
+               r->fatal_count ? "FAILS" : (r->cpu_ops ? "partial" : "all mapped"), r->tpu_ops,
+               r->cpu_ops, share, r->fatal_count ? " (compilation predicted to fail)" : "");
+        return;
+    }
+    printf("%s: prediction for edgetpu_compiler %d\n\n", path, r->compiler_version);
+    for (size_t i = 0; i < r->fatal_count; i++)
+        print_finding("FATAL", &r->fatals[i]);
+    for (size_t i = 0; i < r->warning_count; i++)
+        print_finding("Warning", &r->warnings[i]);
+    if (r->fatal_count)
+        printf("If the compiler got past that, it would report:\n\n");
+    print_table(r);
+    print_not_mapped(r);
+    print_split(r);
+    print_summary(r, share);
 }
 
 static void compilers_text(const etpu_rule_info *info, char *out, size_t n)
@@ -301,21 +319,21 @@ static int print_rules(bool json)
     return EXIT_PASS;
 }
 
-int cmd_check(int argc, char **argv)
+/* The options into o (and *rules for --rules); 0 to go on, -1 after --help,
+ * else the exit status of a usage error. */
+static int parse_args(int argc, char **argv, check_opts *o, bool *rules)
 {
     cli_getopt g;
     if (!cli_getopt_build(&cmd_check_help, &g))
         return EXIT_INPUT;
-    check_opts o = {0};
-    bool rules = false;
     int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_JSON: o.json = true; break;
-        case 'a': o.check.multiple_subgraphs = true; break;
-        case 'q': o.quiet = true; break;
+        case OPT_JSON: o->json = true; break;
+        case 'a': o->check.multiple_subgraphs = true; break;
+        case 'q': o->quiet = true; break;
         case OPT_COMPILER: {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -324,14 +342,24 @@ int cmd_check(int argc, char **argv)
             if (*end || v < 1 || v > 99)
                 return cli_usage_error("check", "--compiler-version takes a major version such "
                                                 "as 16, not '%s'", optarg);
-            o.check.compiler_version = (int)v;
+            o->check.compiler_version = (int)v;
             break;
         }
-        case OPT_RULES: rules = true; break;
-        case 'h': cli_print_help(&cmd_check_help, stdout); return EXIT_PASS;
+        case OPT_RULES: *rules = true; break;
+        case 'h': cli_print_help(&cmd_check_help, stdout); return -1;
         default: return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
         }
     }
+    return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    check_opts o = {0};
+    bool rules = false;
+    int rc = parse_args(argc, argv, &o, &rules);
+    if (rc)
+        return rc < 0 ? EXIT_PASS : rc;
     if (rules) {
         if (optind < argc)
             return cli_usage_error("check", "--rules takes no model");

@@ -423,10 +423,10 @@ static bool prepare_model(log_model *lm, const char *file, const etpu_compiler_r
     return matches;
 }
 
-int cmd_log(int argc, char **argv)
+/* The options into *json and lm->path; 0 to go on, -1 after --help, else
+ * the exit status of a usage error. */
+static int parse_args(int argc, char **argv, bool *json, log_model *lm)
 {
-    bool json = false;
-    log_model lm = {0};
     cli_getopt g;
     if (!cli_getopt_build(&cmd_log_help, &g))
         return EXIT_INPUT;
@@ -436,23 +436,76 @@ int cmd_log(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
-        case 'h': cli_print_help(&cmd_log_help, stdout); return EXIT_PASS;
-        case OPT_JSON: json = true; break;
+        case 'h': cli_print_help(&cmd_log_help, stdout); return -1;
+        case OPT_JSON: *json = true; break;
         case OPT_MODEL:
-            if (lm.path)
+            if (lm->path)
                 return cli_usage_error("log", "--model given twice");
             if (!*optarg)
                 return cli_usage_error("log", "--model needs a .tflite file");
-            lm.path = optarg;
+            lm->path = optarg;
             break;
         case ':': return cli_usage_error("log", "--model needs a .tflite file");
         default: return cli_usage_error("log", "unknown option '%s'", argv[optind - 1]);
         }
     }
-    int first_file = optind;
-    if (first_file >= argc)
+    if (optind >= argc)
         return cli_usage_error("log", "no FILE given");
+    return 0;
+}
 
+/* One FILE: read, parse, check against --model, then its entry of the JSON
+ * document (w, when --json) or its text report. Returns its exit code. */
+static int log_file(const char *file, bool first, etpu_json_writer *w, log_model *lm)
+{
+    etpu_error err;
+    etpu_error_clear(&err);
+    char *data = NULL;
+    size_t len = 0;
+    etpu_compiler_report report;
+    int code;
+    bool parsed = false;
+    if (read_file(file, &data, &len, &err) == ETPU_OK &&
+        etpu_compiler_log_parse(data, len, &report, &err) == ETPU_OK) {
+        parsed = true;
+        code = report_exit_code(&report);
+        if (lm->model && !prepare_model(lm, file, &report)) {
+            /* one line said why; nothing else is reported for this file */
+            etpu_compiler_report_free(&report);
+            parsed = false;
+            code = EXIT_INPUT;
+            etpu_error_set(&err, ETPU_ERR_UNSUPPORTED, ETPU_NO_OFFSET, "not the log of %s",
+                           lm->path);
+        }
+    } else {
+        cli_print_error(file, &err);
+        code = EXIT_INPUT;
+    }
+    free(data);
+    if (w) {
+        etpu_error json_err;
+        if (etpu_log_file_write_json(w, file, code, parsed ? &report : NULL, lm->check, &err,
+                                     &json_err)) {
+            fprintf(stderr, "etpu: out of memory while writing JSON\n");
+            code = EXIT_INPUT;
+        }
+    } else if (parsed) {
+        if (!first)
+            putchar('\n');
+        print_report(file, &report, lm->check ? lm : NULL);
+    }
+    if (parsed)
+        etpu_compiler_report_free(&report);
+    return code;
+}
+
+int cmd_log(int argc, char **argv)
+{
+    bool json = false;
+    log_model lm = {0};
+    int rc = parse_args(argc, argv, &json, &lm);
+    if (rc)
+        return rc < 0 ? EXIT_PASS : rc;
     if (lm.path) {
         etpu_error err;
         if (etpu_model_open(lm.path, &lm.model, &err)) {
@@ -467,48 +520,9 @@ int cmd_log(int argc, char **argv)
         etpu_json_object_begin(&w, NULL);
         etpu_json_array_begin(&w, "files");
     }
-
     int worst = EXIT_PASS;
-    for (int i = first_file; i < argc; i++) {
-        const char *file = argv[i];
-        etpu_error err;
-        etpu_error_clear(&err);
-        char *data = NULL;
-        size_t len = 0;
-        etpu_compiler_report report;
-        int code;
-        bool parsed = false;
-        if (read_file(file, &data, &len, &err) == ETPU_OK &&
-            etpu_compiler_log_parse(data, len, &report, &err) == ETPU_OK) {
-            parsed = true;
-            code = report_exit_code(&report);
-            if (lm.model && !prepare_model(&lm, file, &report)) {
-                /* one line said why; nothing else is reported for this file */
-                etpu_compiler_report_free(&report);
-                parsed = false;
-                code = EXIT_INPUT;
-                etpu_error_set(&err, ETPU_ERR_UNSUPPORTED, ETPU_NO_OFFSET,
-                               "not the log of %s", lm.path);
-            }
-        } else {
-            cli_print_error(file, &err);
-            code = EXIT_INPUT;
-        }
-        free(data);
-        if (json) {
-            etpu_error json_err;
-            if (etpu_log_file_write_json(&w, file, code, parsed ? &report : NULL, lm.check,
-                                         &err, &json_err)) {
-                fprintf(stderr, "etpu: out of memory while writing JSON\n");
-                code = EXIT_INPUT;
-            }
-        } else if (parsed) {
-            if (i > first_file)
-                putchar('\n');
-            print_report(file, &report, lm.check ? &lm : NULL);
-        }
-        if (parsed)
-            etpu_compiler_report_free(&report);
+    for (int i = optind; i < argc; i++) {
+        int code = log_file(argv[i], i == optind, json ? &w : NULL, &lm);
         if (code > worst)
             worst = code;
     }

@@ -197,8 +197,10 @@ int etpu_json_format_float(char out[32], float v)
     int lo = 1, hi = 9;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        snprintf(out, 32, "%.*g", mid, (double)v);
-        if (strtof(out, NULL) == v)
+        /* at most 9 digits: never near 32 bytes; the length is used so
+         * that gcc -O0 -Wformat-truncation does not assume 310 */
+        int n = snprintf(out, 32, "%.*g", mid, (double)v);
+        if (n > 0 && n < 32 && strtof(out, NULL) == v)
             hi = mid;
         else
             lo = mid + 1;
