@@ -15,41 +15,64 @@
 
 
 #include "cli.h"
+#include "cli_options.h"
+#include "etpu/json.h"
 #include "cli_text.h"
 #include "etpu/compiled.h"
 #include "etpu/inspect.h"
 #include "etpu/model.h"
 
-static const char inspect_usage[] =
-    "usage: etpu inspect [--json] [--tensors] [--quiet] MODEL...\n"
-    "\n"
-    "Show what is in TFLite models: schema version, description, minimum runtime,\n"
-    "inputs and outputs (type, shape, shape_signature, scale/zero-point), every\n"
-    "operator with its version and notable options, buffers, metadata and\n"
-    "signatures. For a model compiled by edgetpu_compiler, also the Edge TPU\n"
-    "custom ops (and their payload sizes) and the ops left on the CPU.\n"
-    "\n"
-    "The file is verified completely before anything is shown; a damaged or\n"
-    "hostile file gets one line saying what is wrong and at which byte.\n"
-    "Dynamic dimensions (-1 in shape_signature) are shown as '?', e.g. [?,30,5,1].\n"
-    "\n"
-    "--json prints every vector of the file once per reference. A file may point\n"
-    "many tensors at one vector (legal, but no converter does it), so the JSON of one\n"
-    "model holds at most 64 Ki + its size in bytes array elements and string bytes;\n"
-    "past that, arrays are cut, \"<key>_omitted\" counts what was left out and\n"
-    "\"output_capped\" the total. An honest file never reaches the cap.\n"
-    "\n"
-    "Options:\n"
-    "  --json       machine-readable output (one object; an array for several models)\n"
-    "  --tensors    also list every tensor\n"
-    "  -q, --quiet  one summary line per model\n"
-    "  -h, --help   show this help\n"
-    "\n"
-    "Exit status: 0 all models read, 2 a model could not be read or bad usage.\n"
-    "\n"
-    "Examples:\n"
-    "  etpu inspect model.tflite\n"
-    "  etpu inspect --json model_edgetpu.tflite | jq '.subgraphs[0].operators[].op'\n";
+/* `etpu inspect`'s options: its --help lines, its getopt_long table, and (through
+ * scripts/gen-man.py) its man page and shell completions come from these rows. */
+static const cli_option inspect_options[] = {
+    {'j', false, "json", NULL, CLI_VALUE_NONE, NULL,
+     "machine-readable output (one object; an array for several models)"},
+    {'t', false, "tensors", NULL, CLI_VALUE_NONE, NULL,
+     "also list every tensor"},
+    {'q', true, "quiet", NULL, CLI_VALUE_NONE, NULL,
+     "one summary line per model"},
+    {'h', true, "help", NULL, CLI_VALUE_NONE, NULL,
+     "show this help"},
+};
+
+static const cli_option_block inspect_blocks[] = {
+    CLI_BLOCK(
+        "usage: etpu inspect [--json] [--tensors] [--quiet] MODEL...\n"
+        "\n"
+        "Show what is in TFLite models: schema version, description, minimum runtime,\n"
+        "inputs and outputs (type, shape, shape_signature, scale/zero-point), every\n"
+        "operator with its version and notable options, buffers, metadata and\n"
+        "signatures. For a model compiled by edgetpu_compiler, also the Edge TPU\n"
+        "custom ops (and their payload sizes) and the ops left on the CPU.\n"
+        "\n"
+        "The file is verified completely before anything is shown; a damaged or\n"
+        "hostile file gets one line saying what is wrong and at which byte.\n"
+        "Dynamic dimensions (-1 in shape_signature) are shown as '?', e.g. [?,30,5,1].\n"
+        "\n"
+        "--json prints every vector of the file once per reference. A file may point\n"
+        "many tensors at one vector (legal, but no converter does it), so the JSON of one\n"
+        "model holds at most 64 Ki + its size in bytes array elements and string bytes;\n"
+        "past that, arrays are cut, \"<key>_omitted\" counts what was left out and\n"
+        "\"output_capped\" the total. An honest file never reaches the cap.\n"
+        "\n"
+        "Options:\n",
+        15, inspect_options),
+};
+
+const cli_help cmd_inspect_help = {
+    .command = "inspect",
+    .blocks = inspect_blocks,
+    .block_count = sizeof inspect_blocks / sizeof inspect_blocks[0],
+    .after =
+        "\n"
+        "Exit status: 0 all models read, 2 a model could not be read or bad usage.\n"
+        "\n"
+        "Examples:\n"
+        "  etpu inspect model.tflite\n"
+        "  etpu inspect --json model_edgetpu.tflite | jq '.subgraphs[0].operators[].op'\n",
+    .operands = CLI_VALUE_TFLITE,
+    .shortopts_prefix = "",
+};
 
 typedef struct inspect_opts {
     bool json;
@@ -316,20 +339,19 @@ static int json_done(etpu_json_writer *w)
 
 int cmd_inspect(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},   {"tensors", no_argument, NULL, 't'},
-        {"quiet", no_argument, NULL, 'q'},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    cli_getopt g;
+    if (!cli_getopt_build(&cmd_inspect_help, &g))
+        return EXIT_INPUT;
     inspect_opts o = {0};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case 'j': o.json = true; break;
         case 't': o.tensors = true; break;
         case 'q': o.quiet = true; break;
-        case 'h': fputs(inspect_usage, stdout); return EXIT_PASS;
+        case 'h': cli_print_help(&cmd_inspect_help, stdout); return EXIT_PASS;
         default:
             return cli_usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
         }

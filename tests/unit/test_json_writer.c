@@ -23,7 +23,8 @@
 static const char awkward[] = "q\"b\\s/\b\f\n\r\t\x01\x1f caf\xc3\xa9";
 static const double doubles[] = {0,     -0.0,  1,       -7,      0.1,     1e-5, 3e9, -2147483649.0,
                                  1e300, 123.456, 999999999999999.0, -999999999999999.0, 1e15, 1e16,
-                                 -128,  4294967295.0, 0.5, 1e-300};
+                                 -128,  4294967295.0, 0.5, 1e-300,
+                                 0.99984342898673784 /* 15 digits read back within DBL_EPSILON */};
 
 static cJSON *build_cjson(void)
 {

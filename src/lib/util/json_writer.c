@@ -3,6 +3,7 @@
  */
 #include "etpu/json.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,8 +175,13 @@ void etpu_json_double(etpu_json_writer *w, const char *key, double value)
         n = signbit(value) && value == 0 ? snprintf(buf, sizeof buf, "-0")
                                          : etpu_json_format_int(buf, (int64_t)value);
     else {
+        /* cJSON 1.7.15 keeps the 15 digits when they read back within
+         * DBL_EPSILON (relative), not only when exact: 0.999843428986738,
+         * where an exact test would print 0.99984342898673784. */
         n = snprintf(buf, sizeof buf, "%1.15g", value);
-        if (strtod(buf, NULL) != value)
+        double back = strtod(buf, NULL);
+        double larger = fabs(back) > fabs(value) ? fabs(back) : fabs(value);
+        if (!(fabs(back - value) <= larger * DBL_EPSILON))
             n = snprintf(buf, sizeof buf, "%1.17g", value);
     }
     begin_value(w, key);
