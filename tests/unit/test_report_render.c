@@ -59,19 +59,20 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The whole of a stream, from its start. */
-static char *read_back(FILE *fp, size_t *len)
+/* The whole of stream fp, from its start, is doc[0..len); fp is closed. */
+static void assert_stream_holds(FILE *fp, const char *doc, size_t len)
 {
+    assert_non_null(fp);
     assert_int_equal(fseek(fp, 0, SEEK_END), 0);
     long n = ftell(fp);
-    assert_true(n > 0);
+    assert_int_equal(n, (long)len);
     rewind(fp);
-    char *buf = malloc((size_t)n + 1);
+    char *buf = malloc(len + 1);
     assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
+    assert_int_equal(fread(buf, 1, len, fp), len);
+    fclose(fp);
+    assert_memory_equal(buf, doc, len);
+    free(buf);
 }
 
 static void test_streamed_is_rendered(void **state)
@@ -79,17 +80,13 @@ static void test_streamed_is_rendered(void **state)
     fixture *f = *state;
     for (int fmt = ETPU_REPORT_HTML; fmt <= ETPU_REPORT_JSON; fmt++) {
         char *doc = NULL;
-        size_t len = 0, got_len = 0;
+        size_t len = 0;
         etpu_error err;
         assert_int_equal(etpu_report_render(&f->in, (etpu_report_format)fmt, &doc, &len, &err), ETPU_OK);
         FILE *fp = tmpfile();
         assert_non_null(fp);
         assert_int_equal(etpu_report_write(&f->in, (etpu_report_format)fmt, fp, &err), ETPU_OK);
-        char *got = read_back(fp, &got_len);
-        fclose(fp);
-        assert_int_equal(got_len, len);
-        assert_memory_equal(got, doc, len);
-        free(got);
+        assert_stream_holds(fp, doc, len);
         free(doc);
     }
 }
@@ -103,16 +100,10 @@ static void test_written_to_path(void **state)
     snprintf(path, sizeof path, "%s/out.json", dir);
     etpu_error err;
     char *doc = NULL;
-    size_t len = 0, got_len = 0;
+    size_t len = 0;
     assert_int_equal(etpu_report_render(&f->in, ETPU_REPORT_JSON, &doc, &len, &err), ETPU_OK);
     assert_int_equal(etpu_report_write_file(&f->in, ETPU_REPORT_JSON, path, &err), ETPU_OK);
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    char *got = read_back(fp, &got_len);
-    fclose(fp);
-    assert_int_equal(got_len, len);
-    assert_memory_equal(got, doc, len);
-    free(got);
+    assert_stream_holds(fopen(path, "rb"), doc, len);
     free(doc);
     /* a model that cannot be drawn leaves nothing behind, not even the
      * temporary file */
