@@ -150,6 +150,23 @@ static void test_script_not_closed(void **state)
     free(doc);
 }
 
+/* A group's label names its ops as their own labels do: a custom code on
+ * a builtin op (which runs as the builtin) is not its name. */
+static void test_group_label_names_builtin(void **state)
+{
+    fixture *f = *state;
+    for (size_t i = 0; i < f->x.m.opcode_count; i++)
+        f->x.codes[i].custom_code = "bogus";
+    f->in.collapse = 2;
+    char *doc = NULL;
+    size_t len = 0;
+    etpu_error err;
+    assert_int_equal(etpu_report_render(&f->in, ETPU_REPORT_JSON, &doc, &len, &err), ETPU_OK);
+    assert_non_null(strstr(doc, "\"label\":\t\"RELU \xc3\x97" "3\""));
+    assert_null(strstr(doc, "bogus"));
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +174,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_written_to_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_failure_told, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_not_closed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_label_names_builtin, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,7 +162,10 @@ static void top_names(page *pg, const int32_t *m, size_t count, char *out, size_
         size_t slot = pg->code_used[k];
         const etpu_operator_code *code = slot < pg->in->model->opcode_count
                                              ? &pg->in->model->opcodes[slot] : NULL;
-        const char *name = code && code->custom_code ? code->custom_code
+        /* as etpu_op_display_name() names it: a custom code counts only
+         * on a CUSTOM op */
+        const char *name = code && code->builtin_code == ETPU_OP_CUSTOM && code->custom_code
+                               ? code->custom_code
                            : code ? etpu_builtin_name(code->builtin_code) : NULL;
         names[k] = (named_value){name ? name : "?", pg->code_count[slot]};
         pg->code_count[slot] = 0;
