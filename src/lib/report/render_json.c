@@ -421,9 +421,9 @@ static void predicted_json(json_out *j)
     etpu_json_object_end(&j->w);
 }
 
-/* names_cut is the count the whole output will cut (render_json() knows
+/* cut is the count of names the whole output cuts (render_json() knows
  * it before the ops are written). */
-static void summary_json(json_out *j, size_t names_cut)
+static void summary_json(json_out *j, size_t cut)
 {
     page *pg = j->pg;
     const etpu_check_report *r = pg->in->check;
@@ -448,7 +448,7 @@ static void summary_json(json_out *j, size_t names_cut)
     fatals_json(j);
     fix_preview_json(j);
     log_json(j);
-    etpu_json_double(&j->w, "names_cut", (double)names_cut);
+    etpu_json_double(&j->w, "names_cut", (double)cut);
     etpu_json_object_end(&j->w);
 }
 
@@ -638,7 +638,7 @@ static size_t names_cut(page *pg)
     return cut;
 }
 
-static void document_json(json_out *j, size_t names_cut)
+static void document_json(json_out *j, size_t cut)
 {
     page *pg = j->pg;
     const rl_layout *l = &pg->layout;
@@ -646,7 +646,7 @@ static void document_json(json_out *j, size_t names_cut)
     add_str(j, "model", pg->in->title);
     if (pg->in->compiled_name)
         add_str(j, "compiled", pg->in->compiled_name);
-    summary_json(j, names_cut);
+    summary_json(j, cut);
     etpu_json_double(&j->w, "width", ceil(l->width));
     etpu_json_double(&j->w, "height", ceil(l->height));
     etpu_json_double(&j->w, "layers", (double)l->layer_count);
