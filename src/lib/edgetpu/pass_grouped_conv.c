@@ -22,8 +22,6 @@
 #include "etpu/graph.h"
 
 #define PASS_NAME "grouped-conv"
-#define OP_CONV_2D 3
-#define OP_DEPTHWISE_CONV_2D 4
 
 /* Version of the new DEPTHWISE_CONV_2D per TFLite's rules (FACTS.md §2.2),
  * for the types this pass produces. */
@@ -128,7 +126,7 @@ static etpu_status convert(etpu_model *m, size_t index, etpu_fix_log *log, etpu_
         (dh != 1 && !etpu_options_set_int(m, &dwo, "dilation_h_factor", dh)))
         return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
     int32_t version = depthwise_version(x->type, f.type, dw != 1 || dh != 1);
-    int32_t code = etpu_model_opcode(m, OP_DEPTHWISE_CONV_2D, version, NULL, err);
+    int32_t code = etpu_model_opcode(m, ETPU_OP_DEPTHWISE_CONV_2D, version, NULL, err);
     if (code < 0)
         return ETPU_FAIL;
     sg = &m->subgraphs[0];
@@ -153,7 +151,7 @@ etpu_status etpu_pass_grouped_conv(etpu_model *m, const etpu_fix_options *opts,
         const etpu_subgraph *sg = &m->subgraphs[0];
         const etpu_operator *op = &sg->operators[i];
         const etpu_operator_code *c = etpu_op_code(m, op);
-        if (!c || c->builtin_code != OP_CONV_2D || op->inputs.count < 2 ||
+        if (!c || c->builtin_code != ETPU_OP_CONV_2D || op->inputs.count < 2 ||
             op->inputs.items[0] < 0 || op->inputs.items[1] < 0)
             continue;
         const etpu_tensor *x = &sg->tensors[op->inputs.items[0]];

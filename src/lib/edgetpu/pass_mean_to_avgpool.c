@@ -32,10 +32,7 @@
 #include "edgetpu/passes.h"
 
 #define PASS_NAME "mean-to-avgpool"
-#define OP_AVERAGE_POOL_2D 1
-#define OP_RESHAPE 22
-#define OP_MEAN 40
-#define PADDING_VALID 1
+#define PADDING_VALID 1 /* the schema's Padding.VALID (tflite/enums.def) */
 
 /* A quantized tensor's single scale and zero point; false if it has none
  * or one per channel. */
@@ -212,7 +209,7 @@ static etpu_status convert(etpu_model *m, size_t i, bool keep_dims, etpu_fix_log
         if (shape_t < 0)
             return ETPU_FAIL;
 
-        int32_t code = etpu_model_opcode(m, OP_RESHAPE, 1, NULL, err);
+        int32_t code = etpu_model_opcode(m, ETPU_OP_RESHAPE, 1, NULL, err);
         if (code < 0)
             return ETPU_FAIL;
         etpu_operator *r = insert_operator(m, i + 1);
@@ -237,7 +234,7 @@ static etpu_status convert(etpu_model *m, size_t i, bool keep_dims, etpu_fix_log
         return oom(err);
     /* AVERAGE_POOL_2D version per FACTS.md §2.2: int8 -> 2, else 1 */
     int32_t version = type == ETPU_INT8 ? 2 : 1;
-    int32_t code = etpu_model_opcode(m, OP_AVERAGE_POOL_2D, version, NULL, err);
+    int32_t code = etpu_model_opcode(m, ETPU_OP_AVERAGE_POOL_2D, version, NULL, err);
     if (code < 0)
         return ETPU_FAIL;
     etpu_operator *op = &m->subgraphs[0].operators[i];
@@ -268,8 +265,9 @@ etpu_status etpu_pass_mean_to_avgpool(etpu_model *m, const etpu_fix_options *opt
         const etpu_subgraph *sg = &m->subgraphs[0];
         const etpu_operator *op = &sg->operators[i];
         const etpu_operator_code *c = etpu_op_code(m, op);
-        if (!c || c->builtin_code != OP_MEAN || op->inputs.count != 2 || op->outputs.count != 1 ||
-            op->inputs.items[0] < 0 || op->inputs.items[1] < 0 || op->outputs.items[0] < 0)
+        if (!c || c->builtin_code != ETPU_OP_MEAN || op->inputs.count != 2 ||
+            op->outputs.count != 1 || op->inputs.items[0] < 0 || op->inputs.items[1] < 0 ||
+            op->outputs.items[0] < 0)
             continue;
         const etpu_tensor *x = &sg->tensors[op->inputs.items[0]];
         const etpu_tensor *y = &sg->tensors[op->outputs.items[0]];
