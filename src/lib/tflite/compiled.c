@@ -274,20 +274,30 @@ static long first_other(const etpu_subgraph *a, const etpu_i32_array *x, const e
     return -1;
 }
 
-etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model *compiled,
-                                      etpu_compiled_match *out, etpu_error *err)
+/* What matching a compiled model against its model works with. */
+typedef struct matcher {
+    const etpu_model *model, *compiled;
+    const etpu_subgraph *a, *c;  /* their subgraphs 0 */
+    int32_t *same_as;            /* [compiled tensor] = 1 + the model tensor found equal */
+    name_index *tensors;         /* the model's named tensors, by name */
+    name_index *writers;         /* the model's ops, by the names of their outputs */
+    size_t nt, nw;
+    /* three memos (find_memo) per compiled tensor: any model tensor of its
+     * name, the only one, the only op writing it */
+    int32_t *memo, *any_memo, *unique_memo, *writer_memo;
+    char b1[72], b2[72];         /* safe() copies of names for an error line */
+    etpu_error *err;             /* for NOT_THIS */
+} matcher;
+
+/* Refusals that need no tensor matching: no Edge TPU op; more tensor slots
+ * than the files hold (work here is per slot, graph.h); more ops kept than
+ * the model has. */
+static etpu_status check_sizes(const etpu_model *model, const etpu_model *compiled,
+                               const etpu_compiled_summary *s, etpu_error *err)
 {
-    memset(out, 0, sizeof *out);
-    if (!model->subgraph_count || !compiled->subgraph_count)
-        return NOT_THIS("a model has no subgraph");
-    const etpu_subgraph *a = &model->subgraphs[0], *c = &compiled->subgraphs[0];
-    etpu_compiled_summary s;
-    etpu_compiled_summarize(compiled, &s);
-    if (!s.custom_ops)
+    if (!s->custom_ops)
         return NOT_THIS("not compiled for the Edge TPU (no %s in its main subgraph)",
                         ETPU_EDGETPU_CUSTOM_CODE);
-    size_t n = a->operator_count;
-    /* work here is per slot: only as many as the files hold (graph.h) */
     const etpu_model *files[2] = {model, compiled};
     for (int f = 0; f < 2; f++) {
         size_t slots = etpu_subgraph_slots(&files[f]->subgraphs[0]);
@@ -296,144 +306,155 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
                             "index vectors, which no converter writes", f ? "it" : "the model", slots,
                             files[f]->size);
     }
-    if (s.cpu_ops + s.custom_ops > n)
+    size_t n = model->subgraphs[0].operator_count;
+    if (s->cpu_ops + s->custom_ops > n)
         return NOT_THIS("it keeps %zu ops for the CPU and %zu Edge TPU subgraphs, more than the "
-                        "%zu ops of the model%s", s.cpu_ops, s.custom_ops, n, WHY);
-    /* same_as[compiled tensor] = 1 + the model tensor it was found equal to */
-    int32_t *same_as = calloc(c->tensor_count ? c->tensor_count : 1, sizeof *same_as);
-    name_index *tensors = NULL, *writers = NULL;
-    int32_t *stack = NULL, *memo = NULL;
-    etpu_graph g = {0};
-    char b1[72], b2[72];
-    etpu_status st = ETPU_OK;
-    for (int side = 0; same_as && side < 2; side++) {
-        const etpu_i32_array *x = side ? &a->outputs : &a->inputs, *y = side ? &c->outputs : &c->inputs;
-        const char *what = NULL;
-        long k = first_other(a, x, c, y, same_as, &what);
-        if (k >= 0 && x->count != y->count) {
-            st = NOT_THIS("it has %zu %s, the model %zu%s", y->count, side ? "outputs" : "inputs",
-                          x->count, WHY);
-            goto done;
-        }
-        if (k >= 0) {
-            st = NOT_THIS("its %s %ld \"%s\" has %s than the model's%s", side ? "output" : "input", k,
-                          safe(b1, sizeof b1, tensor_name(c, y->items[k])), what, WHY);
-            goto done;
-        }
-    }
+                        "%zu ops of the model%s", s->cpu_ops, s->custom_ops, n, WHY);
+    return ETPU_OK;
+}
 
-    /* the model's tensors by name, and its ops by output tensor name */
-    size_t outs = 0;
+/* The same graph inputs and outputs, tensor by tensor. */
+static etpu_status match_io(matcher *x)
+{
+    etpu_error *err = x->err;
+    const etpu_subgraph *a = x->a, *c = x->c;
+    for (int side = 0; side < 2; side++) {
+        const etpu_i32_array *mine = side ? &a->outputs : &a->inputs;
+        const etpu_i32_array *theirs = side ? &c->outputs : &c->inputs;
+        const char *what = NULL;
+        long k = first_other(a, mine, c, theirs, x->same_as, &what);
+        if (k >= 0 && mine->count != theirs->count)
+            return NOT_THIS("it has %zu %s, the model %zu%s", theirs->count,
+                            side ? "outputs" : "inputs", mine->count, WHY);
+        if (k >= 0)
+            return NOT_THIS("its %s %ld \"%s\" has %s than the model's%s",
+                            side ? "output" : "input", k,
+                            safe(x->b1, sizeof x->b1, tensor_name(c, theirs->items[k])), what, WHY);
+    }
+    return ETPU_OK;
+}
+
+/* Allocate and fill the name indexes and memos; false when out of memory. */
+static bool index_model(matcher *x)
+{
+    const etpu_subgraph *a = x->a;
+    size_t n = a->operator_count, outs = 0;
     for (size_t i = 0; i < n; i++)
         outs += a->operators[i].outputs.count;
-    tensors = malloc((a->tensor_count ? a->tensor_count : 1) * sizeof *tensors);
-    writers = malloc((outs ? outs : 1) * sizeof *writers);
-    out->on_cpu = calloc(n ? n : 1, sizeof *out->on_cpu);
-    out->edgetpu_subgraph = malloc((n ? n : 1) * sizeof *out->edgetpu_subgraph);
-    stack = malloc((n ? n : 1) * sizeof *stack);
-    /* three memos (find_memo) per compiled tensor: any model tensor of its
-     * name, the only one, the only op writing it */
-    size_t ct = c->tensor_count ? c->tensor_count : 1;
-    memo = malloc(3 * ct * sizeof *memo);
-    for (size_t k = 0; memo && k < 3 * ct; k++)
-        memo[k] = NOT_LOOKED;
-    int32_t *any_memo = memo, *unique_memo = memo ? memo + ct : NULL, *writer_memo = memo ? memo + 2 * ct : NULL;
-    if (!memo || !same_as || !tensors || !writers || !out->on_cpu || !out->edgetpu_subgraph || !stack) {
-        st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-        goto done;
-    }
-    size_t nt = 0, nw = 0;
+    x->tensors = malloc((a->tensor_count ? a->tensor_count : 1) * sizeof *x->tensors);
+    x->writers = malloc((outs ? outs : 1) * sizeof *x->writers);
+    size_t ct = x->c->tensor_count ? x->c->tensor_count : 1;
+    x->memo = malloc(3 * ct * sizeof *x->memo);
+    if (!x->tensors || !x->writers || !x->memo)
+        return false;
+    for (size_t k = 0; k < 3 * ct; k++)
+        x->memo[k] = NOT_LOOKED;
+    x->any_memo = x->memo;
+    x->unique_memo = x->memo + ct;
+    x->writer_memo = x->memo + 2 * ct;
     for (size_t t = 0; t < a->tensor_count; t++)
         if (a->tensors[t].name && a->tensors[t].name[0])
-            tensors[nt++] = (name_index){a->tensors[t].name, (int32_t)t};
-    qsort(tensors, nt, sizeof *tensors, cmp_name);
+            x->tensors[x->nt++] = (name_index){a->tensors[t].name, (int32_t)t};
+    qsort(x->tensors, x->nt, sizeof *x->tensors, cmp_name);
     for (size_t i = 0; i < n; i++)
         for (size_t o = 0; o < a->operators[i].outputs.count; o++) {
             const char *nm = tensor_name(a, a->operators[i].outputs.items[o]);
             if (nm[0])
-                writers[nw++] = (name_index){nm, (int32_t)i};
+                x->writers[x->nw++] = (name_index){nm, (int32_t)i};
         }
-    qsort(writers, nw, sizeof *writers, cmp_name);
+    qsort(x->writers, x->nw, sizeof *x->writers, cmp_name);
+    return true;
+}
 
-    /* every CPU op of the compiled model is one op of the model, same type */
-    for (size_t i = 0; i < c->operator_count; i++) {
-        const etpu_operator *op = &c->operators[i];
-        if (etpu_op_is_edgetpu(compiled, op)) {
-            for (int side = 0; side < 2; side++) {
-                const etpu_i32_array *io = side ? &op->outputs : &op->inputs;
-                for (size_t k = 0; k < io->count; k++) {
-                    const char *nm = tensor_name(c, io->items[k]);
-                    int32_t hit = find_memo(tensors, nt, c, io->items[k], false, any_memo);
-                    const char *what = hit >= 0 ? tensor_differs(a, hit, c, io->items[k], same_as) : NULL;
-                    if (nm[0] && (hit < 0 || what)) {
-                        st = NOT_THIS("its Edge TPU op #%zu %s tensor \"%s\", which the model %s%s%s", i,
-                                      side ? "writes" : "reads", safe(b1, sizeof b1, nm),
-                                      hit >= 0 ? "has with " : "does not have", hit >= 0 ? what : "", WHY);
-                        goto done;
-                    }
-                }
-            }
-            continue;
+/* Every named tensor Edge TPU op i reads or writes is a model tensor with
+ * the same type, shape and quantization. */
+static etpu_status match_edgetpu_op(matcher *x, size_t i, const etpu_operator *op)
+{
+    etpu_error *err = x->err;
+    for (int side = 0; side < 2; side++) {
+        const etpu_i32_array *io = side ? &op->outputs : &op->inputs;
+        for (size_t k = 0; k < io->count; k++) {
+            const char *nm = tensor_name(x->c, io->items[k]);
+            int32_t hit = find_memo(x->tensors, x->nt, x->c, io->items[k], false, x->any_memo);
+            const char *what =
+                hit >= 0 ? tensor_differs(x->a, hit, x->c, io->items[k], x->same_as) : NULL;
+            if (nm[0] && (hit < 0 || what))
+                return NOT_THIS("its Edge TPU op #%zu %s tensor \"%s\", which the model %s%s%s", i,
+                                side ? "writes" : "reads", safe(x->b1, sizeof x->b1, nm),
+                                hit >= 0 ? "has with " : "does not have", hit >= 0 ? what : "",
+                                WHY);
         }
-        int32_t hit = -1;
-        bool ambiguous = false;
-        for (size_t o = 0; o < op->outputs.count && hit < 0; o++) {
-            int32_t w = find_memo(writers, nw, c, op->outputs.items[o], true, writer_memo);
-            ambiguous |= w == SEVERAL;
-            if (w >= 0)
-                hit = w;
-        }
-        if (hit < 0) {
-            const char *nm = op->outputs.count ? tensor_name(c, op->outputs.items[0]) : "";
-            st = NOT_THIS("its CPU op #%zu %s writes \"%s\", which %s%s", i,
-                          safe(b2, sizeof b2, op_name(compiled, op)), safe(b1, sizeof b1, nm),
-                          ambiguous ? "several ops of the model write (the names do not identify it)"
-                                    : "no op of the model writes",
-                          WHY);
-            goto done;
-        }
-        int32_t out0 = op->outputs.count ? op->outputs.items[0] : -1;
-        const etpu_operator *mine = &a->operators[hit];
-        const char *what = tensor_differs(a, mine->outputs.count ? mine->outputs.items[0] : -1, c, out0, same_as);
-        if (what) {
-            st = NOT_THIS("its CPU op #%zu %s writes a tensor with %s than the model's op #%d%s", i,
-                          safe(b1, sizeof b1, op_name(compiled, op)), what, hit, WHY);
-            goto done;
-        }
-        if (strcmp(op_name(compiled, op), op_name(model, &a->operators[hit]))) {
-            st = NOT_THIS("its CPU op #%zu is %s, but the model's op #%d writing the same tensor is "
-                          "%s%s", i, safe(b1, sizeof b1, op_name(compiled, op)), hit,
-                          safe(b2, sizeof b2, op_name(model, &a->operators[hit])), WHY);
-            goto done;
-        }
-        if (out->on_cpu[hit]) {
-            st = NOT_THIS("two of its CPU ops are the model's op #%d%s", hit, WHY);
-            goto done;
-        }
-        out->on_cpu[hit] = true;
-        out->cpu_ops++;
     }
-    out->op_count = n;
-    out->tpu_ops = n - out->cpu_ops;
-    out->edgetpu_subgraphs = s.custom_ops;
-    out->payload_bytes = s.payload_bytes;
+    return ETPU_OK;
+}
 
-    /* Which custom op holds each mapped op: walk up from the model tensors
-     * a custom op writes, through mapped ops, until a CPU op or an input. */
+/* CPU op i of the compiled model is one op of the model, found by the name
+ * of a tensor it writes, of the same type, and no other CPU op's; it is
+ * marked in out->on_cpu. */
+static etpu_status match_cpu_op(matcher *x, size_t i, const etpu_operator *op,
+                                etpu_compiled_match *out)
+{
+    etpu_error *err = x->err;
+    const etpu_model *model = x->model, *compiled = x->compiled;
+    int32_t hit = -1;
+    bool ambiguous = false;
+    for (size_t o = 0; o < op->outputs.count && hit < 0; o++) {
+        int32_t w = find_memo(x->writers, x->nw, x->c, op->outputs.items[o], true, x->writer_memo);
+        ambiguous |= w == SEVERAL;
+        if (w >= 0)
+            hit = w;
+    }
+    if (hit < 0) {
+        const char *nm = op->outputs.count ? tensor_name(x->c, op->outputs.items[0]) : "";
+        return NOT_THIS("its CPU op #%zu %s writes \"%s\", which %s%s", i,
+                        safe(x->b2, sizeof x->b2, op_name(compiled, op)),
+                        safe(x->b1, sizeof x->b1, nm),
+                        ambiguous ? "several ops of the model write (the names do not identify it)"
+                                  : "no op of the model writes",
+                        WHY);
+    }
+    int32_t out0 = op->outputs.count ? op->outputs.items[0] : -1;
+    const etpu_operator *mine = &x->a->operators[hit];
+    const char *what = tensor_differs(x->a, mine->outputs.count ? mine->outputs.items[0] : -1,
+                                      x->c, out0, x->same_as);
+    if (what)
+        return NOT_THIS("its CPU op #%zu %s writes a tensor with %s than the model's op #%d%s", i,
+                        safe(x->b1, sizeof x->b1, op_name(compiled, op)), what, hit, WHY);
+    if (strcmp(op_name(compiled, op), op_name(model, mine)))
+        return NOT_THIS("its CPU op #%zu is %s, but the model's op #%d writing the same tensor is "
+                        "%s%s", i, safe(x->b1, sizeof x->b1, op_name(compiled, op)), hit,
+                        safe(x->b2, sizeof x->b2, op_name(model, mine)), WHY);
+    if (out->on_cpu[hit])
+        return NOT_THIS("two of its CPU ops are the model's op #%d%s", hit, WHY);
+    out->on_cpu[hit] = true;
+    out->cpu_ops++;
+    return ETPU_OK;
+}
+
+/* Which custom op holds each mapped op: walk up from the model tensors a
+ * custom op writes, through mapped ops, until a CPU op or an input. */
+static etpu_status assign_edgetpu_subgraphs(matcher *x, etpu_compiled_match *out)
+{
+    size_t n = x->a->operator_count;
     for (size_t i = 0; i < n; i++)
         out->edgetpu_subgraph[i] = -1;
-    if (etpu_graph_build(a, &g, err)) {
-        st = ETPU_FAIL;
-        goto done;
+    int32_t *stack = malloc((n ? n : 1) * sizeof *stack);
+    if (!stack)
+        return etpu_error_set(x->err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    etpu_graph g;
+    if (etpu_graph_build(x->a, &g, x->err)) {
+        free(stack);
+        return ETPU_FAIL;
     }
     int32_t run = 0;
-    for (size_t i = 0; i < c->operator_count; i++) {
-        const etpu_operator *op = &c->operators[i];
-        if (!etpu_op_is_edgetpu(compiled, op))
+    for (size_t i = 0; i < x->c->operator_count; i++) {
+        const etpu_operator *op = &x->c->operators[i];
+        if (!etpu_op_is_edgetpu(x->compiled, op))
             continue;
         size_t top = 0;
         for (size_t k = 0; k < op->outputs.count; k++) {
-            int32_t t = find_memo(tensors, nt, c, op->outputs.items[k], true, unique_memo);
+            int32_t t = find_memo(x->tensors, x->nt, x->c, op->outputs.items[k], true,
+                                  x->unique_memo);
             int32_t p = t >= 0 ? etpu_graph_producer(&g, t) : -1;
             if (p >= 0 && !out->on_cpu[p] && out->edgetpu_subgraph[p] < 0) {
                 out->edgetpu_subgraph[p] = run;
@@ -441,7 +462,7 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
             }
         }
         while (top) {
-            const etpu_operator *mop = &a->operators[stack[--top]];
+            const etpu_operator *mop = &x->a->operators[stack[--top]];
             for (size_t k = 0; k < mop->inputs.count; k++) {
                 int32_t p = etpu_graph_producer(&g, mop->inputs.items[k]);
                 if (p >= 0 && !out->on_cpu[p] && out->edgetpu_subgraph[p] < 0) {
@@ -452,19 +473,63 @@ etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model 
         }
         run++;
     }
+    etpu_graph_free(&g);
+    free(stack);
+    return ETPU_OK;
+}
+
+/* The steps in order, each refusing with one sentence; out is filled as
+ * they go. */
+static etpu_status match(matcher *x, const etpu_compiled_summary *s, etpu_compiled_match *out)
+{
+    size_t n = x->a->operator_count;
+    if (match_io(x))
+        return ETPU_FAIL;
+    out->on_cpu = calloc(n ? n : 1, sizeof *out->on_cpu);
+    out->edgetpu_subgraph = malloc((n ? n : 1) * sizeof *out->edgetpu_subgraph);
+    if (!out->on_cpu || !out->edgetpu_subgraph || !index_model(x))
+        return etpu_error_set(x->err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < x->c->operator_count; i++) {
+        const etpu_operator *op = &x->c->operators[i];
+        if (etpu_op_is_edgetpu(x->compiled, op) ? match_edgetpu_op(x, i, op)
+                                                : match_cpu_op(x, i, op, out))
+            return ETPU_FAIL;
+    }
+    out->op_count = n;
+    out->tpu_ops = n - out->cpu_ops;
+    out->edgetpu_subgraphs = s->custom_ops;
+    out->payload_bytes = s->payload_bytes;
+    if (assign_edgetpu_subgraphs(x, out))
+        return ETPU_FAIL;
     /* a mapped op no custom op's outputs lead to (its result is unused):
      * with one custom op there is only one place it can be */
-    if (s.custom_ops == 1)
+    if (s->custom_ops == 1)
         for (size_t i = 0; i < n; i++)
             if (!out->on_cpu[i])
                 out->edgetpu_subgraph[i] = 0;
-done:
-    etpu_graph_free(&g);
-    free(same_as);
-    free(memo);
-    free(tensors);
-    free(writers);
-    free(stack);
+    return ETPU_OK;
+}
+
+etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model *compiled,
+                                      etpu_compiled_match *out, etpu_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!model->subgraph_count || !compiled->subgraph_count)
+        return NOT_THIS("a model has no subgraph");
+    etpu_compiled_summary s;
+    etpu_compiled_summarize(compiled, &s);
+    if (check_sizes(model, compiled, &s, err))
+        return ETPU_FAIL;
+    matcher x = {.model = model, .compiled = compiled, .a = &model->subgraphs[0],
+                 .c = &compiled->subgraphs[0], .err = err};
+    x.same_as = calloc(x.c->tensor_count ? x.c->tensor_count : 1, sizeof *x.same_as);
+    etpu_status st = x.same_as ? match(&x, &s, out)
+                               : etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET,
+                                                "out of memory");
+    free(x.same_as);
+    free(x.memo);
+    free(x.tensors);
+    free(x.writers);
     if (st != ETPU_OK)
         etpu_compiled_match_free(out);
     return st;
