@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""gen-man.py — etpu's man pages and shell completions, generated from its own --help.
+"""gen-man.py — etpu's man pages and shell completions, generated from its option tables and --help.
 
 usage: scripts/gen-man.py [--etpu CMD] [--man-dir DIR] [--completions-dir DIR] [--data]
 
-Runs `etpu --help`, `etpu <command> --help` for every command that lists, and
-`etpu fix --list`, and writes
+Reads every command's option table (src/cli/cmd_<command>.c, printed by the hidden
+`etpu help --options-json`): flags, metavariables, what each value completes to and the
+values it takes, and what the operands are; the same tables print the option lines of
+`etpu <command> --help` and build the getopt_long tables that parse them. Runs
+`etpu --help`, `etpu <command> --help` for the prose and `etpu fix --list`, and writes
   DIR/etpu.1, DIR/etpu-<command>.1     roff man pages (default docs/man)
   DIR/etpu.bash, DIR/_etpu             bash and zsh completion (default completions)
 so the pages and completions cannot say something --help does not. What --help
-cannot say (examples beyond its own, environment, files, value lists that only
-its prose names) is data below, and every value list is checked against the
-help text it completes, so a renamed flag or value stops this script.
+cannot say (examples beyond its own, environment, files) is data below. The option
+lines read back from --help must be the table's, name for name, or this script stops.
 
 --data prints the parsed commands, flags and passes as JSON (the tests use it).
 The output depends only on the binary's text (no dates), so CTest
@@ -25,26 +27,6 @@ import subprocess
 import sys
 
 # ---- hand-written data ------------------------------------------------------------
-
-# Options whose values --help names only in prose: (command, long flag) -> values.
-VALUE_LISTS = {
-    ("report", "--format"): ["html", "svg", "json"],
-    ("compiler", "--runner"): ["auto", "native", "binfmt", "qemu"],
-    ("compile", "--runner"): ["auto", "native", "binfmt", "qemu"],
-}
-
-# Options that complete installed compiler versions (directories of the cache).
-INSTALLED_VERSION_OPTS = {("compile", "--compiler-version")}
-
-# What a metavariable in --help completes to.
-META_KINDS = {
-    "MODEL": "tflite", "X_edgetpu.tflite": "tflite", "X_edgetpu.log": "log",
-    "FILE": "file", "OUT": "file", "PATH": "file", "FILE|DIR": "file", "DIR": "dir",
-    "FILE|URL": "file", "NAME|URL|FILE": "file",
-}
-# Positional arguments (from the usage line), per command.
-POSITIONAL = {"inspect": "tflite", "check": "tflite", "fix": "tflite", "compile": "tflite",
-              "report": "tflite", "log": "log"}
 
 ENVIRONMENT = [
     ("ETPU_APT_REPO",
@@ -287,22 +269,26 @@ def gather(etpu):
         sys.exit("gen-man: `etpu --help` lists no commands")
     data = {"version": m.group(1), "usage": top_usage, "blocks": top_blocks,
             "commands": commands, "cmd": {}}
+    tables = json.loads(run(etpu, "help", "--options-json"))["commands"]
     for name, summary in commands:
         usage, blocks = parse_help(run(etpu, name, "--help"))
-        opts = []
-        for b in blocks:
-            for it in b.items:
-                if is_option_term(it):
-                    for names, meta in option_specs(it.term):
-                        opts.append({"names": names, "meta": meta, "desc": " ".join(it.desc),
-                                     "term": it.term})
+        table = tables.get(name)
+        if table is None:
+            sys.exit(f"gen-man: `etpu help --options-json` has no table for {name}")
+        opts = [dict(o) for o in table["options"]]
+        in_help = [(names, meta) for b in blocks for it in b.items if is_option_term(it)
+                   for names, meta in option_specs(it.term)]
+        if in_help != [(o["names"], o["meta"]) for o in opts]:
+            sys.exit(f"gen-man: the option lines of `etpu {name} --help` are not its table's:\n"
+                     f"  help:  {in_help}\n  table: {[(o['names'], o['meta']) for o in opts]}")
         subs = []
         if name == "compiler":
             for b in blocks:
                 if b.heading == "Commands:":
                     subs = [(i.term.split()[0], " ".join(i.desc)) for i in b.items]
         data["cmd"][name] = {"summary": summary, "usage": usage, "blocks": blocks,
-                             "options": opts, "subcommands": subs}
+                             "options": opts, "subcommands": subs,
+                             "operands": table["operands"]}
     passes = []
     for line in run(etpu, "fix", "--list").rstrip("\n").split("\n"):
         pm = re.match(r"(\S+)\s+(\S.*)$", line)
@@ -314,33 +300,14 @@ def gather(etpu):
 
 
 def classify_values(data):
-    """Decide what each option's value completes to; check the hand-written lists."""
-    for (cmd, flag), values in VALUE_LISTS.items():
-        opt = next((o for o in data["cmd"].get(cmd, {}).get("options", [])
-                    if flag in o["names"]), None)
-        if opt is None:
-            sys.exit(f"gen-man: VALUE_LISTS names {cmd} {flag}, which --help no longer lists")
-        words = set(re.findall(r"[\w-]+", opt["term"] + " " + opt["desc"]))
-        missing = [v for v in values if v not in words]
-        if missing:
-            sys.exit(f"gen-man: `etpu {cmd} --help` no longer mentions {missing} for {flag}")
-    for cmd, c in data["cmd"].items():
+    """What each option's value completes to is in its table; the pass names come
+    from `etpu fix --list`."""
+    passes = [p for p, _ in data["passes"]]
+    for c in data["cmd"].values():
         for o in c["options"]:
-            long = next((n for n in o["names"] if n.startswith("--")), o["names"][0])
-            meta = o["meta"]
-            if meta is None:
-                o["kind"], o["values"] = None, []
-            elif (cmd, long) in VALUE_LISTS:
-                o["kind"], o["values"] = "choice", VALUE_LISTS[(cmd, long)]
-            elif long in ("--only", "--skip"):
-                o["kind"], o["values"] = "passes", [p for p, _ in data["passes"]]
-            elif (cmd, long) in INSTALLED_VERSION_OPTS:
-                o["kind"], o["values"] = "installed", []
-            elif "|" in meta and meta == meta.lower():
-                o["kind"], o["values"] = "choice", meta.split("|")
-            else:
-                o["kind"], o["values"] = META_KINDS.get(meta, "none"), []
-            o["long"] = long
+            o["long"] = next((n for n in o["names"] if n.startswith("--")), o["names"][0])
+            if o["kind"] == "passes":
+                o["values"] = passes
 
 
 # ---- roff -------------------------------------------------------------------------
@@ -492,7 +459,7 @@ def th(name, version):
 
 
 def header_comment():
-    return ['.\\" Generated by scripts/gen-man.py from the --help text of etpu; do not edit.',
+    return ['.\\" Generated by scripts/gen-man.py from the option tables and --help text of etpu; do not edit.',
             '.\\" Regenerate: python3 scripts/gen-man.py --etpu build/src/etpu']
 
 
@@ -641,8 +608,8 @@ def bash_cmd_function(data, name):
         f.append('    if [[ ${COMP_WORDS[2]} == remove ]]; then')
         f.append('        _etpu_installed "$cur"')
         f.append('    fi')
-    elif name in POSITIONAL:
-        f.append(f'    _etpu_files "$cur" {POSITIONAL[name]}')
+    elif data["cmd"][name]["operands"]:
+        f.append(f'    _etpu_files "$cur" {data["cmd"][name]["operands"]}')
     f.append("}")
     return f
 
@@ -712,7 +679,7 @@ def gen_bash(data):
     top_longs, top_shorts = bash_flags([{"names": n} for b in data["blocks"] for it in b.items
                                         if is_option_term(it) for n, _ in option_specs(it.term)])
     out = ["# bash completion for etpu                                  -*- shell-script -*-",
-           f"# Generated by scripts/gen-man.py from the --help text of etpu {data['version']};"
+           f"# Generated by scripts/gen-man.py from the option tables and --help text of etpu {data['version']};"
            " do not edit.",
            "# Plain bash (compgen, compopt); the bash-completion package is not needed.",
            "# Install as /usr/share/bash-completion/completions/etpu, or source it.", ""]
@@ -807,8 +774,8 @@ def zsh_option_specs(opts):
 def gen_zsh(data):
     cmds = data["commands"]
     out = ["#compdef etpu",
-           f"# zsh completion for etpu. Generated by scripts/gen-man.py from the --help text of"
-           f" etpu {data['version']};",
+           f"# zsh completion for etpu. Generated by scripts/gen-man.py from the option tables and"
+           f" --help text of etpu {data['version']};",
            "# do not edit. Install as _etpu in a directory on $fpath (e.g."
            " /usr/share/zsh/vendor-completions).", "",
            "_etpu_passes() {",
@@ -838,7 +805,7 @@ def gen_zsh(data):
             out += [f"    {s} \\" for s in specs]
             out += ['    "${rest[@]}"']
         else:
-            pos = POSITIONAL.get(name)
+            pos = c["operands"]
             act = zsh_action({"kind": pos, "meta": None})
             many = c["usage"].rstrip().endswith("...")
             out += ["  _arguments -s -S \\"]

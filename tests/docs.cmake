@@ -1,9 +1,11 @@
 # Man pages (docs/man/) and shell completions (completions/) are generated from
-# `etpu --help` by scripts/gen-man.py and checked in; these tests keep them in
+# the commands' option tables (`etpu help --options-json`) and `etpu --help` by
+# scripts/gen-man.py and checked in; these tests keep them in
 # step with the binary. Included from tests/CMakeLists.txt. Helper:
 # tests/docs_test.py (its docstring says what each mode checks).
 #
-# A --help change fails man_pages_in_sync until the files are regenerated:
+# A change of an option table or --help fails man_pages_in_sync until the files
+# are regenerated:
 #   python3 scripts/gen-man.py --etpu build/src/etpu
 set(ETPU_DOCS_TEST ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/docs_test.py
                    ${ETPU_CLI} ${PROJECT_SOURCE_DIR})

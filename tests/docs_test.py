@@ -8,9 +8,10 @@ usage: docs_test.py ETPU SOURCE_DIR sync|lint|flags|bash|zsh
          documents every environment variable src/ reads
   lint   every page formats with `groff -man -ww` without a warning and `man -l` reads it
   flags  per command, the long flags the bash completion offers = those `etpu CMD --help`
-         lists = the long options the command's getopt table accepts (src/cli/cmd_CMD.c),
-         a flag takes a value in --help iff getopt says so, and the pass names offered
-         after --only/--skip = `etpu fix --list`
+         lists = those of the command's option table (`etpu help --options-json`, which
+         also builds its getopt_long table), a flag takes a value in --help iff the table
+         says so, no cmd_*.c parses with a struct option table of its own, and the pass
+         names offered after --only/--skip = `etpu fix --list`
   bash   drives _etpu in plain bash (no bash-completion package) on typical command lines
   zsh    `zsh -n` on completions/_etpu, then drives the completion in a real zsh through
          zpty (skipped, exit 77, when zsh is not installed)
@@ -135,19 +136,30 @@ def help_long_flags(text):
     return flags
 
 
-def getopt_long_options(src, cmd):
-    """{name: takes_value} from the getopt_long table of src/cli/cmd_CMD.c, or None."""
-    path = os.path.join(src, "src", "cli", f"cmd_{cmd}.c")
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        text = f.read()
-    rows = re.findall(r'\{"([\w-]+)",\s*(no|required|optional)_argument', text)
-    return {f"--{n}": kind != "no" for n, kind in rows} or None
+def table_options(etpu):
+    """{command: {flag: takes_value}} from the option tables (`etpu help --options-json`),
+    which also build each command's getopt_long table (src/cli/cli_options.c)."""
+    tables = json.loads(run([etpu, "help", "--options-json"]).stdout)["commands"]
+    return {cmd: {n: o["meta"] is not None for o in t["options"] for n in o["names"]}
+            for cmd, t in tables.items()}
+
+
+def own_getopt_tables(src):
+    """cmd_*.c files that parse with a struct option table of their own instead of
+    the one cli_getopt_build() makes from their option table."""
+    cli = os.path.join(src, "src", "cli")
+    own = []
+    for name in sorted(os.listdir(cli)):
+        if name.startswith("cmd_") and name.endswith(".c"):
+            with open(os.path.join(cli, name)) as f:
+                if re.search(r"struct option\s+\w+\s*\[", f.read()):
+                    own.append(name)
+    return own
 
 
 def test_flags(etpu, src):
     data = json.loads(gen(etpu, src, "--data"))
+    tables = table_options(etpu)
     problems = []
     for cmd in data["commands"]:
         help_text = run([etpu, cmd, "--help"]).stdout
@@ -157,17 +169,23 @@ def test_flags(etpu, src):
         if got != want:
             problems.append(f"{cmd}: bash offers {sorted(got - want)} not in --help, "
                             f"misses {sorted(want - got)}")
-        getopt = getopt_long_options(src, cmd)
-        if getopt is not None:
-            if set(getopt) != want:
-                problems.append(f"{cmd}: getopt accepts {sorted(set(getopt) - want)} that "
-                                f"--help does not list; --help lists {sorted(want - set(getopt))} "
-                                "getopt does not accept")
-            for o in data["options"][cmd]:
-                for n in o["names"]:
-                    if n in getopt and getopt[n] != (o["meta"] is not None):
-                        problems.append(f"{cmd}: {n} takes a value in getopt: {getopt[n]}, "
-                                        f"in --help: {o['meta'] is not None}")
+        table = tables.get(cmd)
+        if table is None:
+            problems.append(f"{cmd}: no option table in `etpu help --options-json`")
+            continue
+        table_longs = {n for n in table if n.startswith("--")}
+        if table_longs != want:
+            problems.append(f"{cmd}: the table has {sorted(table_longs - want)} that --help "
+                            f"does not list; --help lists {sorted(want - table_longs)} the "
+                            "table does not have")
+        for o in data["options"][cmd]:
+            for n in o["names"]:
+                if n in table and table[n] != (o["meta"] is not None):
+                    problems.append(f"{cmd}: {n} takes a value in the table: {table[n]}, "
+                                    f"in gen-man.py's data: {o['meta'] is not None}")
+    for name in own_getopt_tables(src):
+        problems.append(f"src/cli/{name} parses with its own struct option table; "
+                        "build it from the command's option table (cli_getopt_build)")
     passes = [l.split()[0] for l in run([etpu, "fix", "--list"]).stdout.split("\n") if l.strip()]
     for flag in ("--only", "--skip"):
         got = bash_complete(src, ["etpu", "fix", flag, ""])
@@ -175,7 +193,7 @@ def test_flags(etpu, src):
             problems.append(f"fix {flag}: bash offers {got}, fix --list has {passes}")
     if problems:
         fail("\n".join(problems))
-    print(f"{len(data['commands'])} commands: completion flags = --help flags = getopt; "
+    print(f"{len(data['commands'])} commands: completion flags = --help flags = option table; "
           f"{len(passes)} passes")
 
 

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "etpu/error.h"
+#include "etpu/json.h"
 #include "etpu/model.h"
 #include "etpu/status.h"
 
@@ -198,6 +199,29 @@ bool etpu_check_all_mapped(const etpu_check_report *report);
 
 /* On-chip memory for caching parameters, in bytes (estimate). */
 uint64_t etpu_check_on_chip_bytes(void);
+
+/* "op", "fatal", "warning" (the "severity" of `check --rules`). */
+const char *etpu_rule_severity_name(etpu_rule_severity severity);
+
+/* ---- `etpu check --json` (check_json.c) --------------------------------
+ * One object per model: model, compiler_version, already_compiled,
+ * [compiled_runtime], fatal[], warnings[] (kind, basis, message, hint,
+ * fix_pass, ops, tensors), ops[] (index, op, version, status, status_id,
+ * edgetpu, rule, basis, [relaxed_by], reason, hint, [fix_pass], partition,
+ * macs), rules{id: severity, [status], basis, source, evidence[],
+ * confirmations, min_compiler, max_compiler} for the rules used, and
+ * summary. Strings taken from the model are made safe to print
+ * (etpu_safe_copy) and cut at 4 KiB. No newline follows the object. */
+void etpu_check_report_write_json(etpu_json_writer *w, const char *model_path,
+                                  const etpu_check_report *report);
+/* The same as malloc'ed, NUL-terminated text (*len without the NUL; len
+ * may be NULL); NULL when out of memory. */
+char *etpu_check_report_json(const char *model_path, const etpu_check_report *report,
+                             size_t *len);
+/* `etpu check --rules --json`: an array with every row of the rule table
+ * (id, severity, status, basis, min/max_compiler, source, evidence,
+ * confirmations, hint, fix_pass). */
+void etpu_check_rules_write_json(etpu_json_writer *w);
 
 #ifdef __cplusplus
 }

@@ -61,10 +61,20 @@ void etpu_json_null(etpu_json_writer *w, const char *key);
 /* ETPU_OK when every write succeeded and every container was closed. */
 etpu_status etpu_json_finish(etpu_json_writer *w, etpu_error *err);
 
-/* The shortest of %.1g .. %.9g that strtof reads back as v ("null" for NaN
- * and infinities, which JSON cannot spell; integral values below 1e15 as
- * cJSON prints them). out needs 32 bytes; returns the
- * length. */
+/* The shortest decimal that strtof reads back as v, spelled as printf's
+ * %.<n>g spells it with n its significant digits ("null" for NaN and
+ * infinities, which JSON cannot spell; integral values below 10^15 as the
+ * whole integer, as cJSON prints them). Found in one pass with exact integer
+ * arithmetic (src/lib/util/json_number.c); where two decimals of that length
+ * read back the closer one is printed, a tie going to the even digit, so
+ * the text is printf("%.<n>g") of the smallest n that reads back, or, where
+ * a shorter decimal reads back that is not the nearest of its length (a
+ * power of two's lower neighbour is half as far), that shorter one. out
+ * needs 32 bytes; returns the length. */
 int etpu_json_format_float(char out[32], float v);
+
+/* value in decimal, "-" for negatives; out needs 24 bytes; returns the
+ * length. */
+int etpu_json_format_int(char out[24], int64_t value);
 
 #endif /* ETPU_JSON_H */

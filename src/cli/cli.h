@@ -20,10 +20,13 @@ enum {
 
 typedef int (*cli_command_fn)(int argc, char **argv);
 
+struct cli_help; /* cli_options.h */
+
 typedef struct cli_command {
     const char *name;
     cli_command_fn run;
     const char *summary;
+    const struct cli_help *help; /* its options and --help text */
 } cli_command;
 
 /* Command entry points (one file each: cmd_<name>.c). */
@@ -34,6 +37,10 @@ int cmd_compile(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_compiler(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+
+/* Each command's option table and --help text (in cmd_<name>.c). */
+extern const struct cli_help cmd_inspect_help, cmd_check_help, cmd_fix_help, cmd_compile_help,
+    cmd_log_help, cmd_compiler_help, cmd_report_help;
 
 /* `etpu --version [--json]` (cli_version.c); argv[0] is "--version". */
 int cli_version(int argc, char **argv);

@@ -1,26 +1,18 @@
 /*
- * cli_json.c — cJSON helpers shared by the commands (cli_json.h).
+ * cli_json.c — ending a streamed --json document on stdout (cli_json.h).
  */
-#include <stdlib.h>
+#include <stdio.h>
 
+#include "cli.h"
 #include "cli_json.h"
-#include "cli_text.h"
 
-void cli_json_add_string(cJSON *obj, const char *key, const char *value, size_t max_len)
+int cli_json_done(etpu_json_writer *w)
 {
-    if (!value) {
-        cJSON_AddNullToObject(obj, key);
-        return;
+    etpu_error err;
+    fputc('\n', stdout);
+    if (etpu_json_finish(w, &err) != ETPU_OK || fflush(stdout) != 0) {
+        fprintf(stderr, "etpu: writing JSON failed\n");
+        return EXIT_INPUT;
     }
-    char *s = cli_safe_string(value, max_len);
-    cJSON_AddStringToObject(obj, key, s ? s : "");
-    free(s);
-}
-
-cJSON *cli_json_int_array(const int32_t *items, size_t count)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < count; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(items[i]));
-    return a;
+    return EXIT_PASS;
 }

@@ -1,21 +1,13 @@
 /*
- * cli_json.h — the small cJSON helpers the commands' --json output shares.
+ * cli_json.h — ending a streamed --json document (etpu/json.h) on stdout.
  */
 #ifndef ETPU_CLI_JSON_H
 #define ETPU_CLI_JSON_H
 
-#include <stddef.h>
-#include <stdint.h>
+#include "etpu/json.h"
 
-#include <cjson/cJSON.h>
-
-/* obj[key] = value made safe to print (cli_safe_string: control characters
- * and invalid UTF-8 become '?', cut to max_len bytes + "..."); null when
- * value is NULL. */
-void cli_json_add_string(cJSON *obj, const char *key, const char *value, size_t max_len);
-
-/* A JSON array of the numbers items[0..count) (tensor and op indices,
- * shapes). */
-cJSON *cli_json_int_array(const int32_t *items, size_t count);
+/* A document done: its newline, and whether all of it was written
+ * (EXIT_PASS, or EXIT_INPUT after one line on stderr). */
+int cli_json_done(etpu_json_writer *w);
 
 #endif

@@ -7,14 +7,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cli.h"
 #include "cli_json.h"
+#include "cli_options.h"
 #include "cli_text.h"
 #include "etpu/check.h"
 
-static const char check_usage[] =
+enum { OPT_JSON = CLI_LONG_ONLY, OPT_COMPILER, OPT_RULES };
+
+/* `etpu check`'s options: its --help lines, its getopt_long table, and (through
+ * scripts/gen-man.py) its man page and shell completions come from these rows. */
+static const cli_option check_options[] = {
+    {OPT_JSON, false, "json", NULL, CLI_VALUE_NONE, NULL,
+     "machine-readable report (an array for several models);\n"
+     "per op: status, rule, basis, reason, hint, fix_pass, macs;\n"
+     "\"rules\" holds the source and evidence of each rule used"},
+    {OPT_RULES, false, "rules", NULL, CLI_VALUE_NONE, NULL,
+     "list every rule with its basis, source and evidence"},
+    {'a', true, "enable_multiple_subgraphs", NULL, CLI_VALUE_NONE, NULL,
+     "predict as with the compiler's -a (several Edge TPU subgraphs)"},
+    {OPT_COMPILER, false, "compiler-version", "N", CLI_VALUE_TEXT, NULL,
+     "target compiler major version (default 16)"},
+    {'q', true, "quiet", NULL, CLI_VALUE_NONE, NULL, "one summary line per model"},
+    {'h', true, "help", NULL, CLI_VALUE_NONE, NULL, "show this help"},
+};
+
+static const cli_option_block check_blocks[] = {CLI_BLOCK(
     "usage: etpu check [--json] [-a] [--compiler-version N] MODEL...\n"
     "       etpu check --rules [--json]\n"
     "\n"
@@ -35,26 +53,27 @@ static const char check_usage[] =
     "Only rules on firm ground predict a failed compile (FATAL); the rest are warnings,\n"
     "and `etpu compile` runs the compiler whatever the warnings say.\n"
     "\n"
-    "Options:\n"
-    "  --json                  machine-readable report (an array for several models);\n"
-    "                          per op: status, rule, basis, reason, hint, fix_pass, macs;\n"
-    "                          \"rules\" holds the source and evidence of each rule used\n"
-    "  --rules                 list every rule with its basis, source and evidence\n"
-    "  -a, --enable_multiple_subgraphs\n"
-    "                          predict as with the compiler's -a (several Edge TPU subgraphs)\n"
-    "  --compiler-version N    target compiler major version (default 16)\n"
-    "  -q, --quiet             one summary line per model\n"
-    "  -h, --help              show this help\n"
-    "\n"
-    "Exit status: 0 every op is predicted on the Edge TPU; 1 something falls back to\n"
-    "the CPU, compilation is predicted to fail, or the model is already compiled;\n"
-    "2 bad usage or unreadable model.\n"
-    "\n"
-    "Examples:\n"
-    "  etpu check model.tflite\n"
-    "  etpu check -q models/*.tflite\n"
-    "  etpu check --json model.tflite | jq '.ops[] | select(.edgetpu | not) | {op, rule, basis}'\n"
-    "  etpu check --rules\n";
+    "Options:\n",
+    26, check_options)};
+
+const cli_help cmd_check_help = {
+    .command = "check",
+    .blocks = check_blocks,
+    .block_count = 1,
+    .after =
+        "\n"
+        "Exit status: 0 every op is predicted on the Edge TPU; 1 something falls back to\n"
+        "the CPU, compilation is predicted to fail, or the model is already compiled;\n"
+        "2 bad usage or unreadable model.\n"
+        "\n"
+        "Examples:\n"
+        "  etpu check model.tflite\n"
+        "  etpu check -q models/*.tflite\n"
+        "  etpu check --json model.tflite | jq '.ops[] | select(.edgetpu | not) | {op, rule, basis}'\n"
+        "  etpu check --rules\n",
+    .operands = CLI_VALUE_TFLITE,
+    .shortopts_prefix = "",
+};
 
 typedef struct check_opts {
     bool json;
@@ -132,33 +151,9 @@ static void format_share(uint64_t part, uint64_t total, char *out, size_t n)
         snprintf(out, n, "%.1f %%", 100.0 * (double)part / (double)total);
 }
 
-static void print_text(const char *path, const etpu_check_report *r, bool quiet)
+/* Every op not mapped, with why and the fix (one line for a float model). */
+static void print_not_mapped(const etpu_check_report *r)
 {
-    char share[32];
-    format_share(r->macs_tpu, r->macs_total, share, sizeof share);
-    if (r->already_compiled) {
-        /* Not an input for the compiler: say so once instead of judging it. */
-        const etpu_check_fatal *w = NULL;
-        for (size_t i = 0; i < r->warning_count && !w; i++)
-            if (r->warnings[i].rule == ETPU_RULE_ALREADY_COMPILED)
-                w = &r->warnings[i];
-        printf("%s: %s; check the original .tflite instead\n", path, w ? w->message : "");
-        return;
-    }
-    if (quiet) {
-        printf("%s: %s: %zu on Edge TPU, %zu on CPU, %s of MACs on the Edge TPU%s\n", path,
-               r->fatal_count ? "FAILS" : (r->cpu_ops ? "partial" : "all mapped"), r->tpu_ops,
-               r->cpu_ops, share, r->fatal_count ? " (compilation predicted to fail)" : "");
-        return;
-    }
-    printf("%s: prediction for edgetpu_compiler %d\n\n", path, r->compiler_version);
-    for (size_t i = 0; i < r->fatal_count; i++)
-        print_finding("FATAL", &r->fatals[i]);
-    for (size_t i = 0; i < r->warning_count; i++)
-        print_finding("Warning", &r->warnings[i]);
-    if (r->fatal_count)
-        printf("If the compiler got past that, it would report:\n\n");
-    print_table(r);
     bool any = false;
     size_t float_ops = 0;
     for (size_t i = 0; i < r->op_count; i++) {
@@ -188,6 +183,11 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
                "8-bit integers; `--json` has each op).\n  fix: %s\n", float_ops,
                float_ops == 1 ? "" : "s", info->hint);
     }
+}
+
+/* Where the Edge TPU part of the graph ends, and what that leaves on the CPU. */
+static void print_split(const etpu_check_report *r)
+{
     size_t after = 0;
     for (size_t i = 0; i < r->op_count; i++)
         after += r->ops[i].status == ETPU_OP_STATUS_MORE_THAN_ONE_SUBGRAPH;
@@ -208,6 +208,11 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
                    "op follows it.\n",
                    r->first_breaking_op, b->op, etpu_op_status_text(b->own_status));
     }
+}
+
+/* Op counts, compute share, parameter memory and notes. */
+static void print_summary(const etpu_check_report *r, const char *share)
+{
     char cpu_share[32];
     format_share(r->macs_total - r->macs_tpu, r->macs_total, cpu_share, sizeof cpu_share);
     printf("\nSummary: %zu op%s on the Edge TPU, %zu on the CPU; %zu Edge TPU subgraph%s.\n",
@@ -238,138 +243,36 @@ static void print_text(const char *path, const etpu_check_report *r, bool quiet)
                "checked.\n", r->extra_subgraphs, r->extra_subgraphs == 1 ? "" : "s");
 }
 
-/* The report's strings, made safe and cut at 4 KiB (NULL: null). */
-static void add_string(cJSON *o, const char *key, const char *value)
+static void print_text(const char *path, const etpu_check_report *r, bool quiet)
 {
-    cli_json_add_string(o, key, value, 4096);
-}
-
-static cJSON *finding_json(const etpu_check_fatal *f)
-{
-    const etpu_rule_info *info = etpu_check_rule_info(f->rule);
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "kind", info ? info->id : "unknown");
-    cJSON_AddStringToObject(e, "basis", info ? etpu_rule_basis_name(info->basis) : "unknown");
-    add_string(e, "message", f->message);
-    add_string(e, "hint", f->hint);
-    add_string(e, "fix_pass", f->fix_pass); /* null when none */
-    cJSON_AddItemToObject(e, "ops", cli_json_int_array(f->ops, f->op_count));
-    cJSON_AddItemToObject(e, "tensors", cli_json_int_array(f->tensors, f->tensor_count));
-    return e;
-}
-
-/* The evidence behind every rule the report uses, once per rule. */
-static cJSON *rules_json(const etpu_check_report *r)
-{
-    bool used[ETPU_RULE__COUNT] = {false};
-    for (size_t i = 0; i < r->op_count; i++) {
-        used[r->ops[i].rule] = true;
-        used[r->ops[i].relaxed_by] = true;
+    char share[32];
+    format_share(r->macs_tpu, r->macs_total, share, sizeof share);
+    if (r->already_compiled) {
+        /* Not an input for the compiler: say so once instead of judging it. */
+        const etpu_check_fatal *w = NULL;
+        for (size_t i = 0; i < r->warning_count && !w; i++)
+            if (r->warnings[i].rule == ETPU_RULE_ALREADY_COMPILED)
+                w = &r->warnings[i];
+        printf("%s: %s; check the original .tflite instead\n", path, w ? w->message : "");
+        return;
     }
+    if (quiet) {
+        printf("%s: %s: %zu on Edge TPU, %zu on CPU, %s of MACs on the Edge TPU%s\n", path,
+               r->fatal_count ? "FAILS" : (r->cpu_ops ? "partial" : "all mapped"), r->tpu_ops,
+               r->cpu_ops, share, r->fatal_count ? " (compilation predicted to fail)" : "");
+        return;
+    }
+    printf("%s: prediction for edgetpu_compiler %d\n\n", path, r->compiler_version);
     for (size_t i = 0; i < r->fatal_count; i++)
-        used[r->fatals[i].rule] = true;
+        print_finding("FATAL", &r->fatals[i]);
     for (size_t i = 0; i < r->warning_count; i++)
-        used[r->warnings[i].rule] = true;
-    cJSON *rules = cJSON_CreateObject();
-    for (int k = ETPU_RULE_NONE + 1; k < ETPU_RULE__COUNT; k++) {
-        const etpu_rule_info *info = etpu_check_rule_info((etpu_check_rule)k);
-        if (!used[k] || !info)
-            continue;
-        cJSON *e = cJSON_AddObjectToObject(rules, info->id);
-        cJSON_AddStringToObject(e, "severity", info->severity == ETPU_SEVERITY_FATAL ? "fatal"
-                                : info->severity == ETPU_SEVERITY_WARNING ? "warning" : "op");
-        if (info->severity == ETPU_SEVERITY_OP)
-            cJSON_AddStringToObject(e, "status", etpu_op_status_text(info->status));
-        cJSON_AddStringToObject(e, "basis", etpu_rule_basis_name(info->basis));
-        cJSON_AddStringToObject(e, "source", info->source);
-        cJSON *ev = cJSON_AddArrayToObject(e, "evidence");
-        for (const char *p = info->evidence; *p;) {
-            while (*p == ' ')
-                p++;
-            size_t n = strcspn(p, " ");
-            if (n) {
-                char token[160];
-                snprintf(token, sizeof token, "%.*s", (int)(n < sizeof token - 1 ? n : sizeof token - 1), p);
-                cJSON_AddItemToArray(ev, cJSON_CreateString(token));
-            }
-            p += n;
-        }
-        cJSON_AddNumberToObject(e, "confirmations", (double)etpu_rule_evidence_count(info));
-        cJSON_AddNumberToObject(e, "min_compiler", info->min_compiler);
-        cJSON_AddNumberToObject(e, "max_compiler", info->max_compiler);
-    }
-    return rules;
-}
-
-static cJSON *report_json(const char *path, const etpu_check_report *r)
-{
-    cJSON *j = cJSON_CreateObject();
-    add_string(j, "model", path);
-    cJSON_AddNumberToObject(j, "compiler_version", r->compiler_version);
-    cJSON_AddBoolToObject(j, "already_compiled", r->already_compiled);
-    if (r->already_compiled && r->compiled_runtime >= 0)
-        cJSON_AddNumberToObject(j, "compiled_runtime", r->compiled_runtime);
-    cJSON *fatal = cJSON_AddArrayToObject(j, "fatal");
-    for (size_t i = 0; i < r->fatal_count; i++)
-        cJSON_AddItemToArray(fatal, finding_json(&r->fatals[i]));
-    cJSON *warnings = cJSON_AddArrayToObject(j, "warnings");
-    for (size_t i = 0; i < r->warning_count; i++)
-        cJSON_AddItemToArray(warnings, finding_json(&r->warnings[i]));
-    cJSON *ops = cJSON_AddArrayToObject(j, "ops");
-    for (size_t i = 0; i < r->op_count; i++) {
-        const etpu_check_op *o = &r->ops[i];
-        const etpu_rule_info *info = etpu_check_rule_info(o->rule);
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e, "index", (double)i);
-        add_string(e, "op", o->op);
-        cJSON_AddNumberToObject(e, "version", o->version);
-        cJSON_AddStringToObject(e, "status", etpu_op_status_text(o->status));
-        cJSON_AddStringToObject(e, "status_id", etpu_op_status_name(o->status));
-        cJSON_AddBoolToObject(e, "edgetpu", o->status == ETPU_OP_STATUS_MAPPED);
-        if (info) {
-            cJSON_AddStringToObject(e, "rule", info->id);
-            cJSON_AddStringToObject(e, "basis", etpu_rule_basis_name(info->basis));
-        } else {
-            cJSON_AddNullToObject(e, "rule");
-            cJSON_AddNullToObject(e, "basis");
-        }
-        if (o->relaxed_by)
-            cJSON_AddStringToObject(e, "relaxed_by", etpu_check_rule_info(o->relaxed_by)->id);
-        add_string(e, "reason", o->reason);
-        add_string(e, "hint", o->hint);
-        if (o->fix_pass)
-            cJSON_AddStringToObject(e, "fix_pass", o->fix_pass);
-        cJSON_AddNumberToObject(e, "partition", o->partition);
-        cJSON_AddNumberToObject(e, "macs", (double)o->macs);
-        cJSON_AddItemToArray(ops, e);
-    }
-    cJSON_AddItemToObject(j, "rules", rules_json(r));
-    cJSON *s = cJSON_AddObjectToObject(j, "summary");
-    cJSON_AddNumberToObject(s, "tpu", (double)r->tpu_ops);
-    cJSON_AddNumberToObject(s, "cpu", (double)r->cpu_ops);
-    if (r->first_breaking_op >= 0)
-        cJSON_AddNumberToObject(s, "first_breaking_op", (double)r->first_breaking_op);
-    else
-        cJSON_AddNullToObject(s, "first_breaking_op");
-    cJSON_AddNumberToObject(s, "edgetpu_subgraphs", (double)r->edgetpu_subgraphs);
-    cJSON_AddBoolToObject(s, "compiles", r->fatal_count == 0);
-    cJSON_AddBoolToObject(s, "all_mapped", etpu_check_all_mapped(r) && !r->already_compiled);
-    cJSON_AddNumberToObject(s, "macs", (double)r->macs_total);
-    cJSON_AddNumberToObject(s, "macs_tpu", (double)r->macs_tpu);
-    if (r->macs_total)
-        cJSON_AddNumberToObject(s, "macs_tpu_share", (double)r->macs_tpu / (double)r->macs_total);
-    else
-        cJSON_AddNullToObject(s, "macs_tpu_share");
-    cJSON_AddNumberToObject(s, "param_bytes", (double)r->param_bytes);
-    cJSON_AddNumberToObject(s, "param_bytes_on_chip", (double)r->param_bytes_on_chip);
-    cJSON_AddNumberToObject(s, "param_bytes_off_chip", (double)r->param_bytes_off_chip);
-    cJSON_AddNumberToObject(s, "dynamic_signature_tensors", (double)r->dynamic_signature_tensors);
-    return j;
-}
-
-static const char *severity_name(etpu_rule_severity s)
-{
-    return s == ETPU_SEVERITY_FATAL ? "fatal" : s == ETPU_SEVERITY_WARNING ? "warning" : "op";
+        print_finding("Warning", &r->warnings[i]);
+    if (r->fatal_count)
+        printf("If the compiler got past that, it would report:\n\n");
+    print_table(r);
+    print_not_mapped(r);
+    print_split(r);
+    print_summary(r, share);
 }
 
 static void compilers_text(const etpu_rule_info *info, char *out, size_t n)
@@ -390,35 +293,20 @@ static void compilers_text(const etpu_rule_info *info, char *out, size_t n)
  * rests on before trusting it. */
 static int print_rules(bool json)
 {
-    cJSON *all = json ? cJSON_CreateArray() : NULL;
-    if (!json)
-        printf("%-28s %-8s %-10s %-9s %s\n", "rule", "severity", "basis", "compiler",
-               "status the op gets / what it stops");
+    if (json)
+{
+        etpu_json_writer w;
+        etpu_json_init_file(&w, stdout);
+        etpu_check_rules_write_json(&w);
+        return cli_json_done(&w);
+    }
+    printf("%-28s %-8s %-10s %-9s %s\n", "rule", "severity", "basis", "compiler",
+           "status the op gets / what it stops");
     for (int k = ETPU_RULE_NONE + 1; k < ETPU_RULE__COUNT; k++) {
         const etpu_rule_info *info = etpu_check_rule_info((etpu_check_rule)k);
         char compilers[16];
         compilers_text(info, compilers, sizeof compilers);
-        if (json) {
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "id", info->id);
-            cJSON_AddStringToObject(e, "severity", severity_name(info->severity));
-            cJSON_AddStringToObject(e, "status", info->severity == ETPU_SEVERITY_OP
-                                                     ? etpu_op_status_text(info->status) : "");
-            cJSON_AddStringToObject(e, "basis", etpu_rule_basis_name(info->basis));
-            cJSON_AddNumberToObject(e, "min_compiler", info->min_compiler);
-            cJSON_AddNumberToObject(e, "max_compiler", info->max_compiler);
-            cJSON_AddStringToObject(e, "source", info->source);
-            cJSON_AddStringToObject(e, "evidence", info->evidence);
-            cJSON_AddNumberToObject(e, "confirmations", (double)etpu_rule_evidence_count(info));
-            cJSON_AddStringToObject(e, "hint", info->hint);
-            if (info->fix_pass)
-                cJSON_AddStringToObject(e, "fix_pass", info->fix_pass);
-            else
-                cJSON_AddNullToObject(e, "fix_pass");
-            cJSON_AddItemToArray(all, e);
-            continue;
-        }
-        printf("%-28s %-8s %-10s %-9s %s\n", info->id, severity_name(info->severity),
+        printf("%-28s %-8s %-10s %-9s %s\n", info->id, etpu_rule_severity_name(info->severity),
                etpu_rule_basis_name(info->basis), compilers,
                info->severity == ETPU_SEVERITY_OP ? etpu_op_status_text(info->status)
                : info->severity == ETPU_SEVERITY_FATAL ? "the compile" : "(warning)");
@@ -428,34 +316,24 @@ static int print_rules(bool json)
                    etpu_rule_evidence_count(info),
                    etpu_rule_evidence_count(info) == 1 ? "" : "s", info->evidence);
     }
-    if (all) {
-        cli_print_json(all);
-        cJSON_Delete(all);
-    }
     return EXIT_PASS;
 }
 
-int cmd_check(int argc, char **argv)
+/* The options into o (and *rules for --rules); 0 to go on, -1 after --help,
+ * else the exit status of a usage error. */
+static int parse_args(int argc, char **argv, check_opts *o, bool *rules)
 {
-    enum { OPT_COMPILER = 1000, OPT_RULES };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"enable_multiple_subgraphs", no_argument, NULL, 'a'},
-        {"compiler-version", required_argument, NULL, OPT_COMPILER},
-        {"rules", no_argument, NULL, OPT_RULES},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    check_opts o = {0};
-    bool rules = false;
+    cli_getopt g;
+    if (!cli_getopt_build(&cmd_check_help, &g))
+        return EXIT_INPUT;
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "aqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
-        case 'j': o.json = true; break;
-        case 'a': o.check.multiple_subgraphs = true; break;
-        case 'q': o.quiet = true; break;
+        case OPT_JSON: o->json = true; break;
+        case 'a': o->check.multiple_subgraphs = true; break;
+        case 'q': o->quiet = true; break;
         case OPT_COMPILER: {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -464,14 +342,24 @@ int cmd_check(int argc, char **argv)
             if (*end || v < 1 || v > 99)
                 return cli_usage_error("check", "--compiler-version takes a major version such "
                                                 "as 16, not '%s'", optarg);
-            o.check.compiler_version = (int)v;
+            o->check.compiler_version = (int)v;
             break;
         }
-        case OPT_RULES: rules = true; break;
-        case 'h': fputs(check_usage, stdout); return EXIT_PASS;
+        case OPT_RULES: *rules = true; break;
+        case 'h': cli_print_help(&cmd_check_help, stdout); return -1;
         default: return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
         }
     }
+    return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    check_opts o = {0};
+    bool rules = false;
+    int rc = parse_args(argc, argv, &o, &rules);
+    if (rc)
+        return rc < 0 ? EXIT_PASS : rc;
     if (rules) {
         if (optind < argc)
             return cli_usage_error("check", "--rules takes no model");
@@ -482,7 +370,12 @@ int cmd_check(int argc, char **argv)
 
     int status = EXIT_PASS;
     size_t models = 0, ok = 0, tpu = 0, cpu = 0;
-    cJSON *all = (o.json && argc - optind > 1) ? cJSON_CreateArray() : NULL;
+    /* Streamed (etpu/json.h): several models' reports form one array. */
+    etpu_json_writer w;
+    etpu_json_init_file(&w, stdout);
+    bool all = o.json && argc - optind > 1;
+    if (all)
+        etpu_json_array_begin(&w, NULL);
     for (int i = optind; i < argc; i++) {
         const char *path = argv[i];
         etpu_model *m = NULL;
@@ -507,13 +400,9 @@ int cmd_check(int argc, char **argv)
         else if (status == EXIT_PASS)
             status = EXIT_FINDING;
         if (o.json) {
-            cJSON *j = report_json(path, r);
-            if (all) {
-                cJSON_AddItemToArray(all, j);
-            } else {
-                cli_print_json(j);
-                cJSON_Delete(j);
-            }
+            etpu_check_report_write_json(&w, path, r);
+            if (!all && cli_json_done(&w) != EXIT_PASS)
+                status = EXIT_INPUT;
         } else {
             bool quiet = o.quiet || argc - optind > 1;
             if (!quiet && i > optind)
@@ -524,8 +413,9 @@ int cmd_check(int argc, char **argv)
         etpu_model_free(m);
     }
     if (all) {
-        cli_print_json(all);
-        cJSON_Delete(all);
+        etpu_json_array_end(&w);
+        if (cli_json_done(&w) != EXIT_PASS)
+            status = EXIT_INPUT;
     } else if (argc - optind > 1 && !o.json) {
         printf("total: %zu model%s, %zu fully mapped; %zu ops on the Edge TPU, %zu on the CPU\n",
                models, models == 1 ? "" : "s", ok, tpu, cpu);

@@ -34,6 +34,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "cli_text.h"
 #include "etpu/archive.h"
 #include "etpu/cache.h"
@@ -52,71 +53,115 @@
 #define ETPU_VERSION "0.0.0"
 #endif
 
-static const char compile_usage[] =
-    "usage: etpu compile [options] MODEL...\n"
-    "\n"
-    "Compile TFLite models for the Edge TPU with the real edgetpu_compiler\n"
-    "(install it once with `etpu compiler install`). On x86_64 it runs natively;\n"
-    "on aarch64 (Raspberry Pi 5) and elsewhere under QEMU, with no setup.\n"
-    "Before compiling, etpu predicts the verdict (as `etpu check`) and stops a\n"
-    "compile that cannot succeed; afterwards it reads the compiler's log into a\n"
-    "report. Outputs are named as the compiler names them (X_edgetpu.tflite,\n"
-    "X_edgetpu.log; X_segment_I_of_N_edgetpu.tflite and .log with -n N) and\n"
-    "appear in the output directory only when the compile succeeded, all of\n"
-    "them complete.\n"
-    "\n"
-    "The compiler's own flags, passed through:\n"
-    "  -o, --out_dir DIR             output directory (default: current directory)\n"
-    "  -s, --show_operations         the compiler prints its operation table\n"
-    "  -m, --min_runtime_version N   lowest Edge TPU runtime the output must run on\n"
-    "  -n, --num_segments N          split for pipelining on N Edge TPUs\n"
-    "  -t, --timeout_sec S           compiler timeout (default 180)\n"
-    "  -a, --enable_multiple_subgraphs\n"
-    "                                compile every Edge TPU part, not only the first\n"
-    "  -d, --search_delegate         retry with a shorter Edge TPU part on failure\n"
-    "  -k, --delegate_search_step N  ops to step back per retry with -d\n"
-    "  -i, --intermediate_tensors T  comma-separated tensor names\n"
-    "etpu's options:\n"
-    "  --retry              when the compile fails with an internal compiler error or\n"
-    "                       large activations, try again with -d -k N (the search\n"
-    "                       delegate; N = your -k or 1), then adding -a, then with 4x\n"
-    "                       the timeout; a timeout goes straight to 4x the timeout.\n"
-    "                       Stops at the first attempt that compiles, reports every\n"
-    "                       attempt and the flags that worked (reuse them to skip the\n"
-    "                       failed attempts). Outputs come from that attempt only.\n"
-    "  --each               compile the models one by one (see below)\n"
-    "  --force              compile even when the preflight check predicts failure\n"
-    "  --fix                compile what `etpu fix` makes of each model (default passes)\n"
-    "  --max-cpu-ops N      ops allowed on the CPU before the exit status is 1 (default 0)\n"
-    "  --compiler-version V  which installed compiler to use, e.g. 16.0 or 2 (default:\n"
-    "                       the newest that can run here: 16.0 under QEMU before the\n"
-    "                       native aarch64 2.0, which is used when nothing newer runs)\n"
-    "  --runner R           how to run it: auto (default), native, binfmt or qemu\n"
-    "  --emulator PATH      the qemu-x86_64 (or qemu-aarch64) to use with --runner qemu\n"
-    "  --no-cache           always run the compiler (results are cached by model SHA-256,\n"
-    "                       compiler version and flags; a cached result is reported\n"
-    "                       again, with its outputs, without running anything)\n"
-    "  --json               machine-readable report\n"
-    "  -h, --help           show this help\n"
-    "\n"
-    "Several MODELs in one run are co-compiled, as edgetpu_compiler does: they share\n"
-    "the Edge TPU's parameter cache (so they can run together on one Edge TPU, each\n"
-    "with a part of its 8 MB), and each model's result depends on the others. With\n"
-    "--each they are compiled one by one, each with the whole cache, as separate runs.\n"
-    "Two models with the same file name cannot go into one output directory: etpu\n"
-    "refuses before running.\n"
-    "\n"
-    "The compiler's outputs are checked before they are placed or cached: each\n"
-    "X_edgetpu.tflite must pass etpu's verifier and contain the Edge TPU op, each log\n"
-    "must read as a compiler log, and only the files named after the models are\n"
-    "placed. What it printed on stderr is shown with control characters as '?'.\n"
-    "\n"
-    "Exit status: 0 compiled within --max-cpu-ops; 1 compiled with more ops on the\n"
-    "CPU, or the compile failed (or would) for a reason in the model; 2 bad usage,\n"
-    "unreadable model, or an output directory etpu cannot write; 3 compiler missing,\n"
-    "crashed, timed out (its own -t, or stopped by etpu 60 s past it), or its output\n"
-    "failed the checks above; 130 interrupted (Ctrl-C; 143 for SIGTERM): nothing\n"
-    "was placed or cached.\n";
+enum { OPT_FORCE = 1000, OPT_FIX, OPT_JSON, OPT_MAXCPU, OPT_CVER, OPT_RUNNER, OPT_EMU,
+       OPT_NOCACHE, OPT_RETRY, OPT_EACH };
+
+/* `etpu compile`'s options: its --help lines, its getopt_long table, and (through
+ * scripts/gen-man.py) its man page and shell completions come from these rows. */
+static const cli_option compile_compiler_flags[] = {
+    {'o', true, "out_dir", "DIR", CLI_VALUE_DIR, NULL,
+     "output directory (default: current directory)"},
+    {'s', true, "show_operations", NULL, CLI_VALUE_NONE, NULL,
+     "the compiler prints its operation table"},
+    {'m', true, "min_runtime_version", "N", CLI_VALUE_TEXT, NULL,
+     "lowest Edge TPU runtime the output must run on"},
+    {'n', true, "num_segments", "N", CLI_VALUE_TEXT, NULL,
+     "split for pipelining on N Edge TPUs"},
+    {'t', true, "timeout_sec", "S", CLI_VALUE_TEXT, NULL,
+     "compiler timeout (default 180)"},
+    {'a', true, "enable_multiple_subgraphs", NULL, CLI_VALUE_NONE, NULL,
+     "compile every Edge TPU part, not only the first"},
+    {'d', true, "search_delegate", NULL, CLI_VALUE_NONE, NULL,
+     "retry with a shorter Edge TPU part on failure"},
+    {'k', true, "delegate_search_step", "N", CLI_VALUE_TEXT, NULL,
+     "ops to step back per retry with -d"},
+    {'i', true, "intermediate_tensors", "T", CLI_VALUE_TEXT, NULL,
+     "comma-separated tensor names"},
+};
+
+static const cli_option compile_etpu_options[] = {
+    {OPT_RETRY, false, "retry", NULL, CLI_VALUE_NONE, NULL,
+     "when the compile fails with an internal compiler error or\n"
+     "large activations, try again with -d -k N (the search\n"
+     "delegate; N = your -k or 1), then adding -a, then with 4x\n"
+     "the timeout; a timeout goes straight to 4x the timeout.\n"
+     "Stops at the first attempt that compiles, reports every\n"
+     "attempt and the flags that worked (reuse them to skip the\n"
+     "failed attempts). Outputs come from that attempt only."},
+    {OPT_EACH, false, "each", NULL, CLI_VALUE_NONE, NULL,
+     "compile the models one by one (see below)"},
+    {OPT_FORCE, false, "force", NULL, CLI_VALUE_NONE, NULL,
+     "compile even when the preflight check predicts failure"},
+    {OPT_FIX, false, "fix", NULL, CLI_VALUE_NONE, NULL,
+     "compile what `etpu fix` makes of each model (default passes)"},
+    {OPT_MAXCPU, false, "max-cpu-ops", "N", CLI_VALUE_TEXT, NULL,
+     "ops allowed on the CPU before the exit status is 1 (default 0)"},
+    {OPT_CVER, false, "compiler-version", "V", CLI_VALUE_INSTALLED, NULL,
+     "which installed compiler to use, e.g. 16.0 or 2 (default:\n"
+     "the newest that can run here: 16.0 under QEMU before the\n"
+     "native aarch64 2.0, which is used when nothing newer runs)"},
+    {OPT_RUNNER, false, "runner", "R", CLI_VALUE_WORDS, "auto native binfmt qemu",
+     "how to run it: auto (default), native, binfmt or qemu"},
+    {OPT_EMU, false, "emulator", "PATH", CLI_VALUE_FILE, NULL,
+     "the qemu-x86_64 (or qemu-aarch64) to use with --runner qemu"},
+    {OPT_NOCACHE, false, "no-cache", NULL, CLI_VALUE_NONE, NULL,
+     "always run the compiler (results are cached by model SHA-256,\n"
+     "compiler version and flags; a cached result is reported\n"
+     "again, with its outputs, without running anything)"},
+    {OPT_JSON, false, "json", NULL, CLI_VALUE_NONE, NULL,
+     "machine-readable report"},
+    {'h', true, "help", NULL, CLI_VALUE_NONE, NULL,
+     "show this help"},
+};
+
+static const cli_option_block compile_blocks[] = {
+    CLI_BLOCK(
+        "usage: etpu compile [options] MODEL...\n"
+        "\n"
+        "Compile TFLite models for the Edge TPU with the real edgetpu_compiler\n"
+        "(install it once with `etpu compiler install`). On x86_64 it runs natively;\n"
+        "on aarch64 (Raspberry Pi 5) and elsewhere under QEMU, with no setup.\n"
+        "Before compiling, etpu predicts the verdict (as `etpu check`) and stops a\n"
+        "compile that cannot succeed; afterwards it reads the compiler's log into a\n"
+        "report. Outputs are named as the compiler names them (X_edgetpu.tflite,\n"
+        "X_edgetpu.log; X_segment_I_of_N_edgetpu.tflite and .log with -n N) and\n"
+        "appear in the output directory only when the compile succeeded, all of\n"
+        "them complete.\n"
+        "\n"
+        "The compiler's own flags, passed through:\n",
+        32, compile_compiler_flags),
+    CLI_BLOCK(
+        "etpu's options:\n",
+        23, compile_etpu_options),
+};
+
+const cli_help cmd_compile_help = {
+    .command = "compile",
+    .blocks = compile_blocks,
+    .block_count = sizeof compile_blocks / sizeof compile_blocks[0],
+    .after =
+        "\n"
+        "Several MODELs in one run are co-compiled, as edgetpu_compiler does: they share\n"
+        "the Edge TPU's parameter cache (so they can run together on one Edge TPU, each\n"
+        "with a part of its 8 MB), and each model's result depends on the others. With\n"
+        "--each they are compiled one by one, each with the whole cache, as separate runs.\n"
+        "Two models with the same file name cannot go into one output directory: etpu\n"
+        "refuses before running.\n"
+        "\n"
+        "The compiler's outputs are checked before they are placed or cached: each\n"
+        "X_edgetpu.tflite must pass etpu's verifier and contain the Edge TPU op, each log\n"
+        "must read as a compiler log, and only the files named after the models are\n"
+        "placed. What it printed on stderr is shown with control characters as '?'.\n"
+        "\n"
+        "Exit status: 0 compiled within --max-cpu-ops; 1 compiled with more ops on the\n"
+        "CPU, or the compile failed (or would) for a reason in the model; 2 bad usage,\n"
+        "unreadable model, or an output directory etpu cannot write; 3 compiler missing,\n"
+        "crashed, timed out (its own -t, or stopped by etpu 60 s past it), or its output\n"
+        "failed the checks above; 130 interrupted (Ctrl-C; 143 for SIGTERM): nothing\n"
+        "was placed or cached.\n",
+    .operands = CLI_VALUE_TFLITE,
+    .shortopts_prefix = "",
+};
 
 typedef struct compile_opts {
     const char *out_dir;
@@ -796,35 +841,16 @@ static bool deterministic(etpu_compile_failure f)
 
 static bool parse_options(int argc, char **argv, compile_opts *o, int *status)
 {
-    enum { OPT_FORCE = 1000, OPT_FIX, OPT_JSON, OPT_MAXCPU, OPT_CVER, OPT_RUNNER, OPT_EMU,
-           OPT_NOCACHE, OPT_RETRY, OPT_EACH };
-    static const struct option longopts[] = {
-        {"out_dir", required_argument, NULL, 'o'},
-        {"show_operations", no_argument, NULL, 's'},
-        {"min_runtime_version", required_argument, NULL, 'm'},
-        {"num_segments", required_argument, NULL, 'n'},
-        {"timeout_sec", required_argument, NULL, 't'},
-        {"enable_multiple_subgraphs", no_argument, NULL, 'a'},
-        {"search_delegate", no_argument, NULL, 'd'},
-        {"delegate_search_step", required_argument, NULL, 'k'},
-        {"intermediate_tensors", required_argument, NULL, 'i'},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"fix", no_argument, NULL, OPT_FIX},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"max-cpu-ops", required_argument, NULL, OPT_MAXCPU},
-        {"compiler-version", required_argument, NULL, OPT_CVER},
-        {"runner", required_argument, NULL, OPT_RUNNER},
-        {"emulator", required_argument, NULL, OPT_EMU},
-        {"no-cache", no_argument, NULL, OPT_NOCACHE},
-        {"retry", no_argument, NULL, OPT_RETRY},
-        {"each", no_argument, NULL, OPT_EACH},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    cli_getopt g;
+    if (!cli_getopt_build(&cmd_compile_help, &g)) {
+        *status = EXIT_INPUT;
+        return false;
+    }
     int c;
     char *end;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:sm:n:t:adk:i:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case 'o': o->out_dir = optarg; break;
         case 's': o->flags.show_operations = true; break;
@@ -863,7 +889,7 @@ static bool parse_options(int argc, char **argv, compile_opts *o, int *status)
             break;
         case OPT_EMU: o->emulator = optarg; break;
         case 'h':
-            fputs(compile_usage, stdout);
+            cli_print_help(&cmd_compile_help, stdout);
             *status = EXIT_PASS;
             return false;
         default:

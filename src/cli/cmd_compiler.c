@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "etpu/apt.h"
 #include "etpu/compiler_arch.h"
 #include "etpu/fetch.h"
@@ -22,93 +23,128 @@
 #include "etpu/runner.h"
 #include "etpu/sources.h"
 
-static const char usage_text[] =
-    "usage: etpu compiler <command> [options]\n"
-    "\n"
-    "Install Google's real edgetpu_compiler and run it on any Linux machine: the x86-64\n"
-    "compiler natively on x86_64 and under QEMU elsewhere (Raspberry Pi 5), or the old\n"
-    "native aarch64 compiler 2.0 on an aarch64 host.\n"
-    "\n"
-    "Commands:\n"
-    "  install [--source NAME|URL|FILE] [--from FILE|URL] [--sha256 HEX] [--version V]\n"
-    "          get the compiler from the first source that has it, in the order\n"
-    "          `etpu compiler sources` lists: Google's Coral apt repository (its index,\n"
-    "          then the pinned pool files of both layouts), the Ultralytics mirror of\n"
-    "          16.0, 14.1 from google-coral/edgetpu's git history, and on aarch64 the\n"
-    "          native 2.0. A source that answers 403/404/410 is left at once; timeouts\n"
-    "          and 5xx are retried with back-off; each failure is reported. Nothing is\n"
-    "          unpacked before it is verified: against a hash pinned in etpu's table,\n"
-    "          your --sha256, or, for a package the table does not know, the apt\n"
-    "          index's SHA-256 and Size (then said plainly: \"not pinned\", with whether\n"
-    "          the index itself is signed). Unpacked safely into\n"
-    "          $XDG_CACHE_HOME/etpu/compiler/<version>/ (default ~/.cache), atomically.\n"
-    "  list    the installed versions, newest first, with source and verification\n"
-    "  path    the install directory of a version (newest by default)\n"
-    "  status  what is installed and how it was verified, which one `etpu compile`\n"
-    "          uses here and why, and the exact command that runs it; --probe also\n"
-    "          runs `edgetpu_compiler --version` with it\n"
-    "  sources\n"
-    "          the known artifacts with their pinned hashes, and the sources in the\n"
-    "          order install tries them (those this host skips are marked)\n"
-    "  remove  VERSION... or --all\n"
-    "\n"
-    "Options:\n"
-    "  --source NAME|URL|FILE\n"
-    "                    install from one source only: a NAME of `etpu compiler sources`,\n"
-    "                    an apt repository URL, or a package file / URL (as --from)\n"
-    "  --from FILE|URL   install a package you have: a .deb, a .tar.gz of the unpacked\n"
-    "                    package, a directory holding a pinned git tree, or an http(s)\n"
-    "                    URL of such a file; verified like a download (a file etpu's\n"
-    "                    table does not know needs --sha256)\n"
-    "  --sha256 HEX      the SHA-256 the file must have; pins a file etpu does not know\n"
-    "  --repo URL        only this apt repository (the same as --source URL);\n"
-    "                    $ETPU_APT_REPO instead replaces the table's apt repository and\n"
-    "                    keeps the other sources after it\n"
-    "  --version V       a compiler version, e.g. 16.0 (default: the newest a source has)\n"
-    "  --force           reinstall over an installed version\n"
-    "  --timeout S       a download slower than 1 KiB/s for S seconds is abandoned; also\n"
-    "                    the connect timeout (default $ETPU_HTTP_TIMEOUT, else 60 and 5)\n"
-    "  --retries N       extra attempts after a transient failure (default\n"
-    "                    $ETPU_HTTP_RETRIES or 3)\n"
-    "  --deadline S      give up the whole install after S seconds, every source and\n"
-    "                    retry included (default $ETPU_INSTALL_DEADLINE or 900)\n"
-    "  --runner R        auto (default), native, binfmt or qemu: see below\n"
-    "  --emulator PATH   the qemu-x86_64 (or qemu-aarch64) to use (implies --runner qemu\n"
-    "                    under auto)\n"
-    "  --probe           status: run `--version` through the runner and show the answer\n"
-    "  --all             remove: every installed version\n"
-    "  --json            print one JSON object\n"
-    "  -q, --quiet       no progress bar or step notes\n"
-    "  -h, --help        show this help\n"
-    "\n"
-    "How the compiler is run (--runner):\n"
-    "  native  host of the compiler's architecture: <bin>/<loader> --library-path <bin>\n"
-    "          <bin>/edgetpu_compiler (the package brings its own loader and libc:\n"
-    "          ld-linux-x86-64.so.2, or ld-linux-aarch64.so.1 for the aarch64 2.0)\n"
-    "  binfmt  the same command; the kernel's binfmt_misc passes the loader to an\n"
-    "          emulator (Debian: qemu-user-binfmt or qemu-user-static + binfmt-support)\n"
-    "  qemu    qemu-x86_64 (or qemu-aarch64) <the same command>: no root and no binfmt\n"
-    "          setup needed (Debian: qemu-user)\n"
-    "  auto    native when the host can; otherwise binfmt if an enabled handler matches\n"
-    "          the loader's ELF header, else qemu-<arch> or qemu-<arch>-static from PATH\n"
-    "\n"
-    "When every source fails, the last lines say what each answered and which files\n"
-    "to fetch on another machine for --from. With no network at all, install ends\n"
-    "within seconds (two hosts unreachable and none reached).\n"
-    "\n"
-    "Exit codes:\n"
-    "  0  done\n"
-    "  2  bad usage or bad input (e.g. --from a file that is not a package)\n"
-    "  3  toolchain problem: no source had it, checksum mismatch, unknown file,\n"
-    "     unsafe package, nothing installed, no emulator\n"
-    "\n"
-    "Examples:\n"
-    "  etpu compiler install\n"
-    "  etpu compiler install --from edgetpu-compiler_16.0_amd64.tar.gz\n"
-    "  etpu compiler install --source coral-git-aarch64        # the native aarch64 2.0\n"
-    "  etpu compiler install --from https://example.org/c.deb --sha256 HEX\n"
-    "  etpu compiler status --probe\n"
-    "  etpu compiler status --json --runner qemu | jq -r '.runner.command | join(\" \")'\n";
+enum { OPT_REPO = 256, OPT_VERSION, OPT_FROM, OPT_FORCE, OPT_TIMEOUT, OPT_RETRIES, OPT_RUNNER,
+   OPT_EMULATOR, OPT_PROBE, OPT_ALL, OPT_JSON, OPT_SOURCE, OPT_SHA256, OPT_DEADLINE };
+
+/* `etpu compiler`'s options: its --help lines, its getopt_long table, and (through
+ * scripts/gen-man.py) its man page and shell completions come from these rows. */
+static const cli_option compiler_options[] = {
+    {OPT_SOURCE, false, "source", "NAME|URL|FILE", CLI_VALUE_FILE, NULL,
+     "install from one source only: a NAME of `etpu compiler sources`,\n"
+     "an apt repository URL, or a package file / URL (as --from)"},
+    {OPT_FROM, false, "from", "FILE|URL", CLI_VALUE_FILE, NULL,
+     "install a package you have: a .deb, a .tar.gz of the unpacked\n"
+     "package, a directory holding a pinned git tree, or an http(s)\n"
+     "URL of such a file; verified like a download (a file etpu's\n"
+     "table does not know needs --sha256)"},
+    {OPT_SHA256, false, "sha256", "HEX", CLI_VALUE_TEXT, NULL,
+     "the SHA-256 the file must have; pins a file etpu does not know"},
+    {OPT_REPO, false, "repo", "URL", CLI_VALUE_TEXT, NULL,
+     "only this apt repository (the same as --source URL);\n"
+     "$ETPU_APT_REPO instead replaces the table's apt repository and\n"
+     "keeps the other sources after it"},
+    {OPT_VERSION, false, "version", "V", CLI_VALUE_TEXT, NULL,
+     "a compiler version, e.g. 16.0 (default: the newest a source has)"},
+    {OPT_FORCE, false, "force", NULL, CLI_VALUE_NONE, NULL,
+     "reinstall over an installed version"},
+    {OPT_TIMEOUT, false, "timeout", "S", CLI_VALUE_TEXT, NULL,
+     "a download slower than 1 KiB/s for S seconds is abandoned; also\n"
+     "the connect timeout (default $ETPU_HTTP_TIMEOUT, else 60 and 5)"},
+    {OPT_RETRIES, false, "retries", "N", CLI_VALUE_TEXT, NULL,
+     "extra attempts after a transient failure (default\n"
+     "$ETPU_HTTP_RETRIES or 3)"},
+    {OPT_DEADLINE, false, "deadline", "S", CLI_VALUE_TEXT, NULL,
+     "give up the whole install after S seconds, every source and\n"
+     "retry included (default $ETPU_INSTALL_DEADLINE or 900)"},
+    {OPT_RUNNER, false, "runner", "R", CLI_VALUE_WORDS, "auto native binfmt qemu",
+     "auto (default), native, binfmt or qemu: see below"},
+    {OPT_EMULATOR, false, "emulator", "PATH", CLI_VALUE_FILE, NULL,
+     "the qemu-x86_64 (or qemu-aarch64) to use (implies --runner qemu\n"
+     "under auto)"},
+    {OPT_PROBE, false, "probe", NULL, CLI_VALUE_NONE, NULL,
+     "status: run `--version` through the runner and show the answer"},
+    {OPT_ALL, false, "all", NULL, CLI_VALUE_NONE, NULL,
+     "remove: every installed version"},
+    {OPT_JSON, false, "json", NULL, CLI_VALUE_NONE, NULL,
+     "print one JSON object"},
+    {'q', true, "quiet", NULL, CLI_VALUE_NONE, NULL,
+     "no progress bar or step notes"},
+    {'h', true, "help", NULL, CLI_VALUE_NONE, NULL,
+     "show this help"},
+};
+
+static const cli_option_block compiler_blocks[] = {
+    CLI_BLOCK(
+        "usage: etpu compiler <command> [options]\n"
+        "\n"
+        "Install Google's real edgetpu_compiler and run it on any Linux machine: the x86-64\n"
+        "compiler natively on x86_64 and under QEMU elsewhere (Raspberry Pi 5), or the old\n"
+        "native aarch64 compiler 2.0 on an aarch64 host.\n"
+        "\n"
+        "Commands:\n"
+        "  install [--source NAME|URL|FILE] [--from FILE|URL] [--sha256 HEX] [--version V]\n"
+        "          get the compiler from the first source that has it, in the order\n"
+        "          `etpu compiler sources` lists: Google's Coral apt repository (its index,\n"
+        "          then the pinned pool files of both layouts), the Ultralytics mirror of\n"
+        "          16.0, 14.1 from google-coral/edgetpu's git history, and on aarch64 the\n"
+        "          native 2.0. A source that answers 403/404/410 is left at once; timeouts\n"
+        "          and 5xx are retried with back-off; each failure is reported. Nothing is\n"
+        "          unpacked before it is verified: against a hash pinned in etpu's table,\n"
+        "          your --sha256, or, for a package the table does not know, the apt\n"
+        "          index's SHA-256 and Size (then said plainly: \"not pinned\", with whether\n"
+        "          the index itself is signed). Unpacked safely into\n"
+        "          $XDG_CACHE_HOME/etpu/compiler/<version>/ (default ~/.cache), atomically.\n"
+        "  list    the installed versions, newest first, with source and verification\n"
+        "  path    the install directory of a version (newest by default)\n"
+        "  status  what is installed and how it was verified, which one `etpu compile`\n"
+        "          uses here and why, and the exact command that runs it; --probe also\n"
+        "          runs `edgetpu_compiler --version` with it\n"
+        "  sources\n"
+        "          the known artifacts with their pinned hashes, and the sources in the\n"
+        "          order install tries them (those this host skips are marked)\n"
+        "  remove  VERSION... or --all\n"
+        "\n"
+        "Options:\n",
+        20, compiler_options),
+};
+
+const cli_help cmd_compiler_help = {
+    .command = "compiler",
+    .blocks = compiler_blocks,
+    .block_count = sizeof compiler_blocks / sizeof compiler_blocks[0],
+    .after =
+        "\n"
+        "How the compiler is run (--runner):\n"
+        "  native  host of the compiler's architecture: <bin>/<loader> --library-path <bin>\n"
+        "          <bin>/edgetpu_compiler (the package brings its own loader and libc:\n"
+        "          ld-linux-x86-64.so.2, or ld-linux-aarch64.so.1 for the aarch64 2.0)\n"
+        "  binfmt  the same command; the kernel's binfmt_misc passes the loader to an\n"
+        "          emulator (Debian: qemu-user-binfmt or qemu-user-static + binfmt-support)\n"
+        "  qemu    qemu-x86_64 (or qemu-aarch64) <the same command>: no root and no binfmt\n"
+        "          setup needed (Debian: qemu-user)\n"
+        "  auto    native when the host can; otherwise binfmt if an enabled handler matches\n"
+        "          the loader's ELF header, else qemu-<arch> or qemu-<arch>-static from PATH\n"
+        "\n"
+        "When every source fails, the last lines say what each answered and which files\n"
+        "to fetch on another machine for --from. With no network at all, install ends\n"
+        "within seconds (two hosts unreachable and none reached).\n"
+        "\n"
+        "Exit codes:\n"
+        "  0  done\n"
+        "  2  bad usage or bad input (e.g. --from a file that is not a package)\n"
+        "  3  toolchain problem: no source had it, checksum mismatch, unknown file,\n"
+        "     unsafe package, nothing installed, no emulator\n"
+        "\n"
+        "Examples:\n"
+        "  etpu compiler install\n"
+        "  etpu compiler install --from edgetpu-compiler_16.0_amd64.tar.gz\n"
+        "  etpu compiler install --source coral-git-aarch64        # the native aarch64 2.0\n"
+        "  etpu compiler install --from https://example.org/c.deb --sha256 HEX\n"
+        "  etpu compiler status --probe\n"
+        "  etpu compiler status --json --runner qemu | jq -r '.runner.command | join(\" \")'\n",
+    .operands = CLI_VALUE_NONE,
+    .shortopts_prefix = "",
+};
 
 typedef struct opts {
     const char *repo, *version, *from, *emulator, *source, *sha256;
@@ -702,8 +738,6 @@ static int do_remove(const opts *o, int argc, char **argv)
     return code;
 }
 
-enum { OPT_REPO = 256, OPT_VERSION, OPT_FROM, OPT_FORCE, OPT_TIMEOUT, OPT_RETRIES, OPT_RUNNER,
-       OPT_EMULATOR, OPT_PROBE, OPT_ALL, OPT_JSON, OPT_SOURCE, OPT_SHA256, OPT_DEADLINE };
 
 static bool parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -722,7 +756,7 @@ int cmd_compiler(int argc, char **argv)
                                "which command: install, list, path, status, sources or remove?");
     const char *sub = argv[1];
     if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
-        fputs(usage_text, stdout);
+        cli_print_help(&cmd_compiler_help, stdout);
         return EXIT_PASS;
     }
     static const char *const subs[] = {"install", "list", "path", "status", "sources", "remove"};
@@ -732,24 +766,9 @@ int cmd_compiler(int argc, char **argv)
     if (!known)
         return cli_usage_error("compiler", "'%s' is not a compiler command (install, list, path, "
                                            "status, sources, remove)", sub);
-    static const struct option longopts[] = {
-        {"repo", required_argument, NULL, OPT_REPO},
-        {"version", required_argument, NULL, OPT_VERSION},
-        {"from", required_argument, NULL, OPT_FROM},
-        {"source", required_argument, NULL, OPT_SOURCE},
-        {"sha256", required_argument, NULL, OPT_SHA256},
-        {"deadline", required_argument, NULL, OPT_DEADLINE},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"retries", required_argument, NULL, OPT_RETRIES},
-        {"runner", required_argument, NULL, OPT_RUNNER},
-        {"emulator", required_argument, NULL, OPT_EMULATOR},
-        {"probe", no_argument, NULL, OPT_PROBE},
-        {"all", no_argument, NULL, OPT_ALL},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    cli_getopt g;
+    if (!cli_getopt_build(&cmd_compiler_help, &g))
+        return EXIT_INPUT;
     opts o;
     memset(&o, 0, sizeof o);
     o.retries = -1;
@@ -758,7 +777,7 @@ int cmd_compiler(int argc, char **argv)
     argv++;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case OPT_REPO: o.repo = optarg; break;
         case OPT_VERSION:
@@ -800,7 +819,7 @@ int cmd_compiler(int argc, char **argv)
         case OPT_ALL: o.all = true; break;
         case OPT_JSON: o.json = true; break;
         case 'q': o.quiet = true; break;
-        case 'h': fputs(usage_text, stdout); return EXIT_PASS;
+        case 'h': cli_print_help(&cmd_compiler_help, stdout); return EXIT_PASS;
         case ':':
             return cli_usage_error("compiler", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("compiler", "unknown option '%s'", argv[optind - 1]);

@@ -10,37 +10,66 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "cli_text.h"
 #include "etpu/check.h"
 #include "etpu/compiled.h"
 #include "etpu/fix.h"
 
-static const char fix_usage[] =
-    "usage: etpu fix [options] MODEL\n"
-    "\n"
-    "Rewrite MODEL so edgetpu_compiler accepts it, without changing what it computes.\n"
-    "Each repair is a pass (see --list); the safe ones run by default and each says\n"
-    "what it changed. The input is never modified: the result goes to -o OUT\n"
-    "(default MODEL_fixed.tflite), written atomically and verified first. Afterwards\n"
-    "the fixed model is checked as `etpu check` would.\n"
-    "\n"
-    "Options:\n"
-    "  -o, --output OUT     where to write (default: MODEL_fixed.tflite beside MODEL)\n"
-    "  --only P1,P2         run only these passes\n"
-    "  --skip P1,P2         run the default passes except these\n"
-    "  --batch N            static-shapes: the batch to fix dynamic dimensions to (1)\n"
-    "  --io uint8|int8      int-io: the integer type of the model's inputs and outputs\n"
-    "                       (default: keep the type the quantized model already uses)\n"
-    "  -n, --dry-run        say what would change; write nothing\n"
-    "  --list               list the passes and exit\n"
-    "  --json               machine-readable report\n"
-    "  -h, --help           show this help\n"
-    "\n"
-    "Exit status: 0 the fixed model is predicted to map completely; 1 it still has\n"
-    "ops on the CPU or a predicted failure; 2 bad usage or unreadable model.\n"
-    "\n"
-    "Example:\n"
-    "  etpu fix model.tflite && etpu check model_fixed.tflite\n";
+enum { OPT_ONLY = 1000, OPT_SKIP, OPT_BATCH, OPT_LIST, OPT_JSON, OPT_IO };
+
+/* `etpu fix`'s options: its --help lines, its getopt_long table, and (through
+ * scripts/gen-man.py) its man page and shell completions come from these rows. */
+static const cli_option fix_options[] = {
+    {'o', true, "output", "OUT", CLI_VALUE_FILE, NULL,
+     "where to write (default: MODEL_fixed.tflite beside MODEL)"},
+    {OPT_ONLY, false, "only", "P1,P2", CLI_VALUE_PASSES, NULL,
+     "run only these passes"},
+    {OPT_SKIP, false, "skip", "P1,P2", CLI_VALUE_PASSES, NULL,
+     "run the default passes except these"},
+    {OPT_BATCH, false, "batch", "N", CLI_VALUE_TEXT, NULL,
+     "static-shapes: the batch to fix dynamic dimensions to (1)"},
+    {OPT_IO, false, "io", "uint8|int8", CLI_VALUE_WORDS, "uint8 int8",
+     "int-io: the integer type of the model's inputs and outputs\n"
+     "(default: keep the type the quantized model already uses)"},
+    {'n', true, "dry-run", NULL, CLI_VALUE_NONE, NULL,
+     "say what would change; write nothing"},
+    {OPT_LIST, false, "list", NULL, CLI_VALUE_NONE, NULL,
+     "list the passes and exit"},
+    {OPT_JSON, false, "json", NULL, CLI_VALUE_NONE, NULL,
+     "machine-readable report"},
+    {'h', true, "help", NULL, CLI_VALUE_NONE, NULL,
+     "show this help"},
+};
+
+static const cli_option_block fix_blocks[] = {
+    CLI_BLOCK(
+        "usage: etpu fix [options] MODEL\n"
+        "\n"
+        "Rewrite MODEL so edgetpu_compiler accepts it, without changing what it computes.\n"
+        "Each repair is a pass (see --list); the safe ones run by default and each says\n"
+        "what it changed. The input is never modified: the result goes to -o OUT\n"
+        "(default MODEL_fixed.tflite), written atomically and verified first. Afterwards\n"
+        "the fixed model is checked as `etpu check` would.\n"
+        "\n"
+        "Options:\n",
+        23, fix_options),
+};
+
+const cli_help cmd_fix_help = {
+    .command = "fix",
+    .blocks = fix_blocks,
+    .block_count = sizeof fix_blocks / sizeof fix_blocks[0],
+    .after =
+        "\n"
+        "Exit status: 0 the fixed model is predicted to map completely; 1 it still has\n"
+        "ops on the CPU or a predicted failure; 2 bad usage or unreadable model.\n"
+        "\n"
+        "Example:\n"
+        "  etpu fix model.tflite && etpu check model_fixed.tflite\n",
+    .operands = CLI_VALUE_TFLITE,
+    .shortopts_prefix = "",
+};
 
 static char *default_output(const char *model)
 {
@@ -55,21 +84,16 @@ static char *default_output(const char *model)
 
 int cmd_fix(int argc, char **argv)
 {
-    enum { OPT_ONLY = 1000, OPT_SKIP, OPT_BATCH, OPT_LIST, OPT_JSON, OPT_IO };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'}, {"only", required_argument, NULL, OPT_ONLY},
-        {"skip", required_argument, NULL, OPT_SKIP}, {"batch", required_argument, NULL, OPT_BATCH},
-        {"dry-run", no_argument, NULL, 'n'},     {"list", no_argument, NULL, OPT_LIST},
-        {"json", no_argument, NULL, OPT_JSON},   {"help", no_argument, NULL, 'h'},
-        {"io", required_argument, NULL, OPT_IO},
-        {NULL, 0, NULL, 0}};
+    cli_getopt g;
+    if (!cli_getopt_build(&cmd_fix_help, &g))
+        return EXIT_INPUT;
     const char *output = NULL, *only = NULL, *skip = NULL;
     bool dry = false, list = false, json = false;
     etpu_fix_options fo = {.batch = 1};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:nh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
         case 'o': output = optarg; break;
         case OPT_ONLY: only = optarg; break;
@@ -93,7 +117,7 @@ int cmd_fix(int argc, char **argv)
         case 'n': dry = true; break;
         case OPT_LIST: list = true; break;
         case OPT_JSON: json = true; break;
-        case 'h': fputs(fix_usage, stdout); return EXIT_PASS;
+        case 'h': cli_print_help(&cmd_fix_help, stdout); return EXIT_PASS;
         default: return cli_usage_error("fix", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }

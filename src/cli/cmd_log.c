@@ -9,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cli.h"
+#include "cli_options.h"
+#include "cli_json.h"
 #include "etpu/check.h"
 #include "etpu/compiler_log.h"
 #include "etpu/log_explain.h"
+#include "etpu/log_report.h"
 
 /* Compiler logs are kilobytes; a notebook with images can be megabytes.
  * Anything larger is not worth holding in memory as a log. */
@@ -25,48 +26,70 @@
 /* Diagnostics shown per model before "... N more". */
 #define MESSAGES_SHOWN 5
 
-static const char usage_text[] =
-    "usage: etpu log [--json] [--model MODEL] FILE...\n"
-    "\n"
-    "Read what edgetpu_compiler printed and report, per model, what runs on the\n"
-    "Edge TPU, what stays on the CPU, and why a compile failed.\n"
-    "\n"
-    "FILE may be any of:\n"
-    "  <model>_edgetpu.log   the operation log the compiler writes next to its output\n"
-    "  captured output       edgetpu_compiler [-s] [-d] [-a] ... > out.txt 2>&1, also with\n"
-    "                        several co-compiled models, search-delegate retries, failures\n"
-    "  several logs          pasted one after another in one file\n"
-    "  Markdown / notebook   logs inside ``` blocks, or a .ipynb whose output cells hold them\n"
-    "  -                     standard input: edgetpu_compiler -s m.tflite 2>&1 | etpu log -\n"
-    "\n"
-    "For each model: compiler version, the operator table (op, count, TPU or CPU, the\n"
-    "compiler's status wording and what it means), operations on the Edge TPU and on the\n"
-    "CPU, Edge TPU subgraphs, on-chip/off-chip parameter memory, compile time, the\n"
-    "search-delegate (-d) attempts, and for a failed compile its class (dynamic_tensors,\n"
-    "large_activations, op_version, not_quantized, internal_error, segfault, timeout, ...)\n"
-    "with what to try. docs/compiler-log.md lists the formats and failure classes.\n"
-    "\n"
-    "The status wordings alone do not say why an op stayed on the CPU. Given the\n"
-    "model the log is for (--model), each CPU row is explained by the rule of\n"
-    "`etpu check` that gives those ops that status, with its basis and what to do;\n"
-    "a row the check predicts differently is shown as such, with no guessed cause.\n"
-    "\n"
-    "Options:\n"
-    "  --json       print one JSON object {\"files\": [{\"file\", \"exit_code\", \"report\"|\"error\"}]}\n"
-    "  --model MODEL  the .tflite the log is for: explain each CPU row (the log's table\n"
-    "               must list exactly the model's ops; otherwise exit 2)\n"
-    "  -h, --help   show this help\n"
-    "\n"
-    "Exit codes:\n"
-    "  0  every model compiled and every operation runs on the Edge TPU\n"
-    "  1  an operation stays on the CPU, a compile failed, or the log does not say\n"
-    "  2  a FILE cannot be read or holds no Edge TPU compiler output\n"
-    "\n"
-    "Examples:\n"
-    "  etpu log model_edgetpu.log\n"
-    "  etpu log --model model.tflite model_edgetpu.log\n"
-    "  edgetpu_compiler -s -d model.tflite 2>&1 | tee out.txt; etpu log out.txt\n"
-    "  etpu log --json out.txt | jq '.files[0].report.models[] | {input_path, ops_on_cpu}'\n";
+enum { OPT_JSON = CLI_LONG_ONLY, OPT_MODEL };
+
+/* `etpu log`'s options: its --help lines, its getopt_long table, and (through
+ * scripts/gen-man.py) its man page and shell completions come from these rows. */
+static const cli_option log_options[] = {
+    {OPT_JSON, false, "json", NULL, CLI_VALUE_NONE, NULL,
+     "print one JSON object {\"files\": [{\"file\", \"exit_code\", \"report\"|\"error\"}]}"},
+    {OPT_MODEL, false, "model", "MODEL", CLI_VALUE_TFLITE, NULL,
+     "the .tflite the log is for: explain each CPU row (the log's table\n"
+     "must list exactly the model's ops; otherwise exit 2)"},
+    {'h', true, "help", NULL, CLI_VALUE_NONE, NULL,
+     "show this help"},
+};
+
+static const cli_option_block log_blocks[] = {
+    CLI_BLOCK(
+        "usage: etpu log [--json] [--model MODEL] FILE...\n"
+        "\n"
+        "Read what edgetpu_compiler printed and report, per model, what runs on the\n"
+        "Edge TPU, what stays on the CPU, and why a compile failed.\n"
+        "\n"
+        "FILE may be any of:\n"
+        "  <model>_edgetpu.log   the operation log the compiler writes next to its output\n"
+        "  captured output       edgetpu_compiler [-s] [-d] [-a] ... > out.txt 2>&1, also with\n"
+        "                        several co-compiled models, search-delegate retries, failures\n"
+        "  several logs          pasted one after another in one file\n"
+        "  Markdown / notebook   logs inside ``` blocks, or a .ipynb whose output cells hold them\n"
+        "  -                     standard input: edgetpu_compiler -s m.tflite 2>&1 | etpu log -\n"
+        "\n"
+        "For each model: compiler version, the operator table (op, count, TPU or CPU, the\n"
+        "compiler's status wording and what it means), operations on the Edge TPU and on the\n"
+        "CPU, Edge TPU subgraphs, on-chip/off-chip parameter memory, compile time, the\n"
+        "search-delegate (-d) attempts, and for a failed compile its class (dynamic_tensors,\n"
+        "large_activations, op_version, not_quantized, internal_error, segfault, timeout, ...)\n"
+        "with what to try. docs/compiler-log.md lists the formats and failure classes.\n"
+        "\n"
+        "The status wordings alone do not say why an op stayed on the CPU. Given the\n"
+        "model the log is for (--model), each CPU row is explained by the rule of\n"
+        "`etpu check` that gives those ops that status, with its basis and what to do;\n"
+        "a row the check predicts differently is shown as such, with no guessed cause.\n"
+        "\n"
+        "Options:\n",
+        15, log_options),
+};
+
+const cli_help cmd_log_help = {
+    .command = "log",
+    .blocks = log_blocks,
+    .block_count = sizeof log_blocks / sizeof log_blocks[0],
+    .after =
+        "\n"
+        "Exit codes:\n"
+        "  0  every model compiled and every operation runs on the Edge TPU\n"
+        "  1  an operation stays on the CPU, a compile failed, or the log does not say\n"
+        "  2  a FILE cannot be read or holds no Edge TPU compiler output\n"
+        "\n"
+        "Examples:\n"
+        "  etpu log model_edgetpu.log\n"
+        "  etpu log --model model.tflite model_edgetpu.log\n"
+        "  edgetpu_compiler -s -d model.tflite 2>&1 | tee out.txt; etpu log out.txt\n"
+        "  etpu log --json out.txt | jq '.files[0].report.models[] | {input_path, ops_on_cpu}'\n",
+    .operands = CLI_VALUE_LOG,
+    .shortopts_prefix = "+:",
+};
 
 /* Reads path ("-" = stdin) into a malloc'd buffer. */
 static etpu_status read_file(const char *path, char **data, size_t *len, etpu_error *err)
@@ -120,12 +143,7 @@ static etpu_status read_file(const char *path, char **data, size_t *len, etpu_er
 /* 0 / 1 per the exit codes in the help text. */
 static int report_exit_code(const etpu_compiler_report *r)
 {
-    if (r->model_count == 0)
-        return EXIT_FINDING;
-    for (size_t i = 0; i < r->model_count; i++)
-        if (etpu_compiler_model_outcome(&r->models[i]) != ETPU_OUTCOME_ALL_MAPPED)
-            return EXIT_FINDING;
-    return EXIT_PASS;
+    return etpu_compiler_report_all_mapped(r) ? EXIT_PASS : EXIT_FINDING;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -386,157 +404,108 @@ static void print_report(const char *file, const etpu_compiler_report *r, const 
         printf("note: %s\n", r->notes[i]);
 }
 
-/* ------------------------------------------------------------------------ */
-/* JSON                                                                      */
-
-static cJSON *error_json(const etpu_error *err)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    if (!cJSON_AddStringToObject(o, "kind", etpu_error_kind_name(err->kind)) ||
-        !cJSON_AddStringToObject(o, "message", err->message)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* "explanations" of every model entry the --model matches. */
-static void add_explanations(cJSON *body, const etpu_compiler_report *report, const log_model *lm)
-{
-    cJSON *models = cJSON_GetObjectItemCaseSensitive(body, "models");
-    for (size_t i = 0; i < report->model_count; i++) {
-        const etpu_compiler_model *m = &report->models[i];
-        cJSON *mj = cJSON_GetArrayItem(models, (int)i);
-        if (!mj || !etpu_log_matches_model(m, lm->check))
-            continue;
-        etpu_log_row_explanation *x = NULL;
-        size_t n = 0;
-        etpu_error err;
-        if (etpu_log_explain(m, lm->check, &x, &n, &err))
-            continue;
-        cJSON *arr = cJSON_AddArrayToObject(mj, "explanations");
-        for (size_t k = 0; arr && k < n; k++) {
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "op", m->rows[x[k].row].op_name);
-            cJSON_AddStringToObject(e, "status", m->rows[x[k].row].status_text);
-            cJSON_AddNumberToObject(e, "count", (double)m->rows[x[k].row].count);
-            cJSON_AddNumberToObject(e, "predicted", (double)x[k].predicted);
-            cJSON *causes = cJSON_AddArrayToObject(e, "causes");
-            for (size_t c = 0; c < x[k].cause_count; c++) {
-                const etpu_check_op *o = &lm->check->ops[x[k].causes[c].example_op];
-                const etpu_rule_info *info = etpu_check_rule_info(x[k].causes[c].rule);
-                cJSON *ce = cJSON_CreateObject();
-                cJSON_AddStringToObject(ce, "rule", info ? info->id : "none");
-                cJSON_AddStringToObject(ce, "basis",
-                                        info ? etpu_rule_basis_name(info->basis) : "none");
-                cJSON_AddNumberToObject(ce, "ops", (double)x[k].causes[c].ops);
-                cJSON_AddNumberToObject(ce, "example_op", (double)o->index);
-                cJSON_AddStringToObject(ce, "reason", o->reason);
-                cJSON_AddStringToObject(ce, "hint", o->hint);
-                if (o->fix_pass)
-                    cJSON_AddStringToObject(ce, "fix_pass", o->fix_pass);
-                cJSON_AddItemToArray(causes, ce);
-            }
-            cJSON_AddItemToArray(arr, e);
-        }
-        free(x);
-    }
-}
-
-/* Adds {"file", "exit_code", "report" | "error"} to files; false if out of memory. */
-static bool add_file_json(cJSON *files, const char *file, int code,
-                          const etpu_compiler_report *report, const etpu_error *err,
-                          const log_model *lm)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddItemToArray(files, o)) {
-        cJSON_Delete(o);
-        return false;
-    }
-    if (!cJSON_AddStringToObject(o, "file", file) ||
-        !cJSON_AddNumberToObject(o, "exit_code", code))
-        return false;
-    char *text = report ? etpu_compiler_report_json(report, NULL) : NULL;
-    cJSON *body = report ? (text ? cJSON_Parse(text) : NULL) : error_json(err);
-    free(text);
-    if (!body)
-        return false;
-    if (report && lm)
-        add_explanations(body, report, lm);
-    if (!cJSON_AddItemToObject(o, report ? "report" : "error", body)) {
-        cJSON_Delete(body);
-        return false;
-    }
-    return true;
-}
-
-/* ------------------------------------------------------------------------ */
-
-/* The log's compiler major (for the check), or 16 when it does not say. */
-static int log_compiler(const etpu_compiler_report *r)
-{
-    return r->compiler_major >= 14 ? (int)r->compiler_major : ETPU_CHECK_DEFAULT_COMPILER;
-}
-
 /* Check lm's model for the compiler the log names; false + one line if the
  * log does not list exactly the model's ops. */
 static bool prepare_model(log_model *lm, const char *file, const etpu_compiler_report *r)
 {
     etpu_check_report_free(lm->check);
     lm->check = NULL;
-    etpu_check_options o = {.compiler_version = log_compiler(r)};
+    bool matches = false;
     etpu_error err;
-    if (etpu_check_model(lm->model, &o, &lm->check, &err)) {
+    if (etpu_log_check_model(lm->model, r, &lm->check, &matches, &err)) {
         cli_print_error(lm->path, &err);
         return false;
     }
-    for (size_t i = 0; i < r->model_count; i++)
-        if (etpu_log_matches_model(&r->models[i], lm->check))
-            return true;
-    fprintf(stderr, "etpu: %s: not the log of %s: its operator table does not list the model's "
-            "%zu ops (give the model the log was made from)\n", file, lm->path,
-            lm->check->op_count);
-    return false;
+    if (!matches)
+        fprintf(stderr, "etpu: %s: not the log of %s: its operator table does not list the "
+                "model's %zu ops (give the model the log was made from)\n", file, lm->path,
+                lm->check->op_count);
+    return matches;
+}
+
+/* The options into *json and lm->path; 0 to go on, -1 after --help, else
+ * the exit status of a usage error. */
+static int parse_args(int argc, char **argv, bool *json, log_model *lm)
+{
+    cli_getopt g;
+    if (!cli_getopt_build(&cmd_log_help, &g))
+        return EXIT_INPUT;
+    /* "+": options come first; everything from the first FILE on is a FILE. */
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h': cli_print_help(&cmd_log_help, stdout); return -1;
+        case OPT_JSON: *json = true; break;
+        case OPT_MODEL:
+            if (lm->path)
+                return cli_usage_error("log", "--model given twice");
+            if (!*optarg)
+                return cli_usage_error("log", "--model needs a .tflite file");
+            lm->path = optarg;
+            break;
+        case ':': return cli_usage_error("log", "--model needs a .tflite file");
+        default: return cli_usage_error("log", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("log", "no FILE given");
+    return 0;
+}
+
+/* One FILE: read, parse, check against --model, then its entry of the JSON
+ * document (w, when --json) or its text report. Returns its exit code. */
+static int log_file(const char *file, bool first, etpu_json_writer *w, log_model *lm)
+{
+    etpu_error err;
+    etpu_error_clear(&err);
+    char *data = NULL;
+    size_t len = 0;
+    etpu_compiler_report report;
+    int code;
+    bool parsed = false;
+    if (read_file(file, &data, &len, &err) == ETPU_OK &&
+        etpu_compiler_log_parse(data, len, &report, &err) == ETPU_OK) {
+        parsed = true;
+        code = report_exit_code(&report);
+        if (lm->model && !prepare_model(lm, file, &report)) {
+            /* one line said why; nothing else is reported for this file */
+            etpu_compiler_report_free(&report);
+            parsed = false;
+            code = EXIT_INPUT;
+            etpu_error_set(&err, ETPU_ERR_UNSUPPORTED, ETPU_NO_OFFSET, "not the log of %s",
+                           lm->path);
+        }
+    } else {
+        cli_print_error(file, &err);
+        code = EXIT_INPUT;
+    }
+    free(data);
+    if (w) {
+        etpu_error json_err;
+        if (etpu_log_file_write_json(w, file, code, parsed ? &report : NULL, lm->check, &err,
+                                     &json_err)) {
+            fprintf(stderr, "etpu: out of memory while writing JSON\n");
+            code = EXIT_INPUT;
+        }
+    } else if (parsed) {
+        if (!first)
+            putchar('\n');
+        print_report(file, &report, lm->check ? lm : NULL);
+    }
+    if (parsed)
+        etpu_compiler_report_free(&report);
+    return code;
 }
 
 int cmd_log(int argc, char **argv)
 {
     bool json = false;
     log_model lm = {0};
-    int first_file = argc;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--")) {
-            first_file = i + 1;
-            break;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage_text, stdout);
-            return EXIT_PASS;
-        }
-        if (!strcmp(a, "--json")) {
-            json = true;
-            continue;
-        }
-        if (!strcmp(a, "--model") || !strncmp(a, "--model=", 8)) {
-            if (lm.path)
-                return cli_usage_error("log", "--model given twice");
-            lm.path = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!lm.path || !*lm.path)
-                return cli_usage_error("log", "--model needs a .tflite file");
-            continue;
-        }
-        if (a[0] == '-' && a[1] != '\0')
-            return cli_usage_error("log", "unknown option '%s'", a);
-        first_file = i;
-        break;
-    }
-    /* Options come first; everything from the first FILE on is a FILE. */
-    if (first_file >= argc)
-        return cli_usage_error("log", "no FILE given");
-
+    int rc = parse_args(argc, argv, &json, &lm);
+    if (rc)
+        return rc < 0 ? EXIT_PASS : rc;
     if (lm.path) {
         etpu_error err;
         if (etpu_model_open(lm.path, &lm.model, &err)) {
@@ -544,64 +513,24 @@ int cmd_log(int argc, char **argv)
             return EXIT_INPUT;
         }
     }
-    cJSON *root = NULL, *files = NULL;
+    /* Streamed (etpu/json.h): one file's entry at a time. */
+    etpu_json_writer w;
+    etpu_json_init_file(&w, stdout);
     if (json) {
-        root = cJSON_CreateObject();
-        files = root ? cJSON_AddArrayToObject(root, "files") : NULL;
-        if (!files) {
-            cJSON_Delete(root);
-            fprintf(stderr, "etpu: out of memory\n");
-            return EXIT_INPUT;
-        }
+        etpu_json_object_begin(&w, NULL);
+        etpu_json_array_begin(&w, "files");
     }
-
     int worst = EXIT_PASS;
-    for (int i = first_file; i < argc; i++) {
-        const char *file = argv[i];
-        etpu_error err;
-        etpu_error_clear(&err);
-        char *data = NULL;
-        size_t len = 0;
-        etpu_compiler_report report;
-        int code;
-        bool parsed = false;
-        if (read_file(file, &data, &len, &err) == ETPU_OK &&
-            etpu_compiler_log_parse(data, len, &report, &err) == ETPU_OK) {
-            parsed = true;
-            code = report_exit_code(&report);
-            if (lm.model && !prepare_model(&lm, file, &report)) {
-                /* one line said why; nothing else is reported for this file */
-                etpu_compiler_report_free(&report);
-                parsed = false;
-                code = EXIT_INPUT;
-                etpu_error_set(&err, ETPU_ERR_UNSUPPORTED, ETPU_NO_OFFSET,
-                               "not the log of %s", lm.path);
-            }
-        } else {
-            cli_print_error(file, &err);
-            code = EXIT_INPUT;
-        }
-        free(data);
-        if (json) {
-            if (!add_file_json(files, file, code, parsed ? &report : NULL, &err,
-                               lm.check ? &lm : NULL)) {
-                fprintf(stderr, "etpu: out of memory while writing JSON\n");
-                code = EXIT_INPUT;
-            }
-        } else if (parsed) {
-            if (i > first_file)
-                putchar('\n');
-            print_report(file, &report, lm.check ? &lm : NULL);
-        }
-        if (parsed)
-            etpu_compiler_report_free(&report);
+    for (int i = optind; i < argc; i++) {
+        int code = log_file(argv[i], i == optind, json ? &w : NULL, &lm);
         if (code > worst)
             worst = code;
     }
     if (json) {
-        if (cli_print_json(root) != 0)
+        etpu_json_array_end(&w);
+        etpu_json_object_end(&w);
+        if (cli_json_done(&w) != EXIT_PASS)
             worst = EXIT_INPUT;
-        cJSON_Delete(root);
     }
     etpu_check_report_free(lm.check);
     etpu_model_free(lm.model);

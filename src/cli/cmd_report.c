@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "cli_text.h"
 #include "etpu/check.h"
 #include "etpu/compiled.h"
@@ -16,61 +17,90 @@
 #include "etpu/fix.h"
 #include "etpu/report.h"
 
-static const char report_usage[] =
-    "usage: etpu report [options] MODEL\n"
-    "\n"
-    "Draw the model's operator graph as one self-contained HTML file (inline SVG,\n"
-    "CSS and a little JavaScript; nothing is fetched from the network). Each op is a\n"
-    "box, laid out top to bottom in dependency order and coloured by where it runs:\n"
-    "green on the Edge TPU, orange on the CPU. The op where the Edge TPU part of the\n"
-    "graph is cut is outlined in red. Hover or click an op to see its tensors,\n"
-    "shapes, quantization, version, the compiler's status wording, the reason and\n"
-    "the fix. Drag to pan, scroll to zoom. The header sums it up: ops on the TPU and\n"
-    "CPU, parameter memory on-chip and streamed, fatal problems, and what `etpu fix`\n"
-    "would change with the TPU share predicted after it.\n"
-    "\n"
-    "Big models start at the cut; an overview on the right shows the whole graph\n"
-    "(click to go there), the side panel lists the ops on the CPU and the fatal\n"
-    "problems, and Ctrl+F finds an op by number, type or tensor name. SiLU convs,\n"
-    "residual and other one-way-in, one-way-out blocks and straight runs are\n"
-    "drawn as one box each on big models; click a box to open it.\n"
-    "\n"
-    "Placement, status and the cut are predicted as `etpu check` predicts them\n"
-    "(with the same counts, also when compilation is predicted to fail: then the\n"
-    "picture shows what would map past the fatal problem), unless the compiler's\n"
-    "own results are given; then they come from those, the prediction is shown\n"
-    "beside them and every op where it differs is listed:\n"
-    "  --compiled X_edgetpu.tflite\n"
-    "                     the compiled model: ops still in it run on the CPU, the\n"
-    "                     rest were mapped into an edgetpu-custom-op (exact, per op)\n"
-    "  --log X_edgetpu.log\n"
-    "                     the compiler's log: the status of every op (its table is\n"
-    "                     per op type; where a type has several statuses, which op\n"
-    "                     got which is etpu's reading, and says so) and memory\n"
-    "A compiled model or log that is not this model's (other inputs, outputs, op\n"
-    "types or counts, other scales: another training of the network; a log table\n"
-    "or Input line of another model) is refused.\n"
-    "\n"
-    "Options:\n"
-    "  -o, --output FILE  where to write (default MODEL_report.html, or .svg/.json\n"
-    "                     with --format; `-` writes to standard output)\n"
-    "  --format FMT       html (default); svg: the picture alone, to embed in docs;\n"
-    "                     json: the layout and verdicts, for scripts\n"
-    "  --collapse N       draw N or more ops in a straight line with the same placement\n"
-    "                     as one box; 0 draws every op (default: 8 for models of more\n"
-    "                     than 100 ops, else 0)\n"
-    "  --no-fix-preview   do not run the `etpu fix` passes for the header\n"
-    "  -a, --enable_multiple_subgraphs\n"
-    "                     predict as with the compiler's -a\n"
-    "  --compiler-version N\n"
-    "                     target compiler major version (default 16)\n"
-    "  -q, --quiet        print nothing but errors\n"
-    "  -h, --help         show this help\n"
-    "\n"
-    "Exit status: 0 report written; 2 bad usage, or an unreadable model, or a\n"
-    "compiled model or log that is unreadable or not this model's.\n";
-
 enum { OPT_FORMAT = 256, OPT_COMPILED, OPT_LOG, OPT_COLLAPSE, OPT_NO_FIX, OPT_COMPILER };
+
+/* `etpu report`'s options: its --help lines, its getopt_long table, and (through
+ * scripts/gen-man.py) its man page and shell completions come from these rows. */
+static const cli_option report_options[] = {
+    {OPT_COMPILED, false, "compiled", "X_edgetpu.tflite", CLI_VALUE_TFLITE, NULL,
+     "the compiled model: ops still in it run on the CPU, the\n"
+     "rest were mapped into an edgetpu-custom-op (exact, per op)"},
+    {OPT_LOG, false, "log", "X_edgetpu.log", CLI_VALUE_LOG, NULL,
+     "the compiler's log: the status of every op (its table is\n"
+     "per op type; where a type has several statuses, which op\n"
+     "got which is etpu's reading, and says so) and memory"},
+};
+
+static const cli_option report_options_1[] = {
+    {'o', true, "output", "FILE", CLI_VALUE_FILE, NULL,
+     "where to write (default MODEL_report.html, or .svg/.json\n"
+     "with --format; `-` writes to standard output)"},
+    {OPT_FORMAT, false, "format", "FMT", CLI_VALUE_WORDS, "html svg json",
+     "html (default); svg: the picture alone, to embed in docs;\n"
+     "json: the layout and verdicts, for scripts"},
+    {OPT_COLLAPSE, false, "collapse", "N", CLI_VALUE_TEXT, NULL,
+     "draw N or more ops in a straight line with the same placement\n"
+     "as one box; 0 draws every op (default: 8 for models of more\n"
+     "than 100 ops, else 0)"},
+    {OPT_NO_FIX, false, "no-fix-preview", NULL, CLI_VALUE_NONE, NULL,
+     "do not run the `etpu fix` passes for the header"},
+    {'a', true, "enable_multiple_subgraphs", NULL, CLI_VALUE_NONE, NULL,
+     "predict as with the compiler's -a"},
+    {OPT_COMPILER, false, "compiler-version", "N", CLI_VALUE_TEXT, NULL,
+     "target compiler major version (default 16)"},
+    {'q', true, "quiet", NULL, CLI_VALUE_NONE, NULL,
+     "print nothing but errors"},
+    {'h', true, "help", NULL, CLI_VALUE_NONE, NULL,
+     "show this help"},
+};
+
+static const cli_option_block report_blocks[] = {
+    CLI_BLOCK(
+        "usage: etpu report [options] MODEL\n"
+        "\n"
+        "Draw the model's operator graph as one self-contained HTML file (inline SVG,\n"
+        "CSS and a little JavaScript; nothing is fetched from the network). Each op is a\n"
+        "box, laid out top to bottom in dependency order and coloured by where it runs:\n"
+        "green on the Edge TPU, orange on the CPU. The op where the Edge TPU part of the\n"
+        "graph is cut is outlined in red. Hover or click an op to see its tensors,\n"
+        "shapes, quantization, version, the compiler's status wording, the reason and\n"
+        "the fix. Drag to pan, scroll to zoom. The header sums it up: ops on the TPU and\n"
+        "CPU, parameter memory on-chip and streamed, fatal problems, and what `etpu fix`\n"
+        "would change with the TPU share predicted after it.\n"
+        "\n"
+        "Big models start at the cut; an overview on the right shows the whole graph\n"
+        "(click to go there), the side panel lists the ops on the CPU and the fatal\n"
+        "problems, and Ctrl+F finds an op by number, type or tensor name. SiLU convs,\n"
+        "residual and other one-way-in, one-way-out blocks and straight runs are\n"
+        "drawn as one box each on big models; click a box to open it.\n"
+        "\n"
+        "Placement, status and the cut are predicted as `etpu check` predicts them\n"
+        "(with the same counts, also when compilation is predicted to fail: then the\n"
+        "picture shows what would map past the fatal problem), unless the compiler's\n"
+        "own results are given; then they come from those, the prediction is shown\n"
+        "beside them and every op where it differs is listed:\n",
+        21, report_options),
+    CLI_BLOCK(
+        "A compiled model or log that is not this model's (other inputs, outputs, op\n"
+        "types or counts, other scales: another training of the network; a log table\n"
+        "or Input line of another model) is refused.\n"
+        "\n"
+        "Options:\n",
+        21, report_options_1),
+};
+
+const cli_help cmd_report_help = {
+    .command = "report",
+    .blocks = report_blocks,
+    .block_count = sizeof report_blocks / sizeof report_blocks[0],
+    .after =
+        "\n"
+        "Exit status: 0 report written; 2 bad usage, or an unreadable model, or a\n"
+        "compiled model or log that is unreadable or not this model's.\n",
+    .operands = CLI_VALUE_TFLITE,
+    .shortopts_prefix = ":",
+};
+
 
 /* Logs are text; a few MiB is already far beyond any real one. */
 #define LOG_MAX_BYTES (64u * 1024 * 1024)
@@ -103,23 +133,13 @@ static char *default_output(const char *model, etpu_report_format f)
 
 static int parse_args(int argc, char **argv, report_opts *o)
 {
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"compiled", required_argument, NULL, OPT_COMPILED},
-        {"log", required_argument, NULL, OPT_LOG},
-        {"collapse", required_argument, NULL, OPT_COLLAPSE},
-        {"no-fix-preview", no_argument, NULL, OPT_NO_FIX},
-        {"enable_multiple_subgraphs", no_argument, NULL, 'a'},
-        {"compiler-version", required_argument, NULL, OPT_COMPILER},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_getopt g;
+    if (!cli_getopt_build(&cmd_report_help, &g))
+        return EXIT_INPUT;
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":o:aqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         char *end = NULL;
         long v;
         switch (c) {
@@ -153,7 +173,7 @@ static int parse_args(int argc, char **argv, report_opts *o)
             o->check.compiler_version = (int)v;
             break;
         case 'q': o->quiet = true; break;
-        case 'h': fputs(report_usage, stdout); return -1;
+        case 'h': cli_print_help(&cmd_report_help, stdout); return -1;
         case ':': return cli_usage_error("report", "%s needs a value", argv[optind - 1]);
         default: return cli_usage_error("report", "unknown option '%s'", argv[optind - 1]);
         }

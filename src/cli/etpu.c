@@ -9,19 +9,27 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "cli_options.h"
 
 #ifndef ETPU_VERSION
 #define ETPU_VERSION "0.0.0"
 #endif
 
 static const cli_command commands[] = {
-    {"inspect", cmd_inspect, "show what is in a .tflite model (any model, also compiled ones)"},
-    {"check", cmd_check, "predict the Edge TPU compiler's verdict, op by op, with the fix"},
-    {"fix", cmd_fix, "rewrite a model so the compiler accepts it (proven numerically identical)"},
-    {"compile", cmd_compile, "run the real edgetpu_compiler here (natively or under QEMU) and report"},
-    {"report", cmd_report, "draw the TPU/CPU partition as a picture: one self-contained HTML or SVG file"},
-    {"log", cmd_log, "read an edgetpu_compiler log or captured output into a clear report"},
-    {"compiler", cmd_compiler, "install and locate the real edgetpu_compiler (x86_64 natively, elsewhere under QEMU)"},
+    {"inspect", cmd_inspect, "show what is in a .tflite model (any model, also compiled ones)",
+     &cmd_inspect_help},
+    {"check", cmd_check, "predict the Edge TPU compiler's verdict, op by op, with the fix",
+     &cmd_check_help},
+    {"fix", cmd_fix, "rewrite a model so the compiler accepts it (proven numerically identical)",
+     &cmd_fix_help},
+    {"compile", cmd_compile, "run the real edgetpu_compiler here (natively or under QEMU) and report",
+     &cmd_compile_help},
+    {"report", cmd_report, "draw the TPU/CPU partition as a picture: one self-contained HTML or SVG file",
+     &cmd_report_help},
+    {"log", cmd_log, "read an edgetpu_compiler log or captured output into a clear report",
+     &cmd_log_help},
+    {"compiler", cmd_compiler, "install and locate the real edgetpu_compiler (x86_64 natively, elsewhere under QEMU)",
+     &cmd_compiler_help},
 };
 
 static void print_usage(FILE *out)
@@ -42,6 +50,19 @@ static void print_usage(FILE *out)
             "\n"
             "Exit codes: 0 success, 1 the model has a problem the command reports,\n"
             "2 usage error or invalid input, 3 toolchain missing or crashed.\n");
+}
+
+/* Hidden: `etpu help --options-json`, every command's option table for
+ * scripts/gen-man.py (man pages and completions). */
+static int print_options_json(void)
+{
+    const cli_help *helps[sizeof commands / sizeof commands[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].help)
+            helps[n++] = commands[i].help;
+    cli_print_options_json(helps, n, stdout);
+    return fflush(stdout) ? EXIT_INPUT : EXIT_PASS;
 }
 
 void cli_print_error(const char *file, const etpu_error *err)
@@ -88,6 +109,8 @@ int main(int argc, char **argv)
     }
     const char *name = argv[1];
     cli_catch_truncation();
+    if (!strcmp(name, "help") && argc == 3 && !strcmp(argv[2], "--options-json"))
+        return print_options_json();
     if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
         print_usage(stdout);
         return EXIT_PASS;

@@ -21,7 +21,10 @@
 /* The same document, once as a cJSON tree and once streamed: nesting,
  * empty containers, objects in arrays, escapes, numbers of every kind. */
 static const char awkward[] = "q\"b\\s/\b\f\n\r\t\x01\x1f caf\xc3\xa9";
-static const double doubles[] = {0, -0.0, 1, -7, 0.1, 1e-5, 3e9, -2147483649.0, 1e300, 123.456};
+static const double doubles[] = {0,     -0.0,  1,       -7,      0.1,     1e-5, 3e9, -2147483649.0,
+                                 1e300, 123.456, 999999999999999.0, -999999999999999.0, 1e15, 1e16,
+                                 -128,  4294967295.0, 0.5, 1e-300,
+                                 0.99984342898673784 /* 15 digits read back within DBL_EPSILON */};
 
 static cJSON *build_cjson(void)
 {
@@ -116,36 +119,171 @@ static void test_matches_cjson_print(void **state)
     cJSON_Delete(root);
 }
 
-static void test_float_shortest_exact(void **state)
+/* Significant digits of a printed number: from the first non-zero digit to
+ * the exponent. */
+static int significant_digits(const char *s)
+{
+    int n = 0;
+    bool started = false;
+    for (; *s && *s != 'e'; s++) {
+        if (*s < '0' || *s > '9')
+            continue;
+        started = started || *s != '0';
+        n += started;
+    }
+    return n;
+}
+
+/* The smallest n for which printf("%.<n>g") reads back as v, in ref. */
+static int shortest_printf(float v, char ref[40])
+{
+    for (int n = 1; n <= 9; n++) {
+        snprintf(ref, 40, "%.*g", n, (double)v);
+        if (strtof(ref, NULL) == v)
+            return n;
+    }
+    fail_msg("%.9g: 9 digits did not read back", (double)v);
+    return 0;
+}
+
+/* What etpu_json_format_float promises for a finite v: it reads back;
+ * integral values below 10^15 are the whole integer; otherwise no shorter
+ * %.<n>g reads back, and at the same length it is that %.<n>g (a shorter
+ * text is allowed: the nearest of a length is not always the one that
+ * reads back, next to a power of two). Returns whether it was shorter. */
+static bool check_float(float v)
+{
+    char out[32], ref[40];
+    int len = etpu_json_format_float(out, v);
+    assert_int_equal(len, (int)strlen(out));
+    if (strtof(out, NULL) != v || signbit(strtof(out, NULL)) != signbit(v))
+        fail_msg("%.9g printed as %s does not read back", (double)v, out);
+    if (fabsf(v) < 1e15f && v == truncf(v)) {
+        snprintf(ref, sizeof ref, "%1.15g", (double)v);
+        assert_string_equal(out, ref);
+        return false;
+    }
+    int n = shortest_printf(v, ref);
+    int mine = significant_digits(out);
+    if (mine > n)
+        fail_msg("%.9g printed as %s, %s is shorter", (double)v, out, ref);
+    if (mine == n && strcmp(out, ref) != 0)
+        fail_msg("%.9g printed as %s, printf says %s", (double)v, out, ref);
+    if (mine < n) { /* shorter than printf: then only next to a power of two */
+        uint32_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        assert_int_equal(bits & 0x7fffffu, 0);
+    }
+    return mine < n;
+}
+
+static float float_of_bits(uint32_t bits)
+{
+    float v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+static void test_float_known_spellings(void **state)
 {
     (void)state;
     static const struct {
-        float v;
+        uint32_t bits; /* exact, not a literal the compiler rounds */
         const char *text;
     } cases[] = {
-        {0.1f, "0.1"},          {1e-5f, "1e-05"},     {0.00390625f, "0.00390625"},
-        {100.0f, "100"},        {-3.0f, "-3"},        {0.0f, "0"},
-        {3.4028235e38f, "3.4028235e+38"}, {1.17549435e-38f, "1.1754944e-38"},
-        {0.0078125f, "0.0078125"}, {16777217.0f, "16777216"},
+        {0x3dcccccdu, "0.1"},           {0x3727c5acu, "1e-05"},
+        {0x3b800000u, "0.00390625"},    {0x42c80000u, "100"},
+        {0xc0400000u, "-3"},            {0x00000000u, "0"},
+        {0x80000000u, "-0"},            {0x7f7fffffu, "3.4028235e+38"},
+        {0xff7fffffu, "-3.4028235e+38"}, {0x00800000u, "1.1754944e-38"},
+        {0x00000001u, "1e-45"},         {0x80000001u, "-1e-45"},
+        {0x007fffffu, "1.1754942e-38"}, {0x00000002u, "3e-45"},
+        {0x3c000000u, "0.0078125"},     {0x4b800000u, "16777216"},
+        {0x3f7fffffu, "0.99999994"},    {0x3f800001u, "1.0000001"},
+        {0x4affffffu, "8388607.5"},     {0x3eaaaaabu, "0.33333334"},
+        {0x38d1b717u, "0.0001"},        {0x3851b717u, "5e-05"},
+        {0x5368d4a5u, "999999995904"},        {0x58635fa9u, "1e+15"},
+        {0x5a0e1bcau, "1e+16"},         {0x7e967699u, "1e+38"},
+        {0x0f800000u, "1.2621775e-29"}, /* printf's 9 digits; 8 read back */
+        {0x4e6e6b28u, "1000000000"},        {0xc61c4000u, "-10000"},
+        {0x3a83126fu, "0.001"},         {0x501502f9u, "10000000000"},
+        {0x7f800000u, "null"},          {0xff800000u, "null"},
+        {0x7fc00000u, "null"},          {0xffc00001u, "null"},
     };
     char buf[32];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int n = etpu_json_format_float(buf, cases[i].v);
+        int n = etpu_json_format_float(buf, float_of_bits(cases[i].bits));
         assert_int_equal(n, (int)strlen(buf));
-        assert_string_equal(buf, cases[i].text);
-        assert_true(strtof(buf, NULL) == cases[i].v);
+        if (strcmp(buf, cases[i].text) != 0)
+            fail_msg("0x%08x printed as %s, expected %s", cases[i].bits, buf, cases[i].text);
     }
-    /* Every float in a sweep of bit patterns reads back exactly. */
-    for (uint32_t bits = 0x00000001u; bits < 0x7f800000u; bits += 0x00123457u) {
-        float v;
-        memcpy(&v, &bits, sizeof v);
-        etpu_json_format_float(buf, v);
-        assert_true(strtof(buf, NULL) == v);
+}
+
+/* Every power of ten float32 holds (and its neighbours), every power of two
+ * (where the neighbour below is half as far), the subnormals' edges, the
+ * integers around 2^24 and 10^15. */
+static void test_float_edges(void **state)
+{
+    (void)state;
+    int shorter = 0;
+    for (int k = -45; k <= 38; k++) {
+        float p = (float)pow(10.0, k);
+        uint32_t b;
+        memcpy(&b, &p, sizeof b);
+        for (int d = -20; d <= 20; d++)
+            if (b + (uint32_t)d > 0 && b + (uint32_t)d < 0x7f800000u) {
+                shorter += check_float(float_of_bits(b + (uint32_t)d));
+                shorter += check_float(-float_of_bits(b + (uint32_t)d));
+            }
     }
-    etpu_json_format_float(buf, (float)NAN);
-    assert_string_equal(buf, "null");
-    etpu_json_format_float(buf, (float)INFINITY);
-    assert_string_equal(buf, "null");
+    for (uint32_t e = 0; e < 255; e++)
+        for (int d = -2; d <= 2; d++) {
+            int64_t b = ((int64_t)e << 23) + d;
+            if (b > 0 && b < 0x7f800000)
+                shorter += check_float(float_of_bits((uint32_t)b));
+        }
+    for (uint32_t b = 1; b < 4096; b++) { /* smallest subnormals */
+        check_float(float_of_bits(b));
+        check_float(float_of_bits(0x00800000u - b));
+    }
+    for (float v = 16777216.0f - 64; v < 16777216.0f + 64; v = nextafterf(v, INFINITY))
+        check_float(v);
+    for (float v = 1e15f / 2; v < 4e15f; v *= 1.0001f)
+        check_float(v);
+    /* The power-of-two case does happen, so the shorter branch is tested. */
+    assert_true(shorter > 0);
+}
+
+/* Random bit patterns (a fixed xorshift sequence): every sign, exponent and
+ * mantissa; each reads back and is shortest. */
+static void test_float_random_sweep(void **state)
+{
+    (void)state;
+    uint32_t x = 0x2545f491u;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        float v = float_of_bits(x);
+        if (isnan(v) || isinf(v))
+            continue;
+        check_float(v);
+    }
+}
+
+static void test_int_spelling(void **state)
+{
+    (void)state;
+    static const int64_t values[] = {0,          1,          -1,         9,          10,
+                                     -10,        2147483647, -2147483648, 999999999999999,
+                                     INT64_MAX,  INT64_MIN,  -99};
+    char buf[24], ref[32];
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        int n = etpu_json_format_int(buf, values[i]);
+        snprintf(ref, sizeof ref, "%lld", (long long)values[i]);
+        assert_string_equal(buf, ref);
+        assert_int_equal(n, (int)strlen(ref));
+    }
 }
 
 static void test_misuse_reported(void **state)
@@ -180,7 +318,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_cjson_print),
-        cmocka_unit_test(test_float_shortest_exact),
+        cmocka_unit_test(test_float_known_spellings),
+        cmocka_unit_test(test_float_edges),
+        cmocka_unit_test(test_float_random_sweep),
+        cmocka_unit_test(test_int_spelling),
         cmocka_unit_test(test_misuse_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

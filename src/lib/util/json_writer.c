@@ -3,6 +3,7 @@
  */
 #include "etpu/json.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +158,7 @@ void etpu_json_int(etpu_json_writer *w, const char *key, int64_t value)
         return;
     }
     char buf[24];
-    int n = snprintf(buf, sizeof buf, "%lld", (long long)value);
+    int n = etpu_json_format_int(buf, value);
     begin_value(w, key);
     emit(w, buf, (size_t)n);
 }
@@ -168,36 +169,23 @@ void etpu_json_double(etpu_json_writer *w, const char *key, double value)
     int n;
     if (isnan(value) || isinf(value))
         n = snprintf(buf, sizeof buf, "null");
+    else if (fabs(value) < 1e15 && value == trunc(value))
+        /* what %1.15g prints for an integral double below 10^15 (counts,
+         * sizes, zero points: most numbers), without printf's cost */
+        n = signbit(value) && value == 0 ? snprintf(buf, sizeof buf, "-0")
+                                         : etpu_json_format_int(buf, (int64_t)value);
     else {
+        /* cJSON 1.7.15 keeps the 15 digits when they read back within
+         * DBL_EPSILON (relative), not only when exact: 0.999843428986738,
+         * where an exact test would print 0.99984342898673784. */
         n = snprintf(buf, sizeof buf, "%1.15g", value);
-        if (strtod(buf, NULL) != value)
+        double back = strtod(buf, NULL);
+        double larger = fabs(back) > fabs(value) ? fabs(back) : fabs(value);
+        if (!(fabs(back - value) <= larger * DBL_EPSILON))
             n = snprintf(buf, sizeof buf, "%1.17g", value);
     }
     begin_value(w, key);
     emit(w, buf, (size_t)n);
-}
-
-int etpu_json_format_float(char out[32], float v)
-{
-    if (isnan(v) || isinf(v))
-        return snprintf(out, 32, "null");
-    /* Integral values as cJSON spells them ("100", not the shorter "1e+02";
-     * "-0"), so that output moved from cJSON changes only where it must. */
-    if (fabsf(v) < 1e15f && v == truncf(v))
-        return snprintf(out, 32, "%1.15g", (double)v);
-    /* Round-tripping is monotonic in the digit count (correctly rounded
-     * printf and strtof), and 9 digits always do: binary search, 3-4
-     * tries where a walk up from 1 takes 8-9 for a typical quant scale. */
-    int lo = 1, hi = 9;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        snprintf(out, 32, "%.*g", mid, (double)v);
-        if (strtof(out, NULL) == v)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return snprintf(out, 32, "%.*g", lo, (double)v);
 }
 
 void etpu_json_float(etpu_json_writer *w, const char *key, float value)
