@@ -17,11 +17,12 @@ set(ETPU_LAYERS util flatbuf tflite edgetpu toolchain report)
 # a row here: the configure stops until it has one.
 set(ETPU_PUBLIC_HEADERS_util      error.h text.h json.h fileio.h)
 set(ETPU_PUBLIC_HEADERS_flatbuf   "")
-set(ETPU_PUBLIC_HEADERS_tflite    builtin_ops.def ops.h model.h graph.h ir.h writer.h compiled.h)
+set(ETPU_PUBLIC_HEADERS_tflite    builtin_ops.def ops.h model.h graph.h ir.h writer.h compiled.h
+                                  inspect.h)
 set(ETPU_PUBLIC_HEADERS_edgetpu   status.h check.h fix.h)
 set(ETPU_PUBLIC_HEADERS_toolchain compiler_arch.h compiler_log.h log_explain.h compile_plan.h
                                   hash.h fetch.h apt.h archive.h cache.h sources.h install.h
-                                  runner.h toolchain.h)
+                                  runner.h toolchain.h log_report.h)
 set(ETPU_PUBLIC_HEADERS_report    report.h)
 
 # etpu_check_public_headers(dir): every file in dir has exactly one row in
