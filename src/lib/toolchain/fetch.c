@@ -34,8 +34,15 @@
 #include "etpu/hash.h"
 
 static volatile sig_atomic_t cancel_flag;
+static volatile sig_atomic_t cancel_signal;
 
 void etpu_toolchain_cancel(void) { cancel_flag = 1; }
+void etpu_toolchain_cancel_by(int sig)
+{
+    cancel_signal = sig;
+    cancel_flag = 1;
+}
+int etpu_toolchain_cancel_signal(void) { return cancel_signal; }
 bool etpu_toolchain_cancelled(void) { return cancel_flag != 0; }
 
 double etpu_monotonic_s(void)
