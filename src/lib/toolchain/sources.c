@@ -449,6 +449,80 @@ static bool get_size(const cJSON *o, const char *key, uint64_t *out)
     return true;
 }
 
+/* One row of "artifacts" into a (its files included); false when a field
+ * is missing or of the wrong type, or the format is unknown. */
+static bool parse_artifact(const cJSON *e, etpu_artifact *a)
+{
+    char format[8] = "";
+    bool ok = cJSON_IsObject(e) && get_str(e, "id", a->id, sizeof a->id, true) &&
+              get_str(e, "version", a->version, sizeof a->version, true) &&
+              get_str(e, "arch", a->arch, sizeof a->arch, true) &&
+              get_str(e, "format", format, sizeof format, true) &&
+              get_str(e, "sha256", a->sha256, sizeof a->sha256, false) &&
+              get_str(e, "md5", a->md5, sizeof a->md5, false) &&
+              get_str(e, "pool", a->pool, sizeof a->pool, false) &&
+              get_str(e, "commit", a->commit, sizeof a->commit, false) &&
+              get_size(e, "size", &a->size);
+    bool known = format_parse(format, &a->format);
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(e, "files");
+    if (ok && files) {
+        const cJSON *f;
+        ok = cJSON_IsArray(files) && cJSON_GetArraySize(files) <= ETPU_ARTIFACT_FILES_MAX;
+        cJSON_ArrayForEach(f, files) {
+            if (!ok)
+                break;
+            etpu_artifact_file *d = &a->files[a->file_count++];
+            ok = cJSON_IsObject(f) && get_str(f, "path", d->path, sizeof d->path, true) &&
+                 get_str(f, "blob", d->blob, sizeof d->blob, true) &&
+                 get_size(f, "size", &d->size);
+        }
+    }
+    return ok && known;
+}
+
+/* One row of "sources" into s; false as parse_artifact(). */
+static bool parse_source(const cJSON *e, etpu_source *s)
+{
+    char kind[8] = "";
+    bool ok = cJSON_IsObject(e) && get_str(e, "name", s->name, sizeof s->name, true) &&
+              get_str(e, "kind", kind, sizeof kind, true) &&
+              get_str(e, "url", s->url, sizeof s->url, true) &&
+              get_str(e, "artifact", s->artifact, sizeof s->artifact, false) &&
+              get_str(e, "about", s->about, sizeof s->about, false);
+    bool known = kind_parse(kind, &s->kind);
+    return ok && known;
+}
+
+/* The rows of both arrays into out (allocated for them). */
+static etpu_status parse_rows(const cJSON *arts, const cJSON *srcs, const char *origin,
+                              etpu_source_table *out, etpu_error *err)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arts) {
+        etpu_artifact *a = &out->artifacts[out->artifact_count];
+        if (!parse_artifact(e, a)) {
+            char id[ETPU_NAME_MAX];
+            etpu_str_copy(id, sizeof id, a->id[0] ? a->id : "?");
+            return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
+                                  "%.200s: artifact %zu ('%s'): needs id, version, arch, format "
+                                  "(deb, tar, git) as strings; sha256, md5, pool, commit "
+                                  "strings, size a whole number, files [{path, blob, size}] (at "
+                                  "most %d)",
+                                  origin, out->artifact_count + 1, id, ETPU_ARTIFACT_FILES_MAX);
+        }
+        out->artifact_count++;
+    }
+    cJSON_ArrayForEach(e, srcs) {
+        if (!parse_source(e, &out->sources[out->source_count]))
+            return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
+                                  "%.200s: source %zu: needs name, kind (apt, file, git) and url "
+                                  "as strings; artifact and about strings",
+                                  origin, out->source_count + 1);
+        out->source_count++;
+    }
+    return ETPU_OK;
+}
+
 etpu_status etpu_source_table_parse(const char *text, size_t len, const char *origin,
                                     etpu_source_table *out, etpu_error *err)
 {
@@ -475,64 +549,8 @@ etpu_status etpu_source_table_parse(const char *text, size_t len, const char *or
                     err) != ETPU_OK)
         goto done;
     etpu_str_copy(out->origin, sizeof out->origin, origin);
-    const cJSON *e;
-    cJSON_ArrayForEach(e, arts) {
-        etpu_artifact *a = &out->artifacts[out->artifact_count];
-        char format[8] = "";
-        bool ok = cJSON_IsObject(e) && get_str(e, "id", a->id, sizeof a->id, true) &&
-                  get_str(e, "version", a->version, sizeof a->version, true) &&
-                  get_str(e, "arch", a->arch, sizeof a->arch, true) &&
-                  get_str(e, "format", format, sizeof format, true) &&
-                  get_str(e, "sha256", a->sha256, sizeof a->sha256, false) &&
-                  get_str(e, "md5", a->md5, sizeof a->md5, false) &&
-                  get_str(e, "pool", a->pool, sizeof a->pool, false) &&
-                  get_str(e, "commit", a->commit, sizeof a->commit, false) &&
-                  get_size(e, "size", &a->size);
-        bool known = format_parse(format, &a->format);
-        const cJSON *files = cJSON_GetObjectItemCaseSensitive(e, "files");
-        if (ok && files) {
-            const cJSON *f;
-            ok = cJSON_IsArray(files) && cJSON_GetArraySize(files) <= ETPU_ARTIFACT_FILES_MAX;
-            cJSON_ArrayForEach(f, files) {
-                if (!ok)
-                    break;
-                etpu_artifact_file *d = &a->files[a->file_count++];
-                ok = cJSON_IsObject(f) && get_str(f, "path", d->path, sizeof d->path, true) &&
-                     get_str(f, "blob", d->blob, sizeof d->blob, true) &&
-                     get_size(f, "size", &d->size);
-            }
-        }
-        if (!ok || !known) {
-            char id[ETPU_NAME_MAX];
-            etpu_str_copy(id, sizeof id, a->id[0] ? a->id : "?");
-            etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
-                           "%.200s: artifact %zu ('%s'): needs id, version, arch, format "
-                           "(deb, tar, git) as strings; sha256, md5, pool, commit strings, "
-                           "size a whole number, files [{path, blob, size}] (at most %d)",
-                           origin, out->artifact_count + 1, id, ETPU_ARTIFACT_FILES_MAX);
-            goto done;
-        }
-        out->artifact_count++;
-    }
-    cJSON_ArrayForEach(e, srcs) {
-        etpu_source *s = &out->sources[out->source_count];
-        char kind[8] = "";
-        bool ok = cJSON_IsObject(e) && get_str(e, "name", s->name, sizeof s->name, true) &&
-                  get_str(e, "kind", kind, sizeof kind, true) &&
-                  get_str(e, "url", s->url, sizeof s->url, true) &&
-                  get_str(e, "artifact", s->artifact, sizeof s->artifact, false) &&
-                  get_str(e, "about", s->about, sizeof s->about, false);
-        bool known = kind_parse(kind, &s->kind);
-        if (!ok || !known) {
-            etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
-                           "%.200s: source %zu: needs name, kind (apt, file, git) and url as "
-                           "strings; artifact and about strings",
-                           origin, out->source_count + 1);
-            goto done;
-        }
-        out->source_count++;
-    }
-    st = validate(out, err);
+    if (parse_rows(arts, srcs, origin, out, err) == ETPU_OK)
+        st = validate(out, err);
 done:
     cJSON_Delete(root);
     if (st != ETPU_OK)
