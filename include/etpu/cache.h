@@ -56,8 +56,9 @@ etpu_status etpu_compile_cache_lookup(const char *key, etpu_compile_cache_entry 
 void etpu_compile_cache_entry_free(etpu_compile_cache_entry *entry);
 
 /* Store names[0..n) of src_dir (moved when on the same file system, else
- * copied) with record_json (the text of a JSON object) under key. An entry already there
- * (another run stored it first) is kept. */
+ * copied) with record_json (the text of a JSON object; anything else is
+ * refused) under key. An entry already there (another run stored it
+ * first) is kept. */
 etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
                                      const char *const *names, size_t n,
                                      const char *record_json, etpu_error *err);

@@ -94,6 +94,14 @@ typedef struct etpu_compile_request {
     void *ctx;
 } etpu_compile_request;
 
+/* Seconds etpu lets one compiler run with flags f take before it stops
+ * it: the compiler's timeout plus a grace for QEMU start-up and the
+ * compiler's child process (60 s, or $ETPU_COMPILE_GRACE in 0..3600); with
+ * -d (search delegate, step -k K, default 1) every try of the search has its
+ * own timer: (timeout + 1) * (total_ops / K + 2) + grace. total_ops is the
+ * preflight's op count of the models. */
+double etpu_compile_time_limit(const etpu_compile_flags *f, uint64_t total_ops);
+
 /* Everything `etpu compile` does between its options and its output.
  * Returns the exit status (ETPU_COMPILE_EXIT_*, or 128 + a signal). A bad
  * request (a missing output directory, two models whose outputs would

@@ -85,10 +85,6 @@ typedef struct etpu_attempt_input {
     uint64_t total_ops; /* the preflight's op count: the -d time limit */
 } etpu_attempt_input;
 
-/* Seconds etpu lets one compiler run take with flags f: the compiler's
- * timeout plus the grace; with -d the search's tries each get the timeout. */
-double etpu_compile_time_limit(const etpu_compile_flags *f, uint64_t total_ops);
-
 /* Run one attempt with flags f at step into outdir; append it to the
  * record's attempts. ETPU_COMPILE_EXIT_OK, or a status to stop with; a
  * usage problem (too many models) is returned in *usage. */

@@ -116,7 +116,8 @@ int etpu_compile_cache_key(const etpu_compile_request *req, const etpu_compiler_
         return ETPU_COMPILE_EXIT_TOOLCHAIN;
     char flags[1024];
     etpu_compile_flags_canonical(&req->flags, flags, sizeof flags);
-    int w = snprintf(buf, cap, "etpu-compile 2\netpu %s\ncompiler %s %s\nflags %s\nfix %d retry %d\n",
+    int w = snprintf(buf, cap,
+                     "etpu-compile 2\netpu %s\ncompiler %s %s\nflags %s\nfix %d retry %d\n",
                      req->etpu_version ? req->etpu_version : "0.0.0", info->version,
                      info->sha256, flags, req->fix, req->retry);
     len = w > 0 && (size_t)w < cap ? (size_t)w : cap - 1;
