@@ -660,15 +660,9 @@ static bool transfer_once(CURL *c, const char *url, const char *path, int fd, ui
                           uint64_t limit, uint64_t expected_size, const etpu_fetch_options *opts,
                           char *errbuf, xfer *x, attempt *a, etpu_error *err)
 {
-    memset(x, 0, sizeof *x);
-    x->curl = c;
-    x->fd = fd;
-    x->offset = have;
-    x->limit = limit;
-    x->expected = expected_size;
-    x->first_write = true;
-    x->opts = opts;
-    x->stall_s = opts->stall_timeout_s > 0 ? opts->stall_timeout_s : DEFAULT_STALL_S;
+    *x = (xfer){.curl = c, .fd = fd, .offset = have, .limit = limit, .expected = expected_size,
+                .first_write = true, .opts = opts,
+                .stall_s = opts->stall_timeout_s > 0 ? opts->stall_timeout_s : DEFAULT_STALL_S};
     if (lseek(fd, (off_t)have, SEEK_SET) < 0 || ftruncate(fd, (off_t)have) != 0) {
         etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path, strerror(errno));
         return false;

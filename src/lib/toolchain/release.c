@@ -28,6 +28,7 @@
 #include "etpu/archive.h"
 #include "etpu/compiler_arch.h"
 #include "etpu/runner.h"
+#include "toolchain/deb822.h"
 #include "util/strbuf.h"
 
 #define RELEASE_MAX ((size_t)4 << 20)
@@ -136,14 +137,9 @@ static etpu_status sha256_line(const char *text, const char *p, const char *lt,
 static etpu_status field_line(const char *text, const char *p, const char *lt, const char *arch,
                               etpu_release_entry *out, bool *in_sha256, etpu_error *err)
 {
-    const char *colon = memchr(p, ':', (size_t)(lt - p));
-    if (!colon || colon == p)
-        return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
-                              "not a Release file (line without 'Field:')");
-    for (const char *q = p; q < colon; q++)
-        if (*q <= ' ' || *q > '~')
-            return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(q - text),
-                                  "not a Release file (bad field name)");
+    const char *colon;
+    if (etpu_deb822_field_name(text, p, lt, "a Release file", &colon, err) != ETPU_OK)
+        return ETPU_FAIL;
     size_t fn = (size_t)(colon - p);
     const char *v = colon + 1;
     while (v < lt && (*v == ' ' || *v == '\t'))

@@ -24,6 +24,7 @@
 #include "etpu/compiler_arch.h"
 #include "etpu/fileio.h"
 #include "etpu/sources.h"
+#include "toolchain/deb822.h"
 #include "util/strbuf.h"
 
 /* ---- architectures ----------------------------------------------------- */
@@ -215,29 +216,6 @@ static bool name_ok(const char *s)
     return true;
 }
 
-/* A relative path of plain segments: no "", ".", ".." segment, no leading
- * '/', a safe character set. */
-static bool rel_path_ok(const char *f)
-{
-    if (!*f || f[0] == '/')
-        return false;
-    const char *seg = f;
-    for (const char *p = f;; p++) {
-        if (*p == '/' || *p == '\0') {
-            size_t n = (size_t)(p - seg);
-            if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
-                return false;
-            if (*p == '\0')
-                return true;
-            seg = p + 1;
-            continue;
-        }
-        unsigned char c = (unsigned char)*p;
-        if (!(isalnum(c) || c == '.' || c == '_' || c == '+' || c == '~' || c == '-'))
-            return false;
-    }
-}
-
 static bool url_ok(const char *u)
 {
     if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))
@@ -271,7 +249,7 @@ static etpu_status validate(const etpu_source_table *t, etpu_error *err)
             return bad(err, o, "artifact of an unknown architecture (x86_64 or aarch64)", a->id);
         if (!hex_or_empty(a->sha256, 64) || !hex_or_empty(a->md5, 32))
             return bad(err, o, "sha256 must be 64 and md5 32 lowercase hex digits", a->id);
-        if (*a->pool && (a->format != ETPU_ARTIFACT_DEB || !rel_path_ok(a->pool)))
+        if (*a->pool && (a->format != ETPU_ARTIFACT_DEB || !etpu_plain_rel_path(a->pool, "")))
             return bad(err, o, "pool must be a plain relative path, for a deb", a->id);
         if (a->format == ETPU_ARTIFACT_GIT) {
             if (!is_hex(a->commit, 40) || a->file_count == 0)
@@ -279,7 +257,7 @@ static etpu_status validate(const etpu_source_table *t, etpu_error *err)
             bool binary = false;
             for (size_t k = 0; k < a->file_count; k++) {
                 const etpu_artifact_file *f = &a->files[k];
-                if (!rel_path_ok(f->path) || !is_hex(f->blob, 40))
+                if (!etpu_plain_rel_path(f->path, "") || !is_hex(f->blob, 40))
                     return bad(err, o, "a git file needs a plain relative path and a 40-hex blob id",
                                a->id);
                 for (size_t m = 0; m < k; m++)
