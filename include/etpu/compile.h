@@ -107,7 +107,7 @@ double etpu_compile_time_limit(const etpu_compile_flags *f, uint64_t total_ops);
  * request (a missing output directory, two models whose outputs would
  * collide, too many models) is not printed: it returns
  * ETPU_COMPILE_EXIT_INPUT with usage->kind ETPU_ERR_USAGE and the reason;
- * otherwise usage->kind is ETPU_ERR_OK. With json, *json_report gets the
+ * otherwise usage->kind is ETPU_ERR_OK (usage may be NULL). With json, *json_report gets the
  * malloc'ed report (one object, or with each an array of them; NULL when
  * nothing was compiled); free() it. A SIGINT/SIGTERM/SIGHUP handler should
  * call etpu_toolchain_cancel_by(): the run stops at its next step with its

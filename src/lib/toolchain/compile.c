@@ -440,7 +440,8 @@ int etpu_compile_run(const etpu_compile_request *req, char **json_report, etpu_e
     int status;
     if (json_report)
         *json_report = NULL;
-    *usage = (etpu_error){.kind = ETPU_ERR_OK, .offset = ETPU_NO_OFFSET};
+    if (usage)
+        *usage = (etpu_error){.kind = ETPU_ERR_OK, .offset = ETPU_NO_OFFSET};
     if ((status = precheck(req, usage)) != ETPU_COMPILE_EXIT_OK)
         return status;
     /* what killed runs left beside the outputs */
