@@ -19,8 +19,6 @@ extern "C" {
 
 /* ---- compile result cache (compile_cache.c) ----------------------------- */
 
-struct cJSON;
-
 /* Content-addressed: an entry's key is the SHA-256 of a text naming every
  * input of the compile (the caller's: models' SHA-256, compiler version,
  * flags). An entry is a directory <cache>/<key>/ holding entry.json (the
@@ -46,7 +44,8 @@ typedef struct etpu_compile_cache_entry {
     char files_dir[ETPU_PATH_MAX];
     char **files;              /* output file names (no '/') */
     size_t file_count;
-    struct cJSON *record;      /* the caller's record, owned by the entry */
+    char *record_json;         /* the caller's record (a JSON object, unformatted),
+                                  owned by the entry */
 } etpu_compile_cache_entry;
 
 /* Look key (64 hex digits) up. ETPU_OK with *found false for a miss; an
@@ -57,11 +56,12 @@ etpu_status etpu_compile_cache_lookup(const char *key, etpu_compile_cache_entry 
 void etpu_compile_cache_entry_free(etpu_compile_cache_entry *entry);
 
 /* Store names[0..n) of src_dir (moved when on the same file system, else
- * copied) with record (not consumed) under key. An entry already there
- * (another run stored it first) is kept. */
+ * copied) with record_json (the text of a JSON object; anything else is
+ * refused) under key. An entry already there (another run stored it
+ * first) is kept. */
 etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
                                      const char *const *names, size_t n,
-                                     const struct cJSON *record, etpu_error *err);
+                                     const char *record_json, etpu_error *err);
 
 #ifdef __cplusplus
 }

@@ -109,6 +109,10 @@ void etpu_toolchain_libs_get(etpu_toolchain_libs *out);
 /* Ask a running fetch/run to stop (async-signal-safe): set by SIGINT. */
 void etpu_toolchain_cancel(void);
 bool etpu_toolchain_cancelled(void);
+/* The same, remembering the signal that asked (for a handler of SIGINT,
+ * SIGTERM, SIGHUP); etpu_toolchain_cancel_signal() returns it, or 0. */
+void etpu_toolchain_cancel_by(int sig);
+int etpu_toolchain_cancel_signal(void);
 
 #ifdef __cplusplus
 }

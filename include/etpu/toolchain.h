@@ -38,6 +38,7 @@
 #include "etpu/apt.h"
 #include "etpu/archive.h"
 #include "etpu/cache.h"
+#include "etpu/compile.h"
 #include "etpu/compile_plan.h"
 #include "etpu/compiler_arch.h"
 #include "etpu/fetch.h"

@@ -15,11 +15,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <cjson/cJSON.h>
 
 #include "etpu/apt.h"
 #include "etpu/archive.h"
 #include "etpu/cache.h"
+#include "etpu/compile.h"
 #include "etpu/compile_plan.h"
 #include "etpu/compiler_arch.h"
 #include "etpu/fileio.h"
@@ -466,8 +466,11 @@ static void test_compile_cache(void **state)
     assert_int_equal(etpu_compile_cache_lookup(key, &entry, &found, &e), ETPU_OK);
     assert_false(found);
     assert_int_equal(etpu_compile_cache_lookup("../../etc", &entry, &found, &e), ETPU_FAIL);
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "output", "Edge TPU Compiler version 16.0\n");
+    const char *rec = "{\"output\":\"Edge TPU Compiler version 16.0\\n\"}";
+    /* a record that is not a JSON object is refused */
+    assert_int_equal(etpu_compile_cache_store(key, src, (const char *const *)names, n, "[1]", &e),
+                     ETPU_FAIL);
+    assert_int_equal(count_entries(src), 2); /* and nothing moved */
     assert_int_equal(etpu_compile_cache_store(key, src, (const char *const *)names, n, rec, &e),
                      ETPU_OK);
     assert_int_equal(count_entries(src), 0); /* moved, not copied */
@@ -475,8 +478,7 @@ static void test_compile_cache(void **state)
     assert_true(found);
     assert_int_equal(entry.file_count, 2);
     assert_string_equal(entry.files[0], "a_edgetpu.log");
-    assert_string_equal(cJSON_GetObjectItem(entry.record, "output")->valuestring,
-                        "Edge TPU Compiler version 16.0\n");
+    assert_string_equal(entry.record_json, rec); /* the same text comes back */
     /* restore from the entry */
     assert_int_equal(etpu_remove_tree(dest, &e), ETPU_OK);
     assert_int_equal(etpu_mkdirs(dest, &e), ETPU_OK);
@@ -525,7 +527,6 @@ static void test_compile_cache(void **state)
     assert_int_equal(nleft, 0);
     etpu_free_names(left, nleft);
 
-    cJSON_Delete(rec);
     etpu_free_names(names, n);
     unsetenv("XDG_CACHE_HOME");
     assert_int_equal(etpu_remove_tree(root, &e), ETPU_OK);
@@ -773,6 +774,69 @@ static void test_runner_aarch64(void **state)
     assert_int_equal(etpu_runner_resolve(ETPU_RUNNER_AUTO, NULL, &info, &r, &e), ETPU_FAIL);
 }
 
+/* The time etpu allows one compiler run (etpu_compile_time_limit): the
+ * compiler's timeout plus the grace, and with -d one timer per try of the
+ * search. */
+static void test_compile_time_limit(void **state)
+{
+    (void)state;
+    unsetenv("ETPU_COMPILE_GRACE");
+    etpu_compile_flags f;
+    memset(&f, 0, sizeof f);
+    assert_true(etpu_compile_time_limit(&f, 100) == ETPU_COMPILER_DEFAULT_TIMEOUT_S + 60.0);
+    f.timeout_s = 10;
+    assert_true(etpu_compile_time_limit(&f, 100) == 70.0);
+    f.search_delegate = true; /* 100 ops, step 1: 102 tries of 11 s */
+    assert_true(etpu_compile_time_limit(&f, 100) == 11.0 * 102 + 60.0);
+    f.search_step = "4"; /* 100 / 4 + 2 tries */
+    assert_true(etpu_compile_time_limit(&f, 100) == 11.0 * 27 + 60.0);
+    f.search_step = "0"; /* a step that means nothing counts as 1 */
+    assert_true(etpu_compile_time_limit(&f, 100) == 11.0 * 102 + 60.0);
+    f.search_delegate = false;
+    setenv("ETPU_COMPILE_GRACE", "5", 1);
+    assert_true(etpu_compile_time_limit(&f, 0) == 15.0);
+    setenv("ETPU_COMPILE_GRACE", "-1", 1); /* out of range: the default grace */
+    assert_true(etpu_compile_time_limit(&f, 0) == 70.0);
+    setenv("ETPU_COMPILE_GRACE", "5s", 1);
+    assert_true(etpu_compile_time_limit(&f, 0) == 70.0);
+    unsetenv("ETPU_COMPILE_GRACE");
+}
+
+/* etpu_compile_run refuses a bad request before anything runs, and returns
+ * the reason instead of printing it (the CLI prints it as a usage error). */
+static void test_compile_run_refusals(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/etpu-compile-run-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    char *said = NULL;
+    size_t said_len = 0;
+    FILE *messages = open_memstream(&said, &said_len);
+    assert_non_null(messages);
+    const char *models[] = {"a/m.tflite", "b/m.tflite"};
+    etpu_compile_request req;
+    memset(&req, 0, sizeof req);
+    req.models = models;
+    req.model_count = 2;
+    req.out_dir = "/nonexistent/etpu-test-out";
+    req.messages = messages;
+    char *json = NULL;
+    etpu_error usage;
+    assert_int_equal(etpu_compile_run(&req, &json, &usage), ETPU_COMPILE_EXIT_INPUT);
+    assert_int_equal(usage.kind, ETPU_ERR_USAGE);
+    assert_non_null(strstr(usage.message, "does not exist"));
+    assert_null(json);
+    req.out_dir = root; /* both would be written as m_edgetpu.tflite */
+    assert_int_equal(etpu_compile_run(&req, &json, &usage), ETPU_COMPILE_EXIT_INPUT);
+    assert_int_equal(usage.kind, ETPU_ERR_USAGE);
+    assert_non_null(strstr(usage.message, "would both be written as"));
+    assert_null(json);
+    fclose(messages);
+    assert_int_equal(said_len, 0);
+    free(said);
+    assert_int_equal(rmdir(root), 0); /* nothing was left in it */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -788,6 +852,8 @@ int main(void)
         cmocka_unit_test(test_compile_flags),
         cmocka_unit_test(test_retry_ladder),
         cmocka_unit_test(test_compile_cache),
+        cmocka_unit_test(test_compile_time_limit),
+        cmocka_unit_test(test_compile_run_refusals),
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_link_resolution),
         cmocka_unit_test(test_release_parse),

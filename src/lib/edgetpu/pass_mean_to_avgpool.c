@@ -32,10 +32,7 @@
 #include "edgetpu/passes.h"
 
 #define PASS_NAME "mean-to-avgpool"
-#define OP_AVERAGE_POOL_2D 1
-#define OP_RESHAPE 22
-#define OP_MEAN 40
-#define PADDING_VALID 1
+#define PADDING_VALID 1 /* the schema's Padding.VALID (tflite/enums.def) */
 
 /* A quantized tensor's single scale and zero point; false if it has none
  * or one per channel. */
@@ -145,88 +142,106 @@ static etpu_status oom(etpu_error *err)
     return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
 }
 
-/* MEAN at index i (already checked) -> AVERAGE_POOL_2D (+ RESHAPE). */
-static etpu_status convert(etpu_model *m, size_t i, bool keep_dims, etpu_fix_log *log,
-                           etpu_error *err)
+/* The pool's own output when keep_dims is false: a copy of the MEAN's
+ * output tensor out (type, quantization) shaped [N,1,1,C], named
+ * "<out>/avgpool". Its index, or -1 (err set). */
+static int32_t add_pooled_tensor(etpu_model *m, int32_t out, int32_t N, int32_t C,
+                                 etpu_error *err)
 {
     etpu_subgraph *sg = &m->subgraphs[0];
-    int32_t in = sg->operators[i].inputs.items[0], out = sg->operators[i].outputs.items[0];
-    const etpu_tensor *x = &sg->tensors[in];
-    int32_t N = x->shape.items[0], H = x->shape.items[1], W = x->shape.items[2];
-    int32_t C = x->shape.items[3];
-    int type = x->type;
-
-    /* keep_dims false: the pool writes a new [N,1,1,C] tensor that a RESHAPE
-     * turns into the MEAN's own output, so its readers and the graph outputs
-     * and signatures that name it are untouched */
-    int32_t pooled = out;
-    if (!keep_dims) {
-        etpu_tensor p = sg->tensors[out];
-        etpu_i32_array shape;
-        if (!etpu_model_i32_array(m, 4, &shape))
-            return oom(err);
-        shape.items[0] = N;
-        shape.items[1] = 1;
-        shape.items[2] = 1;
-        shape.items[3] = C;
-        p.shape = shape;
-        p.has_shape = true;
-        if (p.has_shape_signature)
-            p.shape_signature = shape;
-        p.buffer = 0;
-        p.has_sparsity = false;
-        p.sparsity_offset = 0;
-        p.variant_tensor_count = 0;
-        p.variant_tensors_offset = 0;
-        p.name = concat(m, sg->tensors[out].name, "/avgpool");
-        p.has_name = true;
-        if (!p.name)
-            return oom(err);
-        pooled = etpu_model_add_tensor(m, 0, &p, err);
-        if (pooled < 0)
-            return ETPU_FAIL;
-
-        /* the RESHAPE's constant int32 shape: the MEAN's output shape [N, C] */
-        uint8_t bytes[8];
-        int32_t dims[2] = {N, C};
-        for (size_t k = 0; k < 2; k++)
-            for (size_t b = 0; b < 4; b++)
-                bytes[k * 4 + b] = (uint8_t)((uint32_t)dims[k] >> (8 * b));
-        int32_t buf = etpu_model_add_buffer(m, bytes, sizeof bytes, err);
-        if (buf < 0)
-            return ETPU_FAIL;
-        etpu_tensor s;
-        memset(&s, 0, sizeof s);
-        s.type = ETPU_INT32;
-        s.buffer = (uint32_t)buf;
-        if (!etpu_model_i32_array(m, 1, &s.shape))
-            return oom(err);
-        s.shape.items[0] = 2;
-        s.has_shape = true;
-        sg = &m->subgraphs[0];
-        s.name = concat(m, sg->tensors[out].name, "/shape");
-        s.has_name = true;
-        if (!s.name)
-            return oom(err);
-        int32_t shape_t = etpu_model_add_tensor(m, 0, &s, err);
-        if (shape_t < 0)
-            return ETPU_FAIL;
-
-        int32_t code = etpu_model_opcode(m, OP_RESHAPE, 1, NULL, err);
-        if (code < 0)
-            return ETPU_FAIL;
-        etpu_operator *r = insert_operator(m, i + 1);
-        if (!r || !etpu_model_i32_array(m, 2, &r->inputs) ||
-            !etpu_model_i32_array(m, 1, &r->outputs))
-            return oom(err);
-        r->opcode_index = (uint32_t)code;
-        r->inputs.items[0] = pooled;
-        r->inputs.items[1] = shape_t;
-        r->outputs.items[0] = out;
-        r->has_inputs = r->has_outputs = true;
+    etpu_tensor p = sg->tensors[out];
+    etpu_i32_array shape;
+    if (!etpu_model_i32_array(m, 4, &shape)) {
+        oom(err);
+        return -1;
     }
+    shape.items[0] = N;
+    shape.items[1] = 1;
+    shape.items[2] = 1;
+    shape.items[3] = C;
+    p.shape = shape;
+    p.has_shape = true;
+    if (p.has_shape_signature)
+        p.shape_signature = shape;
+    p.buffer = 0;
+    p.has_sparsity = false;
+    p.sparsity_offset = 0;
+    p.variant_tensor_count = 0;
+    p.variant_tensors_offset = 0;
+    p.name = concat(m, sg->tensors[out].name, "/avgpool");
+    p.has_name = true;
+    if (!p.name) {
+        oom(err);
+        return -1;
+    }
+    return etpu_model_add_tensor(m, 0, &p, err);
+}
 
-    /* the MEAN itself becomes the pool, in place; its axes constant dies */
+/* The RESHAPE's constant int32 shape: the MEAN's output shape [N, C], named
+ * "<out>/shape". Its index, or -1 (err set). */
+static int32_t add_shape_constant(etpu_model *m, int32_t out, int32_t N, int32_t C,
+                                  etpu_error *err)
+{
+    uint8_t bytes[8];
+    int32_t dims[2] = {N, C};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t b = 0; b < 4; b++)
+            bytes[k * 4 + b] = (uint8_t)((uint32_t)dims[k] >> (8 * b));
+    int32_t buf = etpu_model_add_buffer(m, bytes, sizeof bytes, err);
+    if (buf < 0)
+        return -1;
+    etpu_tensor s;
+    memset(&s, 0, sizeof s);
+    s.type = ETPU_INT32;
+    s.buffer = (uint32_t)buf;
+    if (!etpu_model_i32_array(m, 1, &s.shape)) {
+        oom(err);
+        return -1;
+    }
+    s.shape.items[0] = 2;
+    s.has_shape = true;
+    s.name = concat(m, m->subgraphs[0].tensors[out].name, "/shape");
+    s.has_name = true;
+    if (!s.name) {
+        oom(err);
+        return -1;
+    }
+    return etpu_model_add_tensor(m, 0, &s, err);
+}
+
+/* keep_dims false: the pool writes a new [N,1,1,C] tensor that a RESHAPE,
+ * inserted after op i, turns into the MEAN's own output out, so its readers
+ * and the graph outputs and signatures that name it are untouched. The new
+ * tensor's index goes to *pooled. */
+static etpu_status reshape_after(etpu_model *m, size_t i, int32_t out, int32_t N, int32_t C,
+                                 int32_t *pooled, etpu_error *err)
+{
+    *pooled = add_pooled_tensor(m, out, N, C, err);
+    if (*pooled < 0)
+        return ETPU_FAIL;
+    int32_t shape_t = add_shape_constant(m, out, N, C, err);
+    if (shape_t < 0)
+        return ETPU_FAIL;
+    int32_t code = etpu_model_opcode(m, ETPU_OP_RESHAPE, 1, NULL, err);
+    if (code < 0)
+        return ETPU_FAIL;
+    etpu_operator *r = insert_operator(m, i + 1);
+    if (!r || !etpu_model_i32_array(m, 2, &r->inputs) ||
+        !etpu_model_i32_array(m, 1, &r->outputs))
+        return oom(err);
+    r->opcode_index = (uint32_t)code;
+    r->inputs.items[0] = *pooled;
+    r->inputs.items[1] = shape_t;
+    r->outputs.items[0] = out;
+    r->has_inputs = r->has_outputs = true;
+    return ETPU_OK;
+}
+
+/* The MEAN at i itself becomes an HxW VALID pool of in writing pooled, in
+ * place; its axes constant dies. The pool's version goes to *version. */
+static etpu_status pool_in_place(etpu_model *m, size_t i, int32_t in, int32_t pooled, int32_t H,
+                                 int32_t W, int type, int32_t *version, etpu_error *err)
+{
     etpu_options po;
     if (!etpu_options_init(m, &po, "Pool2DOptions") ||
         !etpu_options_set_int(m, &po, "padding", PADDING_VALID) ||
@@ -236,8 +251,8 @@ static etpu_status convert(etpu_model *m, size_t i, bool keep_dims, etpu_fix_log
         !etpu_options_set_int(m, &po, "filter_height", H))
         return oom(err);
     /* AVERAGE_POOL_2D version per FACTS.md §2.2: int8 -> 2, else 1 */
-    int32_t version = type == ETPU_INT8 ? 2 : 1;
-    int32_t code = etpu_model_opcode(m, OP_AVERAGE_POOL_2D, version, NULL, err);
+    *version = type == ETPU_INT8 ? 2 : 1;
+    int32_t code = etpu_model_opcode(m, ETPU_OP_AVERAGE_POOL_2D, *version, NULL, err);
     if (code < 0)
         return ETPU_FAIL;
     etpu_operator *op = &m->subgraphs[0].operators[i];
@@ -250,6 +265,24 @@ static etpu_status convert(etpu_model *m, size_t i, bool keep_dims, etpu_fix_log
     op->inputs = ins;
     op->outputs = outs;
     op->options = po;
+    return ETPU_OK;
+}
+
+/* MEAN at index i (already checked) -> AVERAGE_POOL_2D (+ RESHAPE). */
+static etpu_status convert(etpu_model *m, size_t i, bool keep_dims, etpu_fix_log *log,
+                           etpu_error *err)
+{
+    const etpu_subgraph *sg = &m->subgraphs[0];
+    int32_t in = sg->operators[i].inputs.items[0], out = sg->operators[i].outputs.items[0];
+    const etpu_tensor *x = &sg->tensors[in];
+    int32_t N = x->shape.items[0], H = x->shape.items[1], W = x->shape.items[2];
+    int32_t C = x->shape.items[3];
+    int type = x->type;
+    int32_t pooled = out, version = 0;
+    if (!keep_dims && reshape_after(m, i, out, N, C, &pooled, err))
+        return ETPU_FAIL;
+    if (pool_in_place(m, i, in, pooled, H, W, type, &version, err))
+        return ETPU_FAIL;
     if (!etpu_fix_log_add(log, PASS_NAME,
                           "op %zu: MEAN over H,W of [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32
                           "] is now AVERAGE_POOL_2D v%" PRId32 " (%" PRId32 "x%" PRId32
@@ -268,8 +301,9 @@ etpu_status etpu_pass_mean_to_avgpool(etpu_model *m, const etpu_fix_options *opt
         const etpu_subgraph *sg = &m->subgraphs[0];
         const etpu_operator *op = &sg->operators[i];
         const etpu_operator_code *c = etpu_op_code(m, op);
-        if (!c || c->builtin_code != OP_MEAN || op->inputs.count != 2 || op->outputs.count != 1 ||
-            op->inputs.items[0] < 0 || op->inputs.items[1] < 0 || op->outputs.items[0] < 0)
+        if (!c || c->builtin_code != ETPU_OP_MEAN || op->inputs.count != 2 ||
+            op->outputs.count != 1 || op->inputs.items[0] < 0 || op->inputs.items[1] < 0 ||
+            op->outputs.items[0] < 0)
             continue;
         const etpu_tensor *x = &sg->tensors[op->inputs.items[0]];
         const etpu_tensor *y = &sg->tensors[op->outputs.items[0]];

@@ -38,7 +38,7 @@ typedef struct version_rule {
 } version_rule;
 
 static const version_rule rules[] = {
-#define VERSION_RULE(op, v, cond) {ETPU_OP_##op, v, COND_##cond},
+#define VERSION_RULE(OP, V, COND) {.op = ETPU_OP_##OP, .version = V, .cond = COND_##COND},
 #include "edgetpu/op_version_rules.def"
 #undef VERSION_RULE
 };
@@ -163,7 +163,7 @@ typedef struct runtime_version {
 } runtime_version;
 
 static const runtime_version runtime_versions[] = {
-#define RUNTIME_VERSION(op, v, release) {ETPU_OP_##op, v, release},
+#define RUNTIME_VERSION(OP, V, RELEASE) {.op = ETPU_OP_##OP, .version = V, .release = RELEASE},
 #include "edgetpu/runtime_versions.def"
 #undef RUNTIME_VERSION
 };

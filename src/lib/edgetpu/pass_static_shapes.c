@@ -270,13 +270,11 @@ static bool make_constant(etpu_model *m, etpu_tensor *t, const value *v, etpu_er
     return true;
 }
 
-etpu_status etpu_pass_static_shapes(etpu_model *m, const etpu_fix_options *opts,
-                                    etpu_fix_log *log, etpu_error *err)
+/* 1. shape_signature: every -1 becomes the static size (the batch for
+ * dimension 0, which must be what the shape says). */
+static etpu_status fix_signatures(etpu_subgraph *sg, int batch, etpu_fix_log *log,
+                                  etpu_error *err)
 {
-    int batch = opts && opts->batch > 0 ? opts->batch : 1;
-    etpu_subgraph *sg = &m->subgraphs[0];
-
-    /* 1. shape_signature: every -1 becomes the static size */
     size_t fixed = 0;
     for (size_t t = 0; t < sg->tensor_count; t++) {
         etpu_tensor *tensor = &sg->tensors[t];
@@ -304,18 +302,42 @@ etpu_status etpu_pass_static_shapes(etpu_model *m, const etpu_fix_options *opts,
         etpu_fix_log_add(log, PASS_NAME,
                          "set the -1 (dynamic) dimensions of %zu tensor%s' shape_signature to "
                          "batch %d", fixed, fixed == 1 ? "" : "s", batch);
+    return ETPU_OK;
+}
 
-    /* 2. fold shape arithmetic in execution order */
-    value *vals = calloc(sg->tensor_count ? sg->tensor_count : 1, sizeof *vals);
-    bool *dead = calloc(sg->operator_count ? sg->operator_count : 1, 1);
-    if (!vals || !dead) {
-        free(vals);
-        free(dead);
-        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-    }
+static void log_folded(etpu_fix_log *log, const etpu_model *m, size_t i, const value *v,
+                       int32_t o)
+{
+    const etpu_subgraph *sg = &m->subgraphs[0];
+    char shown[96] = "";
+    size_t pos = 0;
+    for (size_t k = 0; k < v->count && pos + 16 < sizeof shown; k++)
+        pos += (size_t)snprintf(shown + pos, sizeof shown - pos, "%s%" PRId64, k ? "," : "",
+                                v->v[k]);
+    etpu_fix_log_add(log, PASS_NAME, "folded op %zu %s into the constant %s%s%s (tensor %"
+                     PRId32 " \"%.40s\")", i, etpu_op_display_name(m, &sg->operators[i]),
+                     v->scalar ? "" : "[", shown, v->scalar ? "" : "]", o, sg->tensors[o].name);
+}
+
+static bool is_graph_output(const etpu_subgraph *sg, int32_t t)
+{
+    bool found = false;
+    for (size_t k = 0; k < sg->outputs.count; k++)
+        found |= sg->outputs.items[k] == t;
+    return found;
+}
+
+/* 2. Fold shape arithmetic in execution order: an op whose single integer
+ * output is computable from constants becomes that constant, and the op is
+ * marked in dead. Returns how many were folded, or -1 when out of memory
+ * (err set). vals has one slot per tensor. */
+static long fold_constants(etpu_model *m, value *vals, bool *dead, etpu_fix_log *log,
+                           etpu_error *err)
+{
+    etpu_subgraph *sg = &m->subgraphs[0];
     for (size_t t = 0; t < sg->tensor_count; t++)
         read_constant(m, &sg->tensors[t], &vals[t]);
-    size_t folded = 0;
+    long folded = 0;
     for (size_t i = 0; i < sg->operator_count; i++) {
         const etpu_operator *op = &sg->operators[i];
         if (op->outputs.count != 1)
@@ -325,45 +347,56 @@ etpu_status etpu_pass_static_shapes(etpu_model *m, const etpu_fix_options *opts,
         value v;
         if (!is_int(out->type) || vals[o].known || !evaluate(m, sg, op, vals, &v) || !v.known)
             continue;
-        bool graph_output = false;
-        for (size_t k = 0; k < sg->outputs.count; k++)
-            graph_output |= sg->outputs.items[k] == o;
-        if (graph_output)
+        if (is_graph_output(sg, o))
             continue; /* keep the model's interface */
         etpu_error_clear(err);
         if (!make_constant(m, out, &v, err)) {
             if (err && err->kind == ETPU_ERR_NOMEM)
-                goto fail;
+                return -1;
             continue;
         }
         vals[o] = v;
         dead[i] = true;
         folded++;
-        char shown[96] = "";
-        size_t pos = 0;
-        for (size_t k = 0; k < v.count && pos + 16 < sizeof shown; k++)
-            pos += (size_t)snprintf(shown + pos, sizeof shown - pos, "%s%" PRId64, k ? "," : "",
-                                    v.v[k]);
-        etpu_fix_log_add(log, PASS_NAME, "folded op %zu %s into the constant %s%s%s (tensor %"
-                         PRId32 " \"%.40s\")", i, etpu_op_display_name(m, op),
-                         v.scalar ? "" : "[", shown, v.scalar ? "" : "]", o, out->name);
+        log_folded(log, m, i, &v, o);
     }
-    if (folded) {
-        etpu_compact_stats st;
-        if (etpu_model_compact(m, dead, &st, err))
-            goto fail;
-        etpu_fix_log_add(log, PASS_NAME,
-                         "removed %zu op%s, %zu tensor%s, %zu buffer%s and %zu opcode%s left "
-                         "unused", st.ops_removed, st.ops_removed == 1 ? "" : "s",
-                         st.tensors_removed, st.tensors_removed == 1 ? "" : "s",
-                         st.buffers_removed, st.buffers_removed == 1 ? "" : "s",
-                         st.opcodes_removed, st.opcodes_removed == 1 ? "" : "s");
-    }
-    free(vals);
-    free(dead);
+    return folded;
+}
+
+/* 3. Remove the folded ops and whatever they alone used. */
+static etpu_status remove_folded(etpu_model *m, const bool *dead, etpu_fix_log *log,
+                                 etpu_error *err)
+{
+    etpu_compact_stats st;
+    if (etpu_model_compact(m, dead, &st, err))
+        return ETPU_FAIL;
+    etpu_fix_log_add(log, PASS_NAME,
+                     "removed %zu op%s, %zu tensor%s, %zu buffer%s and %zu opcode%s left "
+                     "unused", st.ops_removed, st.ops_removed == 1 ? "" : "s",
+                     st.tensors_removed, st.tensors_removed == 1 ? "" : "s",
+                     st.buffers_removed, st.buffers_removed == 1 ? "" : "s",
+                     st.opcodes_removed, st.opcodes_removed == 1 ? "" : "s");
     return ETPU_OK;
-fail:
+}
+
+etpu_status etpu_pass_static_shapes(etpu_model *m, const etpu_fix_options *opts,
+                                    etpu_fix_log *log, etpu_error *err)
+{
+    int batch = opts && opts->batch > 0 ? opts->batch : 1;
+    etpu_subgraph *sg = &m->subgraphs[0];
+    if (fix_signatures(sg, batch, log, err))
+        return ETPU_FAIL;
+    value *vals = calloc(sg->tensor_count ? sg->tensor_count : 1, sizeof *vals);
+    bool *dead = calloc(sg->operator_count ? sg->operator_count : 1, 1);
+    etpu_status rc = ETPU_OK;
+    if (!vals || !dead) {
+        rc = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    } else {
+        long folded = fold_constants(m, vals, dead, log, err);
+        if (folded < 0 || (folded > 0 && remove_folded(m, dead, log, err)))
+            rc = ETPU_FAIL;
+    }
     free(vals);
     free(dead);
-    return ETPU_FAIL;
+    return rc;
 }

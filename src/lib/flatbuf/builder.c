@@ -453,14 +453,11 @@ static int staged_order(const void *pa, const void *pb)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-fb_ref fb_table_end(fb_builder *b)
+/* Size of the open table's vtable (4 + 2 per slot up to the largest field
+ * id), with the staged fields sorted for writing; 0 when too large (the
+ * builder failed). */
+static size_t staged_vtable_size(fb_builder *b)
 {
-    if (b->failed)
-        return 0;
-    if (!b->in_table) {
-        fail(b, ETPU_ERR_INTERNAL, "table ended without being started");
-        return 0;
-    }
     if (b->field_count > 1)
         qsort(b->fields, b->field_count, sizeof *b->fields, staged_order);
     uint16_t max_id = 0;
@@ -473,38 +470,77 @@ fb_ref fb_table_end(fb_builder *b)
         fail(b, ETPU_ERR_INTERNAL, "field id %u is too large for a vtable", (unsigned)max_id);
         return 0;
     }
-    if (!grow_array(b, (void **)&b->scratch, &b->scratch_cap, vt_size, 1))
-        return 0;
-    memset(b->scratch, 0, vt_size);
+    return vt_size;
+}
 
+/* Write the staged fields, largest first, each aligned to its size, and
+ * make each field's value its position (to be made relative to the table
+ * start). *body_end is where the table's inline bytes end. */
+static bool write_staged_fields(fb_builder *b, size_t *body_end)
+{
     /* Align the table's last byte to max(4, largest field): then the
      * padding inside the table — and so its inline size and vtable — depends
      * only on which fields it has, not on where it lands, and vtables are
      * shared as widely as possible. Padding before that is between objects. */
     size_t first = b->field_count && b->fields[0].size > 4 ? b->fields[0].size : 4;
     if (!prep(b, first, 0))
-        return 0;
-    size_t body_end = b->size;
-    /* The fields, largest first, each aligned to its size; remember where
-     * each landed, to make it relative to the table start. */
+        return false;
+    *body_end = b->size;
     for (size_t i = 0; i < b->field_count; i++) {
         fb_staged_field *f = &b->fields[i];
         if (!prep(b, f->size, f->size))
-            return 0;
+            return false;
         uint64_t value = f->value;
         if (f->is_ref) {
             size_t at = b->size + 4;
             if (value == 0 || value > b->table_start) {
                 fail(b, ETPU_ERR_INTERNAL, "field %u refers to no earlier object",
                      (unsigned)f->id);
-                return 0;
+                return false;
             }
             value = at - value;
         }
         if (!push_le(b, value, f->size))
-            return 0;
+            return false;
         f->value = b->size; /* now: the field's position */
     }
+    return true;
+}
+
+/* Share an identical vtable (the vt_size bytes in b->scratch) written
+ * earlier (at a higher address: the soffset is then negative), else write
+ * this one just in front. Its position, or 0 when out of memory. */
+static size_t place_vtable(fb_builder *b, size_t vt_size)
+{
+    for (size_t i = 0; i < b->vtable_count; i++) {
+        const fb_vtable_entry *e = &b->vtables[i];
+        if (e->size == vt_size && !memcmp(b->mem + b->cap - e->mem_pos, b->scratch, vt_size))
+            return e->pos;
+    }
+    if (!grow_array(b, (void **)&b->vtables, &b->vtable_cap, b->vtable_count + 1,
+                    sizeof *b->vtables) ||
+        !push(b, b->scratch, vt_size))
+        return 0;
+    size_t vt_pos = b->size;
+    b->vtables[b->vtable_count++] =
+        (fb_vtable_entry){.pos = vt_pos, .mem_pos = b->mem_size, .size = (uint16_t)vt_size};
+    return vt_pos;
+}
+
+fb_ref fb_table_end(fb_builder *b)
+{
+    if (b->failed)
+        return 0;
+    if (!b->in_table) {
+        fail(b, ETPU_ERR_INTERNAL, "table ended without being started");
+        return 0;
+    }
+    size_t vt_size = staged_vtable_size(b), body_end;
+    if (!vt_size || !grow_array(b, (void **)&b->scratch, &b->scratch_cap, vt_size, 1))
+        return 0;
+    memset(b->scratch, 0, vt_size);
+    if (!write_staged_fields(b, &body_end))
+        return 0;
     /* The soffset to the vtable opens the table, 4-aligned. */
     if (!prep(b, 4, 4) || !push_le(b, 0, 4))
         return 0;
@@ -519,25 +555,9 @@ fb_ref fb_table_end(fb_builder *b)
     for (size_t i = 0; i < b->field_count; i++)
         store_le(b->scratch + 4 + 2 * b->fields[i].id, table - b->fields[i].value, 2);
     b->in_table = false;
-
-    /* Share an identical vtable written earlier (at a higher address: the
-     * soffset is then negative), else write this one just in front. */
-    size_t vt_pos = 0;
-    for (size_t i = 0; i < b->vtable_count && !vt_pos; i++) {
-        const fb_vtable_entry *e = &b->vtables[i];
-        if (e->size == vt_size &&
-            !memcmp(b->mem + b->cap - e->mem_pos, b->scratch, vt_size))
-            vt_pos = e->pos;
-    }
-    if (!vt_pos) {
-        if (!grow_array(b, (void **)&b->vtables, &b->vtable_cap, b->vtable_count + 1,
-                        sizeof *b->vtables) ||
-            !push(b, b->scratch, vt_size))
-            return 0;
-        vt_pos = b->size;
-        b->vtables[b->vtable_count++] = (fb_vtable_entry){
-            .pos = vt_pos, .mem_pos = b->mem_size, .size = (uint16_t)vt_size};
-    }
+    size_t vt_pos = place_vtable(b, vt_size);
+    if (!vt_pos)
+        return 0;
     /* soffset = table position - vtable position, counted from the start;
      * from the end that is vt_pos - table. The open table has no external
      * bytes behind it that were added after it began, so its memory position

@@ -283,35 +283,30 @@ static long first_other(const etpu_subgraph *a, const etpu_i32_array *x, const e
     return -1;
 }
 
-/* What matching works with: the two main subgraphs, the model's tensors by
- * name and its ops by output tensor name (sorted name_index tables), the
- * compiled tensors already compared and looked up, and the result. */
+/* What matching a compiled model against its model works with. */
 typedef struct matcher {
     const etpu_model *model, *compiled;
-    const etpu_subgraph *a, *c;
-    int32_t *same_as;          /* per compiled tensor: 1 + the model tensor it was found equal to */
-    name_index *tensors, *writers;
+    const etpu_subgraph *a, *c;  /* their subgraphs 0 */
+    int32_t *same_as;            /* [compiled tensor] = 1 + the model tensor found equal */
+    name_index *tensors;         /* the model's named tensors, by name */
+    name_index *writers;         /* the model's ops, by the names of their outputs */
     size_t nt, nw;
     /* three memos (find_memo) per compiled tensor: any model tensor of its
      * name, the only one, the only op writing it */
-    int32_t *any_memo, *unique_memo, *writer_memo;
-    int32_t *stack;
-    etpu_compiled_match *out;
-    etpu_error *err;
+    int32_t *memo, *any_memo, *unique_memo, *writer_memo;
+    char b1[72], b2[72];         /* safe() copies of names for an error line */
+    etpu_error *err;             /* for NOT_THIS */
 } matcher;
 
-/* The refusals that need no tables: no subgraph or custom op, shared
- * index vectors, more ops than the model. Fills *s. */
-static etpu_status match_precheck(const etpu_model *model, const etpu_model *compiled,
-                                  etpu_compiled_summary *s, etpu_error *err)
+/* Refusals that need no tensor matching: no Edge TPU op; more tensor slots
+ * than the files hold (work here is per slot, graph.h); more ops kept than
+ * the model has. */
+static etpu_status check_sizes(const etpu_model *model, const etpu_model *compiled,
+                               const etpu_compiled_summary *s, etpu_error *err)
 {
-    if (!model->subgraph_count || !compiled->subgraph_count)
-        return NOT_THIS("a model has no subgraph");
-    etpu_compiled_summarize(compiled, s);
     if (!s->custom_ops)
         return NOT_THIS("not compiled for the Edge TPU (no %s in its main subgraph)",
                         ETPU_EDGETPU_CUSTOM_CODE);
-    /* work here is per slot: only as many as the files hold (graph.h) */
     const etpu_model *files[2] = {model, compiled};
     for (int f = 0; f < 2; f++) {
         size_t slots = etpu_subgraph_slots(&files[f]->subgraphs[0]);
@@ -327,219 +322,223 @@ static etpu_status match_precheck(const etpu_model *model, const etpu_model *com
     return ETPU_OK;
 }
 
-/* The same inputs and outputs, in order, by name, type, shape and
- * quantization. */
-static etpu_status match_io(matcher *mt)
+/* The same graph inputs and outputs, tensor by tensor. */
+static etpu_status match_io(matcher *x)
 {
-    const etpu_subgraph *a = mt->a, *c = mt->c;
-    etpu_error *err = mt->err;
-    char b1[72];
+    etpu_error *err = x->err;
+    const etpu_subgraph *a = x->a, *c = x->c;
     for (int side = 0; side < 2; side++) {
-        const etpu_i32_array *x = side ? &a->outputs : &a->inputs, *y = side ? &c->outputs : &c->inputs;
+        const etpu_i32_array *mine = side ? &a->outputs : &a->inputs;
+        const etpu_i32_array *theirs = side ? &c->outputs : &c->inputs;
         const char *what = NULL;
-        long k = first_other(a, x, c, y, mt->same_as, &what);
-        if (k >= 0 && x->count != y->count)
-            return NOT_THIS("it has %zu %s, the model %zu%s", y->count, side ? "outputs" : "inputs",
-                            x->count, WHY);
+        long k = first_other(a, mine, c, theirs, x->same_as, &what);
+        if (k >= 0 && mine->count != theirs->count)
+            return NOT_THIS("it has %zu %s, the model %zu%s", theirs->count,
+                            side ? "outputs" : "inputs", mine->count, WHY);
         if (k >= 0)
-            return NOT_THIS("its %s %ld \"%s\" has %s than the model's%s", side ? "output" : "input", k,
-                            safe(b1, sizeof b1, tensor_name(c, y->items[k])), what, WHY);
+            return NOT_THIS("its %s %ld \"%s\" has %s than the model's%s",
+                            side ? "output" : "input", k,
+                            safe(x->b1, sizeof x->b1, tensor_name(c, theirs->items[k])), what, WHY);
     }
     return ETPU_OK;
 }
 
-/* The tables and scratch; false when out of memory. */
-static bool match_alloc(matcher *mt)
+/* Allocate and fill the name indexes and memos; false when out of memory. */
+static bool index_model(matcher *x)
 {
-    const etpu_subgraph *a = mt->a;
+    const etpu_subgraph *a = x->a;
     size_t n = a->operator_count, outs = 0;
     for (size_t i = 0; i < n; i++)
         outs += a->operators[i].outputs.count;
-    mt->tensors = malloc((a->tensor_count ? a->tensor_count : 1) * sizeof *mt->tensors);
-    mt->writers = malloc((outs ? outs : 1) * sizeof *mt->writers);
-    mt->out->on_cpu = calloc(n ? n : 1, sizeof *mt->out->on_cpu);
-    mt->out->edgetpu_subgraph = malloc((n ? n : 1) * sizeof *mt->out->edgetpu_subgraph);
-    mt->stack = malloc((n ? n : 1) * sizeof *mt->stack);
-    size_t ct = mt->c->tensor_count ? mt->c->tensor_count : 1;
-    mt->any_memo = malloc(3 * ct * sizeof *mt->any_memo);
-    if (!mt->any_memo || !mt->tensors || !mt->writers || !mt->out->on_cpu ||
-        !mt->out->edgetpu_subgraph || !mt->stack)
+    x->tensors = malloc((a->tensor_count ? a->tensor_count : 1) * sizeof *x->tensors);
+    x->writers = malloc((outs ? outs : 1) * sizeof *x->writers);
+    size_t ct = x->c->tensor_count ? x->c->tensor_count : 1;
+    x->memo = malloc(3 * ct * sizeof *x->memo);
+    if (!x->tensors || !x->writers || !x->memo)
         return false;
     for (size_t k = 0; k < 3 * ct; k++)
-        mt->any_memo[k] = NOT_LOOKED;
-    mt->unique_memo = mt->any_memo + ct;
-    mt->writer_memo = mt->any_memo + 2 * ct;
-    return true;
-}
-
-/* The model's tensors by name, and its ops by output tensor name. */
-static void match_index(matcher *mt)
-{
-    const etpu_subgraph *a = mt->a;
+        x->memo[k] = NOT_LOOKED;
+    x->any_memo = x->memo;
+    x->unique_memo = x->memo + ct;
+    x->writer_memo = x->memo + 2 * ct;
     for (size_t t = 0; t < a->tensor_count; t++)
         if (a->tensors[t].name && a->tensors[t].name[0])
-            mt->tensors[mt->nt++] = (name_index){a->tensors[t].name, (int32_t)t};
-    qsort(mt->tensors, mt->nt, sizeof *mt->tensors, cmp_name);
-    for (size_t i = 0; i < a->operator_count; i++)
+            x->tensors[x->nt++] = (name_index){a->tensors[t].name, (int32_t)t};
+    qsort(x->tensors, x->nt, sizeof *x->tensors, cmp_name);
+    for (size_t i = 0; i < n; i++)
         for (size_t o = 0; o < a->operators[i].outputs.count; o++) {
             const char *nm = tensor_name(a, a->operators[i].outputs.items[o]);
             if (nm[0])
-                mt->writers[mt->nw++] = (name_index){nm, (int32_t)i};
+                x->writers[x->nw++] = (name_index){nm, (int32_t)i};
         }
-    qsort(mt->writers, mt->nw, sizeof *mt->writers, cmp_name);
+    qsort(x->writers, x->nw, sizeof *x->writers, cmp_name);
+    return true;
 }
 
-/* Every tensor Edge TPU op i of the compiled model reads or writes is the
- * model's, with its type, shape and quantization. */
-static etpu_status match_edgetpu_op(matcher *mt, size_t i)
+/* Every named tensor Edge TPU op i reads or writes is a model tensor with
+ * the same type, shape and quantization. */
+static etpu_status match_edgetpu_op(matcher *x, size_t i, const etpu_operator *op)
 {
-    const etpu_subgraph *a = mt->a, *c = mt->c;
-    const etpu_operator *op = &c->operators[i];
-    etpu_error *err = mt->err;
-    char b1[72];
+    etpu_error *err = x->err;
     for (int side = 0; side < 2; side++) {
         const etpu_i32_array *io = side ? &op->outputs : &op->inputs;
         for (size_t k = 0; k < io->count; k++) {
-            const char *nm = tensor_name(c, io->items[k]);
-            int32_t hit = find_memo(mt->tensors, mt->nt, c, io->items[k], false, mt->any_memo);
-            const char *what = hit >= 0 ? tensor_differs(a, hit, c, io->items[k], mt->same_as) : NULL;
+            const char *nm = tensor_name(x->c, io->items[k]);
+            int32_t hit = find_memo(x->tensors, x->nt, x->c, io->items[k], false, x->any_memo);
+            const char *what =
+                hit >= 0 ? tensor_differs(x->a, hit, x->c, io->items[k], x->same_as) : NULL;
             if (nm[0] && (hit < 0 || what))
                 return NOT_THIS("its Edge TPU op #%zu %s tensor \"%s\", which the model %s%s%s", i,
-                                side ? "writes" : "reads", safe(b1, sizeof b1, nm),
-                                hit >= 0 ? "has with " : "does not have", hit >= 0 ? what : "", WHY);
+                                side ? "writes" : "reads", safe(x->b1, sizeof x->b1, nm),
+                                hit >= 0 ? "has with " : "does not have", hit >= 0 ? what : "",
+                                WHY);
         }
     }
     return ETPU_OK;
 }
 
-/* CPU op i of the compiled model is one op of the model (found by the
- * name of a tensor it writes), of the same type, writing the same kind of
- * tensor, and no other CPU op is that op: marked on the CPU. */
-static etpu_status match_cpu_op(matcher *mt, size_t i)
+/* CPU op i of the compiled model is one op of the model, found by the name
+ * of a tensor it writes, of the same type, and no other CPU op's; it is
+ * marked in out->on_cpu. */
+static etpu_status match_cpu_op(matcher *x, size_t i, const etpu_operator *op,
+                                etpu_compiled_match *out)
 {
-    const etpu_subgraph *a = mt->a, *c = mt->c;
-    const etpu_operator *op = &c->operators[i];
-    etpu_error *err = mt->err;
-    char b1[72], b2[72];
+    etpu_error *err = x->err;
+    const etpu_model *model = x->model, *compiled = x->compiled;
     int32_t hit = -1;
     bool ambiguous = false;
     for (size_t o = 0; o < op->outputs.count && hit < 0; o++) {
-        int32_t w = find_memo(mt->writers, mt->nw, c, op->outputs.items[o], true, mt->writer_memo);
+        int32_t w = find_memo(x->writers, x->nw, x->c, op->outputs.items[o], true, x->writer_memo);
         ambiguous |= w == SEVERAL;
         if (w >= 0)
             hit = w;
     }
-    const char *name = op_name(mt->compiled, op);
     if (hit < 0) {
-        const char *nm = op->outputs.count ? tensor_name(c, op->outputs.items[0]) : "";
-        return NOT_THIS("its CPU op #%zu %s writes \"%s\", which %s%s", i, safe(b2, sizeof b2, name),
-                        safe(b1, sizeof b1, nm),
+        const char *nm = op->outputs.count ? tensor_name(x->c, op->outputs.items[0]) : "";
+        return NOT_THIS("its CPU op #%zu %s writes \"%s\", which %s%s", i,
+                        safe(x->b2, sizeof x->b2, op_name(compiled, op)),
+                        safe(x->b1, sizeof x->b1, nm),
                         ambiguous ? "several ops of the model write (the names do not identify it)"
                                   : "no op of the model writes",
                         WHY);
     }
     int32_t out0 = op->outputs.count ? op->outputs.items[0] : -1;
-    const etpu_operator *mine = &a->operators[hit];
-    const char *what = tensor_differs(a, mine->outputs.count ? mine->outputs.items[0] : -1, c, out0,
-                                      mt->same_as);
+    const etpu_operator *mine = &x->a->operators[hit];
+    const char *what = tensor_differs(x->a, mine->outputs.count ? mine->outputs.items[0] : -1,
+                                      x->c, out0, x->same_as);
     if (what)
         return NOT_THIS("its CPU op #%zu %s writes a tensor with %s than the model's op #%d%s", i,
-                        safe(b1, sizeof b1, name), what, hit, WHY);
-    if (strcmp(name, op_name(mt->model, mine)))
+                        safe(x->b1, sizeof x->b1, op_name(compiled, op)), what, hit, WHY);
+    if (strcmp(op_name(compiled, op), op_name(model, mine)))
         return NOT_THIS("its CPU op #%zu is %s, but the model's op #%d writing the same tensor is "
-                        "%s%s", i, safe(b1, sizeof b1, name), hit,
-                        safe(b2, sizeof b2, op_name(mt->model, mine)), WHY);
-    if (mt->out->on_cpu[hit])
+                        "%s%s", i, safe(x->b1, sizeof x->b1, op_name(compiled, op)), hit,
+                        safe(x->b2, sizeof x->b2, op_name(model, mine)), WHY);
+    if (out->on_cpu[hit])
         return NOT_THIS("two of its CPU ops are the model's op #%d%s", hit, WHY);
-    mt->out->on_cpu[hit] = true;
-    mt->out->cpu_ops++;
+    out->on_cpu[hit] = true;
+    out->cpu_ops++;
     return ETPU_OK;
-}
-
-/* Mark model op p, not on the CPU and not yet assigned, as held by custom
- * op run, and queue it. */
-static void hold(matcher *mt, int32_t p, int32_t run, size_t *top)
-{
-    if (p >= 0 && !mt->out->on_cpu[p] && mt->out->edgetpu_subgraph[p] < 0) {
-        mt->out->edgetpu_subgraph[p] = run;
-        mt->stack[(*top)++] = p;
-    }
 }
 
 /* Which custom op holds each mapped op: walk up from the model tensors a
  * custom op writes, through mapped ops, until a CPU op or an input. */
-static void assign_subgraphs(matcher *mt, const etpu_graph *g, size_t custom_ops)
+static etpu_status assign_edgetpu_subgraphs(matcher *x, etpu_compiled_match *out)
 {
-    const etpu_subgraph *a = mt->a, *c = mt->c;
-    size_t n = a->operator_count;
+    size_t n = x->a->operator_count;
+    for (size_t i = 0; i < n; i++)
+        out->edgetpu_subgraph[i] = -1;
+    int32_t *stack = malloc((n ? n : 1) * sizeof *stack);
+    if (!stack)
+        return etpu_error_set(x->err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    etpu_graph g;
+    if (etpu_graph_build(x->a, &g, x->err)) {
+        free(stack);
+        return ETPU_FAIL;
+    }
     int32_t run = 0;
-    for (size_t i = 0; i < c->operator_count; i++) {
-        const etpu_operator *op = &c->operators[i];
-        if (!etpu_op_is_edgetpu(mt->compiled, op))
+    for (size_t i = 0; i < x->c->operator_count; i++) {
+        const etpu_operator *op = &x->c->operators[i];
+        if (!etpu_op_is_edgetpu(x->compiled, op))
             continue;
         size_t top = 0;
         for (size_t k = 0; k < op->outputs.count; k++) {
-            int32_t t = find_memo(mt->tensors, mt->nt, c, op->outputs.items[k], true, mt->unique_memo);
-            hold(mt, t >= 0 ? etpu_graph_producer(g, t) : -1, run, &top);
+            int32_t t = find_memo(x->tensors, x->nt, x->c, op->outputs.items[k], true,
+                                  x->unique_memo);
+            int32_t p = t >= 0 ? etpu_graph_producer(&g, t) : -1;
+            if (p >= 0 && !out->on_cpu[p] && out->edgetpu_subgraph[p] < 0) {
+                out->edgetpu_subgraph[p] = run;
+                stack[top++] = p;
+            }
         }
         while (top) {
-            const etpu_operator *mop = &a->operators[mt->stack[--top]];
-            for (size_t k = 0; k < mop->inputs.count; k++)
-                hold(mt, etpu_graph_producer(g, mop->inputs.items[k]), run, &top);
+            const etpu_operator *mop = &x->a->operators[stack[--top]];
+            for (size_t k = 0; k < mop->inputs.count; k++) {
+                int32_t p = etpu_graph_producer(&g, mop->inputs.items[k]);
+                if (p >= 0 && !out->on_cpu[p] && out->edgetpu_subgraph[p] < 0) {
+                    out->edgetpu_subgraph[p] = run;
+                    stack[top++] = p;
+                }
+            }
         }
         run++;
     }
+    etpu_graph_free(&g);
+    free(stack);
+    return ETPU_OK;
+}
+
+/* The steps in order, each refusing with one sentence; out is filled as
+ * they go. */
+static etpu_status match(matcher *x, const etpu_compiled_summary *s, etpu_compiled_match *out)
+{
+    size_t n = x->a->operator_count;
+    if (match_io(x))
+        return ETPU_FAIL;
+    out->on_cpu = calloc(n ? n : 1, sizeof *out->on_cpu);
+    out->edgetpu_subgraph = malloc((n ? n : 1) * sizeof *out->edgetpu_subgraph);
+    if (!out->on_cpu || !out->edgetpu_subgraph || !index_model(x))
+        return etpu_error_set(x->err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < x->c->operator_count; i++) {
+        const etpu_operator *op = &x->c->operators[i];
+        if (etpu_op_is_edgetpu(x->compiled, op) ? match_edgetpu_op(x, i, op)
+                                                : match_cpu_op(x, i, op, out))
+            return ETPU_FAIL;
+    }
+    out->op_count = n;
+    out->tpu_ops = n - out->cpu_ops;
+    out->edgetpu_subgraphs = s->custom_ops;
+    out->payload_bytes = s->payload_bytes;
+    if (assign_edgetpu_subgraphs(x, out))
+        return ETPU_FAIL;
     /* a mapped op no custom op's outputs lead to (its result is unused):
      * with one custom op there is only one place it can be */
-    if (custom_ops == 1)
+    if (s->custom_ops == 1)
         for (size_t i = 0; i < n; i++)
-            if (!mt->out->on_cpu[i])
-                mt->out->edgetpu_subgraph[i] = 0;
+            if (!out->on_cpu[i])
+                out->edgetpu_subgraph[i] = 0;
+    return ETPU_OK;
 }
 
 etpu_status etpu_compiled_match_model(const etpu_model *model, const etpu_model *compiled,
                                       etpu_compiled_match *out, etpu_error *err)
 {
     memset(out, 0, sizeof *out);
+    if (!model->subgraph_count || !compiled->subgraph_count)
+        return NOT_THIS("a model has no subgraph");
     etpu_compiled_summary s;
-    if (match_precheck(model, compiled, &s, err))
+    etpu_compiled_summarize(compiled, &s);
+    if (check_sizes(model, compiled, &s, err))
         return ETPU_FAIL;
-    matcher mt = {.model = model, .compiled = compiled, .a = &model->subgraphs[0],
-                  .c = &compiled->subgraphs[0], .out = out, .err = err};
-    size_t n = mt.a->operator_count;
-    mt.same_as = calloc(mt.c->tensor_count ? mt.c->tensor_count : 1, sizeof *mt.same_as);
-    etpu_graph g = {0};
-    etpu_status st = ETPU_OK;
-    if (!mt.same_as || !match_alloc(&mt)) {
-        st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-        goto done;
-    }
-    if ((st = match_io(&mt)))
-        goto done;
-    match_index(&mt);
-    for (size_t i = 0; i < mt.c->operator_count && !st; i++)
-        st = etpu_op_is_edgetpu(compiled, &mt.c->operators[i]) ? match_edgetpu_op(&mt, i)
-                                                                 : match_cpu_op(&mt, i);
-    if (st)
-        goto done;
-    out->op_count = n;
-    out->tpu_ops = n - out->cpu_ops;
-    out->edgetpu_subgraphs = s.custom_ops;
-    out->payload_bytes = s.payload_bytes;
-    for (size_t i = 0; i < n; i++)
-        out->edgetpu_subgraph[i] = -1;
-    if (etpu_graph_build(mt.a, &g, err)) {
-        st = ETPU_FAIL;
-        goto done;
-    }
-    assign_subgraphs(&mt, &g, s.custom_ops);
-done:
-    etpu_graph_free(&g);
-    free(mt.same_as);
-    free(mt.any_memo);
-    free(mt.tensors);
-    free(mt.writers);
-    free(mt.stack);
+    matcher x = {.model = model, .compiled = compiled, .a = &model->subgraphs[0],
+                 .c = &compiled->subgraphs[0], .err = err};
+    x.same_as = calloc(x.c->tensor_count ? x.c->tensor_count : 1, sizeof *x.same_as);
+    etpu_status st = x.same_as ? match(&x, &s, out)
+                               : etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET,
+                                                "out of memory");
+    free(x.same_as);
+    free(x.memo);
+    free(x.tensors);
+    free(x.writers);
     if (st != ETPU_OK)
         etpu_compiled_match_free(out);
     return st;

@@ -211,6 +211,132 @@ static void mark_dead_ops(const etpu_subgraph *sg, bool *dead, size_t tensors)
     free(read);
 }
 
+/* Keep the ops not marked dead, in order; returns how many were removed. */
+static size_t compact_ops(etpu_subgraph *sg, const bool *dead)
+{
+    size_t w = 0, nops = sg->operator_count;
+    for (size_t i = 0; i < nops; i++)
+        if (!dead[i])
+            sg->operators[w++] = sg->operators[i];
+    sg->operator_count = w;
+    return nops - w;
+}
+
+/* Keep the tensors of subgraph 0 referenced by a live op, the subgraph's
+ * I/O or a signature, renumbering every reference (map: old -> new, -1 for
+ * removed). used and map have one slot per tensor. Returns how many were
+ * removed. */
+static size_t compact_tensors(etpu_model *m, bool *used, int32_t *map)
+{
+    etpu_subgraph *sg = &m->subgraphs[0];
+    size_t nt = sg->tensor_count;
+    mark_tensors(used, &sg->inputs);
+    mark_tensors(used, &sg->outputs);
+    for (size_t i = 0; i < sg->operator_count; i++) {
+        mark_tensors(used, &sg->operators[i].inputs);
+        mark_tensors(used, &sg->operators[i].outputs);
+        mark_tensors(used, &sg->operators[i].intermediates);
+    }
+    for (size_t s = 0; s < m->signature_count; s++) {
+        const etpu_signature_def *sd = &m->signatures[s];
+        if (sd->subgraph_index != 0)
+            continue;
+        for (size_t k = 0; k < sd->input_count; k++)
+            used[sd->inputs[k].tensor_index] = true;
+        for (size_t k = 0; k < sd->output_count; k++)
+            used[sd->outputs[k].tensor_index] = true;
+    }
+    size_t w = 0;
+    for (size_t t = 0; t < nt; t++) {
+        map[t] = used[t] ? (int32_t)w : -1;
+        if (used[t])
+            sg->tensors[w++] = sg->tensors[t];
+    }
+    sg->tensor_count = w;
+    remap(&sg->inputs, map);
+    remap(&sg->outputs, map);
+    for (size_t i = 0; i < sg->operator_count; i++) {
+        remap(&sg->operators[i].inputs, map);
+        remap(&sg->operators[i].outputs, map);
+        remap(&sg->operators[i].intermediates, map);
+    }
+    for (size_t s = 0; s < m->signature_count; s++) {
+        etpu_signature_def *sd = &m->signatures[s];
+        if (sd->subgraph_index != 0)
+            continue;
+        for (size_t k = 0; k < sd->input_count; k++)
+            sd->inputs[k].tensor_index = (uint32_t)map[sd->inputs[k].tensor_index];
+        for (size_t k = 0; k < sd->output_count; k++)
+            sd->outputs[k].tensor_index = (uint32_t)map[sd->outputs[k].tensor_index];
+    }
+    return nt - w;
+}
+
+/* Keep the buffers tensors of any subgraph and metadata use (0, the
+ * sentinel, always), renumbering the references. Returns how many were
+ * removed. */
+static size_t compact_buffers(etpu_model *m, bool *used, int32_t *map)
+{
+    size_t nb = m->buffer_count;
+    if (nb)
+        used[0] = true;
+    for (size_t g = 0; g < m->subgraph_count; g++)
+        for (size_t t = 0; t < m->subgraphs[g].tensor_count; t++)
+            if (m->subgraphs[g].tensors[t].buffer < nb)
+                used[m->subgraphs[g].tensors[t].buffer] = true;
+    for (size_t i = 0; i < m->metadata_count; i++)
+        if (m->metadata[i].buffer < nb)
+            used[m->metadata[i].buffer] = true;
+    for (size_t i = 0; i < m->metadata_buffer_count; i++)
+        if (m->metadata_buffer[i] >= 0 && (size_t)m->metadata_buffer[i] < nb)
+            used[m->metadata_buffer[i]] = true;
+    size_t w = 0;
+    for (size_t b = 0; b < nb; b++) {
+        map[b] = used[b] ? (int32_t)w : -1;
+        if (used[b])
+            m->buffers[w++] = m->buffers[b];
+    }
+    m->buffer_count = w;
+    for (size_t g = 0; g < m->subgraph_count; g++)
+        for (size_t t = 0; t < m->subgraphs[g].tensor_count; t++) {
+            etpu_tensor *tensor = &m->subgraphs[g].tensors[t];
+            if (tensor->buffer < nb)
+                tensor->buffer = (uint32_t)map[tensor->buffer];
+        }
+    for (size_t i = 0; i < m->metadata_count; i++)
+        if (m->metadata[i].buffer < nb)
+            m->metadata[i].buffer = (uint32_t)map[m->metadata[i].buffer];
+    for (size_t i = 0; i < m->metadata_buffer_count; i++)
+        if (m->metadata_buffer[i] >= 0 && (size_t)m->metadata_buffer[i] < nb)
+            m->metadata_buffer[i] = map[m->metadata_buffer[i]];
+    return nb - w;
+}
+
+/* Keep the op codes any subgraph's ops use, renumbering the ops' indices.
+ * Returns how many were removed. */
+static size_t compact_opcodes(etpu_model *m, bool *used, int32_t *map)
+{
+    size_t nc = m->opcode_count;
+    for (size_t g = 0; g < m->subgraph_count; g++)
+        for (size_t i = 0; i < m->subgraphs[g].operator_count; i++)
+            if (m->subgraphs[g].operators[i].opcode_index < nc)
+                used[m->subgraphs[g].operators[i].opcode_index] = true;
+    size_t w = 0;
+    for (size_t c = 0; c < nc; c++) {
+        map[c] = used[c] ? (int32_t)w : -1;
+        if (used[c])
+            m->opcodes[w++] = m->opcodes[c];
+    }
+    m->opcode_count = w;
+    for (size_t g = 0; g < m->subgraph_count; g++)
+        for (size_t i = 0; i < m->subgraphs[g].operator_count; i++) {
+            etpu_operator *op = &m->subgraphs[g].operators[i];
+            if (op->opcode_index < nc)
+                op->opcode_index = (uint32_t)map[op->opcode_index];
+        }
+    return nc - w;
+}
+
 etpu_status etpu_model_compact(etpu_model *m, const bool *dead_ops, etpu_compact_stats *stats,
                                etpu_error *err)
 {
@@ -227,129 +353,17 @@ etpu_status etpu_model_compact(etpu_model *m, const bool *dead_ops, etpu_compact
     etpu_status rc = ETPU_OK;
     if (!dead || !used_t || !used_b || !used_c || !tmap || !bmap || !cmap) {
         rc = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory compacting");
-        goto out;
+    } else {
+        if (dead_ops)
+            memcpy(dead, dead_ops, nops);
+        mark_dead_ops(sg, dead, nt);
+        /* In this order: which tensors, buffers and op codes are used
+         * depends on the ops and tensors kept. */
+        st.ops_removed = compact_ops(sg, dead);
+        st.tensors_removed = compact_tensors(m, used_t, tmap);
+        st.buffers_removed = compact_buffers(m, used_b, bmap);
+        st.opcodes_removed = compact_opcodes(m, used_c, cmap);
     }
-    if (dead_ops)
-        memcpy(dead, dead_ops, nops);
-    mark_dead_ops(sg, dead, nt);
-
-    /* operators */
-    size_t w = 0;
-    for (size_t i = 0; i < nops; i++) {
-        if (dead[i]) {
-            st.ops_removed++;
-            continue;
-        }
-        sg->operators[w++] = sg->operators[i];
-    }
-    sg->operator_count = w;
-
-    /* tensors: referenced by a live op, the subgraph's I/O or a signature */
-    mark_tensors(used_t, &sg->inputs);
-    mark_tensors(used_t, &sg->outputs);
-    for (size_t i = 0; i < sg->operator_count; i++) {
-        mark_tensors(used_t, &sg->operators[i].inputs);
-        mark_tensors(used_t, &sg->operators[i].outputs);
-        mark_tensors(used_t, &sg->operators[i].intermediates);
-    }
-    for (size_t s = 0; s < m->signature_count; s++) {
-        const etpu_signature_def *sd = &m->signatures[s];
-        if (sd->subgraph_index != 0)
-            continue;
-        for (size_t k = 0; k < sd->input_count; k++)
-            used_t[sd->inputs[k].tensor_index] = true;
-        for (size_t k = 0; k < sd->output_count; k++)
-            used_t[sd->outputs[k].tensor_index] = true;
-    }
-    w = 0;
-    for (size_t t = 0; t < nt; t++) {
-        if (!used_t[t]) {
-            tmap[t] = -1;
-            st.tensors_removed++;
-            continue;
-        }
-        tmap[t] = (int32_t)w;
-        sg->tensors[w++] = sg->tensors[t];
-    }
-    sg->tensor_count = w;
-    remap(&sg->inputs, tmap);
-    remap(&sg->outputs, tmap);
-    for (size_t i = 0; i < sg->operator_count; i++) {
-        remap(&sg->operators[i].inputs, tmap);
-        remap(&sg->operators[i].outputs, tmap);
-        remap(&sg->operators[i].intermediates, tmap);
-    }
-    for (size_t s = 0; s < m->signature_count; s++) {
-        etpu_signature_def *sd = &m->signatures[s];
-        if (sd->subgraph_index != 0)
-            continue;
-        for (size_t k = 0; k < sd->input_count; k++)
-            sd->inputs[k].tensor_index = (uint32_t)tmap[sd->inputs[k].tensor_index];
-        for (size_t k = 0; k < sd->output_count; k++)
-            sd->outputs[k].tensor_index = (uint32_t)tmap[sd->outputs[k].tensor_index];
-    }
-
-    /* buffers: 0 is the sentinel; keep what tensors of any subgraph and
-     * metadata use */
-    if (nb)
-        used_b[0] = true;
-    for (size_t g = 0; g < m->subgraph_count; g++)
-        for (size_t t = 0; t < m->subgraphs[g].tensor_count; t++)
-            if (m->subgraphs[g].tensors[t].buffer < nb)
-                used_b[m->subgraphs[g].tensors[t].buffer] = true;
-    for (size_t i = 0; i < m->metadata_count; i++)
-        if (m->metadata[i].buffer < nb)
-            used_b[m->metadata[i].buffer] = true;
-    for (size_t i = 0; i < m->metadata_buffer_count; i++)
-        if (m->metadata_buffer[i] >= 0 && (size_t)m->metadata_buffer[i] < nb)
-            used_b[m->metadata_buffer[i]] = true;
-    w = 0;
-    for (size_t b = 0; b < nb; b++) {
-        if (!used_b[b]) {
-            bmap[b] = -1;
-            st.buffers_removed++;
-            continue;
-        }
-        bmap[b] = (int32_t)w;
-        m->buffers[w++] = m->buffers[b];
-    }
-    m->buffer_count = w;
-    for (size_t g = 0; g < m->subgraph_count; g++)
-        for (size_t t = 0; t < m->subgraphs[g].tensor_count; t++) {
-            etpu_tensor *tensor = &m->subgraphs[g].tensors[t];
-            if (tensor->buffer < nb)
-                tensor->buffer = (uint32_t)bmap[tensor->buffer];
-        }
-    for (size_t i = 0; i < m->metadata_count; i++)
-        m->metadata[i].buffer = (uint32_t)bmap[m->metadata[i].buffer];
-    for (size_t i = 0; i < m->metadata_buffer_count; i++)
-        if (m->metadata_buffer[i] >= 0 && (size_t)m->metadata_buffer[i] < nb)
-            m->metadata_buffer[i] = bmap[m->metadata_buffer[i]];
-
-    /* opcodes used by any subgraph */
-    for (size_t g = 0; g < m->subgraph_count; g++)
-        for (size_t i = 0; i < m->subgraphs[g].operator_count; i++)
-            if (m->subgraphs[g].operators[i].opcode_index < m->opcode_count)
-                used_c[m->subgraphs[g].operators[i].opcode_index] = true;
-    w = 0;
-    for (size_t c = 0; c < m->opcode_count; c++) {
-        if (!used_c[c]) {
-            cmap[c] = -1;
-            st.opcodes_removed++;
-            continue;
-        }
-        cmap[c] = (int32_t)w;
-        m->opcodes[w++] = m->opcodes[c];
-    }
-    size_t old_codes = m->opcode_count;
-    m->opcode_count = w;
-    for (size_t g = 0; g < m->subgraph_count; g++)
-        for (size_t i = 0; i < m->subgraphs[g].operator_count; i++) {
-            etpu_operator *op = &m->subgraphs[g].operators[i];
-            if (op->opcode_index < old_codes)
-                op->opcode_index = (uint32_t)cmap[op->opcode_index];
-        }
-out:
     free(dead);
     free(used_t);
     free(used_b);

@@ -22,6 +22,7 @@
 
 #include "etpu/apt.h"
 #include "etpu/compiler_arch.h"
+#include "toolchain/deb822.h"
 #include "util/strbuf.h"
 
 /* ---- version comparison ------------------------------------------------ */
@@ -255,28 +256,6 @@ static void store_field(stanza *s, const char *name, size_t name_len, const char
     }
 }
 
-static bool filename_safe(const char *f)
-{
-    if (!*f || f[0] == '/')
-        return false;
-    const char *seg = f;
-    for (const char *p = f;; p++) {
-        if (*p == '/' || *p == '\0') {
-            size_t n = (size_t)(p - seg);
-            if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
-                return false;
-            if (*p == '\0')
-                break;
-            seg = p + 1;
-            continue;
-        }
-        unsigned char c = (unsigned char)*p;
-        if (!(isalnum(c) || c == '.' || c == '_' || c == '+' || c == '~' || c == '-' || c == '='))
-            return false;
-    }
-    return true;
-}
-
 static bool parse_size(const char *s, uint64_t *out)
 {
     if (!*s || strlen(s) > 18)
@@ -331,7 +310,7 @@ static void finish_stanza(finder *f, stanza *s)
         why = "a field is too long";
     else if (!s->has_version || !etpu_deb_version_valid(s->version))
         why = "missing or invalid Version";
-    else if (!s->has_filename || !filename_safe(s->filename))
+    else if (!s->has_filename || !etpu_plain_rel_path(s->filename, "="))
         why = "missing or unsafe Filename";
     else if (!s->has_size || !parse_size(s->size, &p.size))
         why = "missing or invalid Size";
@@ -397,14 +376,10 @@ etpu_status etpu_apt_find(const char *text, size_t len, const char *package,
         } else if (*p == '#') {
             /* comment line (deb822 allows them) */
         } else {
-            const char *colon = memchr(p, ':', (size_t)(le - p));
-            if (!colon || colon == p)
-                return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
-                                      "not an apt Packages index (line without 'Field:')");
-            for (const char *q = p; q < colon; q++)
-                if (*q <= ' ' || *q > '~')
-                    return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(q - text),
-                                          "not an apt Packages index (bad field name)");
+            const char *colon;
+            if (etpu_deb822_field_name(text, p, le, "an apt Packages index", &colon, err) !=
+                ETPU_OK)
+                return ETPU_FAIL;
             store_field(&s, p, (size_t)(colon - p), colon + 1, le);
             in_field = true;
         }

@@ -342,8 +342,8 @@ void etpu_compile_cache_entry_free(etpu_compile_cache_entry *entry)
     etpu_free_names(entry->files, entry->file_count);
     entry->files = NULL;
     entry->file_count = 0;
-    cJSON_Delete(entry->record);
-    entry->record = NULL;
+    cJSON_free(entry->record_json);
+    entry->record_json = NULL;
 }
 
 /* Move dir out of the way (so a new entry can take its name), then delete it. */
@@ -416,8 +416,9 @@ static bool read_entry(const char *text, size_t len, etpu_compile_cache_entry *o
                !record_sha256(cJSON_GetObjectItemCaseSensitive(root, "record"), have) ||
                strcmp(have, want->valuestring)))
         ok = false;
-    if (ok)
-        out->record = cJSON_DetachItemFromObjectCaseSensitive(root, "record");
+    if (ok && !(out->record_json =
+                    cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(root, "record"))))
+        ok = false;
     cJSON_Delete(root);
     return ok;
 }
@@ -496,61 +497,49 @@ static void sync_file(const char *path)
     }
 }
 
-etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
-                                     const char *const *names, size_t n,
-                                     const struct cJSON *record, etpu_error *err)
+/* entry.json without its files: the format, the record (JSON text, which
+ * must be an object) and its SHA-256. NULL when out of memory or not an
+ * object. */
+static cJSON *entry_root(const char *record_json)
 {
-    if (!valid_key(key))
-        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "bad cache key");
-    char base[ETPU_PATH_MAX];
-    if (etpu_compile_cache_dir(base, sizeof base, err) != ETPU_OK ||
-        etpu_mkdirs(base, err) != ETPU_OK)
-        return ETPU_FAIL;
-    clean_stale(base);
-    char work[ETPU_PATH_MAX], files[ETPU_PATH_MAX], final[ETPU_PATH_MAX];
-    snprintf(work, sizeof work, "%.3800s/.store-%ld-XXXXXX", base, (long)getpid());
-    if (!mkdtemp(work))
-        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create %s: %s", work,
-                              strerror(errno));
-    snprintf(files, sizeof files, "%.3800s/files", work);
-    snprintf(final, sizeof final, "%.3800s/%s", base, key);
-    etpu_status st = ETPU_OK;
     cJSON *root = cJSON_CreateObject();
-    cJSON *list = cJSON_AddArrayToObject(root, "files");
-    cJSON *rec = cJSON_Duplicate(record, true);
-    if (!root || !list || !rec || !cJSON_AddNumberToObject(root, "etpu_compile_cache",
-                                                           ENTRY_FORMAT)) {
+    cJSON *rec = cJSON_Parse(record_json);
+    char hex[65];
+    if (!root || !cJSON_IsObject(rec) || !cJSON_AddArrayToObject(root, "files") ||
+        !cJSON_AddNumberToObject(root, "etpu_compile_cache", ENTRY_FORMAT)) {
         cJSON_Delete(rec);
-        st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-    } else {
-        cJSON_AddItemToObject(root, "record", rec);
-        char hex[65];
-        if (!record_sha256(rec, hex) || !cJSON_AddStringToObject(root, "record_sha256", hex))
-            st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+        cJSON_Delete(root);
+        return NULL;
     }
-    if (st == ETPU_OK && mkdir(files, 0700) != 0)
-        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create %s: %s", files,
-                            strerror(errno));
+    cJSON_AddItemToObject(root, "record", rec);
+    if (!record_sha256(rec, hex) || !cJSON_AddStringToObject(root, "record_sha256", hex)) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* Move (or, across file systems, copy) names[0..n) of src_dir into files/
+ * and list each with its size and SHA-256 in list. */
+static etpu_status stash_files(const char *src_dir, const char *const *names, size_t n,
+                               const char *files, cJSON *list, etpu_error *err)
+{
+    etpu_status st = ETPU_OK;
     for (size_t i = 0; i < n && st == ETPU_OK; i++) {
         char from[ETPU_PATH_MAX], to[ETPU_PATH_MAX];
         struct stat sb;
-        if (!plain_name(names[i])) {
-            st = etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "unsafe output name '%s'",
-                                names[i]);
-            break;
-        }
+        if (!plain_name(names[i]))
+            return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "unsafe output name '%s'",
+                                  names[i]);
         if ((st = path2(from, sizeof from, src_dir, names[i], err)) != ETPU_OK ||
             (st = path2(to, sizeof to, files, names[i], err)) != ETPU_OK)
-            break;
+            return st;
         if (rename(from, to) == 0)
             sync_file(to);
-        else if (errno != EXDEV ||
-                 (st = etpu_copy_file_atomic(from, to, err)) != ETPU_OK) {
-            if (st == ETPU_OK)
-                st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot move %s: %s", from,
-                                    strerror(errno));
-            break;
-        }
+        else if (errno != EXDEV || (st = etpu_copy_file_atomic(from, to, err)) != ETPU_OK)
+            return st != ETPU_OK ? st
+                                 : etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET,
+                                                  "cannot move %s: %s", from, strerror(errno));
         cJSON *f = cJSON_CreateObject();
         char hex[65];
         uint64_t size = 0;
@@ -559,11 +548,30 @@ etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
             !cJSON_AddNumberToObject(f, "size", (double)sb.st_size) ||
             !cJSON_AddStringToObject(f, "sha256", hex)) {
             cJSON_Delete(f);
-            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot record %s", to);
-            break;
+            return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot record %s", to);
         }
         cJSON_AddItemToArray(list, f);
     }
+    return st;
+}
+
+/* Fill the entry being built in work (its files/ and entry.json). */
+static etpu_status build_entry(const char *work, const char *src_dir, const char *const *names,
+                               size_t n, const char *record_json, etpu_error *err)
+{
+    char files[ETPU_PATH_MAX];
+    snprintf(files, sizeof files, "%.3800s/files", work);
+    cJSON *root = entry_root(record_json);
+    if (!root)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET,
+                              "out of memory (or a record that is not a JSON object)");
+    etpu_status st = ETPU_OK;
+    if (mkdir(files, 0700) != 0)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create %s: %s", files,
+                            strerror(errno));
+    if (st == ETPU_OK)
+        st = stash_files(src_dir, names, n, files,
+                         cJSON_GetObjectItemCaseSensitive(root, "files"), err);
     char *text = st == ETPU_OK ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
     if (st == ETPU_OK && !text)
@@ -573,7 +581,28 @@ etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
         snprintf(json, sizeof json, "%.3800s/entry.json", work);
         st = etpu_write_file_atomic(json, text, strlen(text), err);
     }
-    free(text);
+    cJSON_free(text);
+    return st;
+}
+
+etpu_status etpu_compile_cache_store(const char *key, const char *src_dir,
+                                     const char *const *names, size_t n,
+                                     const char *record_json, etpu_error *err)
+{
+    if (!valid_key(key))
+        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "bad cache key");
+    char base[ETPU_PATH_MAX];
+    if (etpu_compile_cache_dir(base, sizeof base, err) != ETPU_OK ||
+        etpu_mkdirs(base, err) != ETPU_OK)
+        return ETPU_FAIL;
+    clean_stale(base);
+    char work[ETPU_PATH_MAX], final[ETPU_PATH_MAX];
+    snprintf(work, sizeof work, "%.3800s/.store-%ld-XXXXXX", base, (long)getpid());
+    if (!mkdtemp(work))
+        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot create %s: %s", work,
+                              strerror(errno));
+    snprintf(final, sizeof final, "%.3800s/%s", base, key);
+    etpu_status st = build_entry(work, src_dir, names, n, record_json, err);
     if (st == ETPU_OK && rename(work, final) != 0) {
         if (errno != EEXIST && errno != ENOTEMPTY)
             st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot rename %s to %s: %s",

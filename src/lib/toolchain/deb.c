@@ -94,6 +94,94 @@ static bool canonical(const char *name, char *out, size_t out_size)
 
 #define MAX_LINK_HOPS 40 /* as the kernel's MAXSYMLINKS */
 
+/* A walk of a link's target through the tree, as the kernel would resolve
+ * it, with the links met on the way followed. */
+typedef struct link_walk {
+    const char *root;
+    char cur[PATH_MAX];      /* where we stand, relative to root */
+    char rest[2 * PATH_MAX]; /* what is left to walk; links met are put in front */
+    char *p;                 /* the next component in rest */
+    int hops;
+    bool missing;            /* a component did not exist: what follows is lexical */
+} link_walk;
+
+/* Take the next component of the walk into comp, skipping the slashes
+ * after it. Its length, or -1 when longer than a name can be. */
+static int next_component(link_walk *w, char comp[NAME_MAX + 1])
+{
+    char *sl = strchr(w->p, '/');
+    size_t len = sl ? (size_t)(sl - w->p) : strlen(w->p);
+    if (len > NAME_MAX)
+        return -1;
+    memcpy(comp, w->p, len);
+    comp[len] = '\0';
+    w->p += len;
+    while (*w->p == '/')
+        w->p++;
+    return (int)len;
+}
+
+/* "..": up one directory. After a missing component, ".." could leave the
+ * tree once that component is created as a link: refuse; and at the top. */
+static bool step_up(link_walk *w)
+{
+    if (w->missing || !*w->cur)
+        return false;
+    char *s2 = strrchr(w->cur, '/');
+    if (s2)
+        *s2 = '\0';
+    else
+        w->cur[0] = '\0';
+    return true;
+}
+
+/* cur ends in a link (full is its path; its name starts at cur + cl):
+ * its target replaces its name and is walked from its directory. */
+static bool follow_link(link_walk *w, const char *full, size_t cl)
+{
+    if (++w->hops > MAX_LINK_HOPS)
+        return false;
+    char t[PATH_MAX];
+    ssize_t tl = readlink(full, t, sizeof t - 1);
+    if (tl <= 0)
+        return false;
+    t[tl] = '\0';
+    if (t[0] == '/')
+        return false;
+    w->cur[cl ? cl - 1 : 0] = '\0';
+    char next[2 * PATH_MAX];
+    if (snprintf(next, sizeof next, "%s/%s", t, w->p) >= (int)sizeof next)
+        return false;
+    memcpy(w->rest, next, strlen(next) + 1);
+    w->p = w->rest;
+    return true;
+}
+
+/* Step into the component comp (not "." or ".."). */
+static bool step_into(link_walk *w, const char *comp, size_t len)
+{
+    size_t cl = strlen(w->cur);
+    if (cl + len + 2 > sizeof w->cur)
+        return false;
+    if (cl)
+        w->cur[cl++] = '/';
+    memcpy(w->cur + cl, comp, len + 1);
+    if (w->missing)
+        return true;
+    char full[2 * PATH_MAX + 2];
+    snprintf(full, sizeof full, "%s/%s", w->root, w->cur);
+    struct stat st;
+    if (lstat(full, &st) != 0) {
+        w->missing = true;
+        return true;
+    }
+    if (S_ISLNK(st.st_mode))
+        return follow_link(w, full, cl);
+    if (!S_ISDIR(st.st_mode) && *w->p)
+        w->missing = true; /* a file used as a directory: nothing below it */
+    return true;
+}
+
 bool etpu_link_stays_inside(const char *root, const char *link_rel, const char *target,
                             char *out, size_t out_size)
 {
@@ -102,85 +190,35 @@ bool etpu_link_stays_inside(const char *root, const char *link_rel, const char *
     char link[PATH_MAX];
     if (!canonical(link_rel, link, sizeof link) || !*link)
         return false;
+    link_walk *w = calloc(1, sizeof *w);
+    if (!w)
+        return false;
+    w->root = root;
     /* Where we stand: the link's directory, as a path relative to root. */
-    char cur[PATH_MAX];
-    snprintf(cur, sizeof cur, "%s", link);
-    char *slash = strrchr(cur, '/');
+    snprintf(w->cur, sizeof w->cur, "%s", link);
+    char *slash = strrchr(w->cur, '/');
     if (slash)
         *slash = '\0';
     else
-        cur[0] = '\0';
-    /* What is left to walk; links met on the way are put in front of it. */
-    char rest[2 * PATH_MAX];
-    if (snprintf(rest, sizeof rest, "%s", target) >= (int)sizeof rest)
-        return false;
-    int hops = 0;
-    bool missing = false; /* a component did not exist: what follows is lexical */
-    char *p = rest;
-    while (*p) {
-        char *sl = strchr(p, '/');
-        size_t len = sl ? (size_t)(sl - p) : strlen(p);
+        w->cur[0] = '\0';
+    bool ok = snprintf(w->rest, sizeof w->rest, "%s", target) < (int)sizeof w->rest;
+    w->p = w->rest;
+    while (ok && *w->p) {
         char comp[NAME_MAX + 1];
-        if (len > NAME_MAX)
-            return false;
-        memcpy(comp, p, len);
-        comp[len] = '\0';
-        p += len;
-        while (*p == '/')
-            p++;
-        if (len == 0 || !strcmp(comp, "."))
+        int len = next_component(w, comp);
+        if (len < 0)
+            ok = false;
+        else if (len == 0 || !strcmp(comp, "."))
             continue;
-        if (!strcmp(comp, "..")) {
-            /* After a missing component, ".." could leave the tree once
-             * that component is created as a link: refuse. */
-            if (missing || !*cur)
-                return false;
-            char *s2 = strrchr(cur, '/');
-            if (s2)
-                *s2 = '\0';
-            else
-                cur[0] = '\0';
-            continue;
-        }
-        size_t cl = strlen(cur);
-        if (cl + len + 2 > sizeof cur)
-            return false;
-        if (cl)
-            cur[cl++] = '/';
-        memcpy(cur + cl, comp, len + 1);
-        if (missing)
-            continue;
-        char full[2 * PATH_MAX + 2];
-        snprintf(full, sizeof full, "%s/%s", root, cur);
-        struct stat st;
-        if (lstat(full, &st) != 0) {
-            missing = true;
-            continue;
-        }
-        if (S_ISLNK(st.st_mode)) {
-            if (++hops > MAX_LINK_HOPS)
-                return false;
-            char t[PATH_MAX];
-            ssize_t tl = readlink(full, t, sizeof t - 1);
-            if (tl <= 0)
-                return false;
-            t[tl] = '\0';
-            if (t[0] == '/')
-                return false;
-            /* the link's own name goes; its target is walked from its dir */
-            cur[cl ? cl - 1 : 0] = '\0';
-            char next[2 * PATH_MAX];
-            if (snprintf(next, sizeof next, "%s/%s", t, p) >= (int)sizeof next)
-                return false;
-            memcpy(rest, next, strlen(next) + 1);
-            p = rest;
-        } else if (!S_ISDIR(st.st_mode) && *p) {
-            missing = true; /* a file used as a directory: nothing below it */
-        }
+        else if (!strcmp(comp, ".."))
+            ok = step_up(w);
+        else
+            ok = step_into(w, comp, (size_t)len);
     }
-    if (out)
-        snprintf(out, out_size, "%s", cur);
-    return true;
+    if (ok && out)
+        snprintf(out, out_size, "%s", w->cur);
+    free(w);
+    return ok;
 }
 
 /* Does any directory on the way to rel (under root) exist as a symlink?

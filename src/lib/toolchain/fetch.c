@@ -34,8 +34,15 @@
 #include "etpu/hash.h"
 
 static volatile sig_atomic_t cancel_flag;
+static volatile sig_atomic_t cancel_signal;
 
 void etpu_toolchain_cancel(void) { cancel_flag = 1; }
+void etpu_toolchain_cancel_by(int sig)
+{
+    cancel_signal = sig;
+    cancel_flag = 1;
+}
+int etpu_toolchain_cancel_signal(void) { return cancel_signal; }
 bool etpu_toolchain_cancelled(void) { return cancel_flag != 0; }
 
 double etpu_monotonic_s(void)
@@ -646,6 +653,46 @@ etpu_status etpu_git_blob_id_file(const char *path, char out_hex[41], uint64_t *
     return rc;
 }
 
+/* One transfer of url into fd from byte have on (Range when have > 0):
+ * *x and *a say how it went. False (err set) when the file cannot be
+ * positioned there. */
+static bool transfer_once(CURL *c, const char *url, const char *path, int fd, uint64_t have,
+                          uint64_t limit, uint64_t expected_size, const etpu_fetch_options *opts,
+                          char *errbuf, xfer *x, attempt *a, etpu_error *err)
+{
+    *x = (xfer){.curl = c, .fd = fd, .offset = have, .limit = limit, .expected = expected_size,
+                .first_write = true, .opts = opts,
+                .stall_s = opts->stall_timeout_s > 0 ? opts->stall_timeout_s : DEFAULT_STALL_S};
+    if (lseek(fd, (off_t)have, SEEK_SET) < 0 || ftruncate(fd, (off_t)have) != 0) {
+        etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path, strerror(errno));
+        return false;
+    }
+    setup(c, url, opts, errbuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_file);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limit);
+    if (have > 0)
+        curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
+    attempt_info(c, curl_easy_perform(c), opts, a);
+    return true;
+}
+
+/* The error of a download that stops after attempts tries. */
+static void download_failed(etpu_error *err, const char *url, const attempt *a,
+                            etpu_fetch_failure f, const xfer *x, const char *errbuf,
+                            int attempts, const etpu_fetch_options *opts, uint64_t have,
+                            uint64_t expected_size)
+{
+    if (a->rc == CURLE_PARTIAL_FILE && f == ETPU_FETCH_TRANSIENT)
+        etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                       "%s: download incomplete: %llu of %llu bytes (after %d attempt%s)", url,
+                       (unsigned long long)have, (unsigned long long)expected_size, attempts,
+                       attempts == 1 ? "" : "s");
+    else
+        describe_failure(err, url, a, f, x, errbuf, attempts, opts);
+}
+
 etpu_status etpu_fetch_download(const char *url, const char *path, uint64_t expected_size,
                                 uint64_t max, const etpu_fetch_options *opts, etpu_error *err)
 {
@@ -675,33 +722,16 @@ etpu_status etpu_fetch_download(const char *url, const char *path, uint64_t expe
         }
         char errbuf[CURL_ERROR_SIZE] = "";
         xfer x;
-        memset(&x, 0, sizeof x);
-        x.curl = c;
-        x.fd = fd;
-        x.offset = have;
-        x.limit = limit;
-        x.expected = expected_size;
-        x.first_write = true;
-        x.opts = opts;
-        x.stall_s = opts->stall_timeout_s > 0 ? opts->stall_timeout_s : DEFAULT_STALL_S;
-        if (lseek(fd, (off_t)have, SEEK_SET) < 0 || ftruncate(fd, (off_t)have) != 0) {
-            etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s: %s", path, strerror(errno));
+        attempt a;
+        if (!transfer_once(c, url, path, fd, have, limit, expected_size, opts, errbuf, &x, &a,
+                           err)) {
             set_outcome(opts, ETPU_FETCH_LOCAL, 0, attempts);
             curl_easy_cleanup(c);
             break;
         }
-        setup(c, url, opts, errbuf);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_file);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
-        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limit);
-        if (have > 0)
-            curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
-        attempt a;
-        attempt_info(c, curl_easy_perform(c), opts, &a);
+        curl_easy_cleanup(c);
         have = x.offset + x.received;
         if (a.rc == CURLE_OK && (!expected_size || have == expected_size)) {
-            curl_easy_cleanup(c);
             set_outcome(opts, ETPU_FETCH_OK, a.code, attempts);
             st = ETPU_OK;
             break;
@@ -715,7 +745,6 @@ etpu_status etpu_fetch_download(const char *url, const char *path, uint64_t expe
              * happen once per broken transfer, so it is not an attempt. */
             have = 0;
             attempts--;
-            curl_easy_cleanup(c);
             continue;
         }
         etpu_fetch_failure f = classify(&a, &x);
@@ -723,20 +752,11 @@ etpu_status etpu_fetch_download(const char *url, const char *path, uint64_t expe
             have = 0; /* our Range made no sense to it: start over */
             f = ETPU_FETCH_TRANSIENT;
         }
-        bool again = f == ETPU_FETCH_TRANSIENT && attempts <= opts->retries && left_ms(opts) > 0;
-        if (!again) {
-            if (a.rc == CURLE_PARTIAL_FILE && f == ETPU_FETCH_TRANSIENT)
-                etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                               "%s: download incomplete: %llu of %llu bytes (after %d attempt%s)",
-                               url, (unsigned long long)have, (unsigned long long)expected_size,
-                               attempts, attempts == 1 ? "" : "s");
-            else
-                describe_failure(err, url, &a, f, &x, errbuf, attempts, opts);
+        if (!(f == ETPU_FETCH_TRANSIENT && attempts <= opts->retries && left_ms(opts) > 0)) {
+            download_failed(err, url, &a, f, &x, errbuf, attempts, opts, have, expected_size);
             set_outcome(opts, f, a.code, attempts);
-            curl_easy_cleanup(c);
             break;
         }
-        curl_easy_cleanup(c);
         sleep_ms(delay, opts);
         delay *= 2;
     }

@@ -867,37 +867,19 @@ static etpu_status take_compiler_tree(const char *work, const char *root, char *
     return ETPU_OK;
 }
 
-/* Check the tree, settle the version, write the manifest and publish it
- * as <cache>/<version> with one rename(). */
-static etpu_status publish(installer *in, const char *work, const char *root, candidate *c,
-                           etpu_compiler_info *info, bool *already, etpu_error *err)
+/* The version being installed: the candidate's (the index's or the pin's),
+ * else --version, else what the compiler says it is. */
+static etpu_status settle_version(const installer *in, const char *tree,
+                                  const etpu_compiler_arch *arch, const candidate *c,
+                                  char *version, size_t size, etpu_error *err)
 {
     const etpu_install_options *o = in->o;
-    char tree[ETPU_PATH_MAX];
-    const etpu_compiler_arch *arch = NULL;
-    if (take_compiler_tree(work, root, tree, sizeof tree, &arch, err) != ETPU_OK)
-        return ETPU_FAIL;
-    if (c->pin && strcmp(c->pin->arch, arch->name))
-        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                              "%.200s: the compiler is %s, but %s is pinned as %s: refused",
-                              c->origin, arch->name, c->pin->id, c->pin->arch);
-    const char *exe[] = {ETPU_LAYOUT_BINARY, ETPU_LAYOUT_WRAPPER, NULL};
-    for (size_t i = 0; exe[i]; i++)
-        chmod_in_tree(tree, exe[i], 0500);
-    char loader[128];
-    snprintf(loader, sizeof loader, ETPU_LAYOUT_BIN_DIR "/%s", arch->loader);
-    chmod_in_tree(tree, loader, 0500);
-    if (etpu_tree_audit(tree, err) != ETPU_OK)
-        return ETPU_FAIL;
-    memset(info, 0, sizeof *info);
-    etpu_str_copy(info->arch, sizeof info->arch, arch->name);
-    char version[ETPU_VERSION_MAX];
-    etpu_str_copy(version, sizeof version, c->version);
+    etpu_str_copy(version, size, c->version);
     if (!version[0] && o->version)
-        etpu_str_copy(version, sizeof version, o->version);
+        etpu_str_copy(version, size, o->version);
     if (!version[0]) {
         note(o, "asking the compiler for its version");
-        if (!probe_version(tree, arch->name, version, sizeof version))
+        if (!probe_version(tree, arch->name, version, size))
             return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
                                   "%.200s: cannot tell the compiler's version (no Debian control "
                                   "data, and `edgetpu_compiler --version` did not answer): give "
@@ -907,6 +889,14 @@ static etpu_status publish(installer *in, const char *work, const char *root, ca
     if (!etpu_deb_version_valid(version))
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
                               "'%.80s' is not a usable version", version);
+    return ETPU_OK;
+}
+
+/* The manifest's facts of the install: where it came from, how it was
+ * verified, its hash (the compiler binary's for loose files). */
+static etpu_status describe_install(const char *tree, const char *version, const candidate *c,
+                                    etpu_compiler_info *info, etpu_error *err)
+{
     etpu_str_copy(info->version, sizeof info->version, version);
     etpu_str_copy(info->source, sizeof info->source, c->origin);
     etpu_str_copy(info->source_name, sizeof info->source_name, c->source_name);
@@ -917,21 +907,27 @@ static etpu_status publish(installer *in, const char *work, const char *root, ca
         etpu_str_copy(info->sha256, sizeof info->sha256, c->sha256);
         info->size = c->size;
     } else {
-        /* loose files: the compiler binary's hash stands for the install */
         char bin[ETPU_PATH_MAX + 64];
         snprintf(bin, sizeof bin, "%s/" ETPU_LAYOUT_BINARY, tree);
         if (etpu_sha256_file(bin, info->sha256, &info->size, err) != ETPU_OK)
             return ETPU_FAIL;
     }
     iso_now(info->installed_at, sizeof info->installed_at);
-    if (write_manifest(tree, info, err) != ETPU_OK)
-        return ETPU_FAIL;
+    return ETPU_OK;
+}
 
+/* Rename the finished tree to <cache>/<version>: an install already there
+ * is kept (unless --force, which replaces it, restoring it if that fails),
+ * and one a concurrent install published first wins. */
+static etpu_status move_into_place(const installer *in, const char *work, const char *tree,
+                                   const char *version, etpu_compiler_info *info, bool *already,
+                                   etpu_error *err)
+{
     char dest[ETPU_PATH_MAX];
     snprintf(dest, sizeof dest, "%.3900s/%s", in->cache, version);
     struct stat st;
     if (lstat(dest, &st) == 0) {
-        if (!o->force) {
+        if (!in->o->force) {
             etpu_compiler_info existing;
             if (etpu_compiler_find(version, &existing, NULL) == ETPU_OK &&
                 !strcmp(existing.version, version)) {
@@ -965,6 +961,37 @@ static etpu_status publish(installer *in, const char *work, const char *root, ca
     etpu_sync_parent_dir(dest);
     fill_paths(info, dest);
     return ETPU_OK;
+}
+
+/* Check the tree, settle the version, write the manifest and publish it
+ * as <cache>/<version> with one rename(). */
+static etpu_status publish(installer *in, const char *work, const char *root, candidate *c,
+                           etpu_compiler_info *info, bool *already, etpu_error *err)
+{
+    char tree[ETPU_PATH_MAX];
+    const etpu_compiler_arch *arch = NULL;
+    if (take_compiler_tree(work, root, tree, sizeof tree, &arch, err) != ETPU_OK)
+        return ETPU_FAIL;
+    if (c->pin && strcmp(c->pin->arch, arch->name))
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%.200s: the compiler is %s, but %s is pinned as %s: refused",
+                              c->origin, arch->name, c->pin->id, c->pin->arch);
+    const char *exe[] = {ETPU_LAYOUT_BINARY, ETPU_LAYOUT_WRAPPER, NULL};
+    for (size_t i = 0; exe[i]; i++)
+        chmod_in_tree(tree, exe[i], 0500);
+    char loader[128];
+    snprintf(loader, sizeof loader, ETPU_LAYOUT_BIN_DIR "/%s", arch->loader);
+    chmod_in_tree(tree, loader, 0500);
+    if (etpu_tree_audit(tree, err) != ETPU_OK)
+        return ETPU_FAIL;
+    memset(info, 0, sizeof *info);
+    etpu_str_copy(info->arch, sizeof info->arch, arch->name);
+    char version[ETPU_VERSION_MAX];
+    if (settle_version(in, tree, arch, c, version, sizeof version, err) != ETPU_OK ||
+        describe_install(tree, version, c, info, err) != ETPU_OK ||
+        write_manifest(tree, info, err) != ETPU_OK)
+        return ETPU_FAIL;
+    return move_into_place(in, work, tree, version, info, already, err);
 }
 
 /* A fresh work directory in the cache; removed by the caller. */
@@ -1143,61 +1170,65 @@ static etpu_status install_git(installer *in, const char *work, const etpu_artif
 
 /* ---- one source of the table --------------------------------------------- */
 
-/* The apt index route: InRelease (when a keyring is there), Packages, the
- * entry, the package. Returns ETPU_OK when installed; on failure t says
- * why and *index_usable whether the index answered at all. */
-static etpu_status apt_index(installer *in, const etpu_source *s, const char *base,
-                             const char *work, etpu_install_try *t, etpu_compiler_info *info,
-                             bool *already, const char **tried_pool, etpu_error *err)
+/* The apt index route, step 1: authenticate it. With a keyring,
+ * InRelease must be signed and list the index (*rel, *signed_ok); without
+ * one, or when it is missing, auth says so and the index is used
+ * unauthenticated. ETPU_FAIL (t says why) when the index is not to be
+ * used. */
+static etpu_status check_release(installer *in, const char *base, const char *work,
+                                 etpu_install_try *t, etpu_release_entry *rel, bool *signed_ok,
+                                 char *auth, size_t auth_size, etpu_error *err)
 {
-    const etpu_install_options *o = in->o;
-    char url[2048];
-    bool signed_ok = false;
-    char auth[256] = "";
-    etpu_release_entry rel;
-    memset(&rel, 0, sizeof rel);
     if (!in->keyring[0]) {
-        snprintf(auth, sizeof auth, "no archive key is installed with this etpu");
-    } else {
-        snprintf(url, sizeof url, "%s/" ETPU_APT_RELEASE_PATH, base);
-        char path[ETPU_PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s/InRelease", work);
-        if (download(in, url, path, 0, RELEASE_MAX, err) != ETPU_OK) {
-            if (in->outcome.failure == ETPU_FETCH_UNREACHABLE || stop_all(in)) {
-                try_note(t, "%s", err->message);
-                t->failure = in->outcome.failure;
-                return ETPU_FAIL;
-            }
-            snprintf(auth, sizeof auth, "no InRelease (%.200s)", err->message);
-        } else {
-            char *text = NULL;
-            size_t len = 0;
-            char signer[64];
-            if (etpu_inrelease_verify(path, in->keyring, &text, &len, signer, err) != ETPU_OK) {
-                /* a bad signature is an attack or a key change: the index
-                 * is not used at all (the pinned pool files still are) */
-                try_note(t, "%s: %s: index not used", short_url(url, base), err->message);
-                return ETPU_FAIL;
-            }
-            etpu_status pst =
-                etpu_release_parse(text, len, ETPU_APT_INDEX_REL, ETPU_APT_INDEX_ARCH, &rel, err);
-            free(text);
-            const char *why = pst != ETPU_OK            ? err->message
-                              : !rel.found              ? "it lists no " ETPU_APT_INDEX_REL
-                              : rel.expired             ? "it has expired (Valid-Until has passed)"
-                              : rel.has_architectures && !rel.lists_arch
-                                  ? "its Architectures do not include " ETPU_APT_INDEX_ARCH
-                                  : NULL;
-            if (why) {
-                try_note(t, "InRelease: %.200s: index not used", why);
-                return ETPU_FAIL;
-            }
-            signed_ok = true;
-            snprintf(auth, sizeof auth, "InRelease signed by %s (keyring %.150s)", signer,
-                     in->keyring);
-        }
+        snprintf(auth, auth_size, "no archive key is installed with this etpu");
+        return ETPU_OK;
     }
-    snprintf(url, sizeof url, "%s/" ETPU_APT_INDEX_PATH, base);
+    char url[2048];
+    snprintf(url, sizeof url, "%s/" ETPU_APT_RELEASE_PATH, base);
+    char path[ETPU_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/InRelease", work);
+    if (download(in, url, path, 0, RELEASE_MAX, err) != ETPU_OK) {
+        if (in->outcome.failure == ETPU_FETCH_UNREACHABLE || stop_all(in)) {
+            try_note(t, "%s", err->message);
+            t->failure = in->outcome.failure;
+            return ETPU_FAIL;
+        }
+        snprintf(auth, auth_size, "no InRelease (%.200s)", err->message);
+        return ETPU_OK;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    char signer[64];
+    if (etpu_inrelease_verify(path, in->keyring, &text, &len, signer, err) != ETPU_OK) {
+        /* a bad signature is an attack or a key change: the index is not
+         * used at all (the pinned pool files still are) */
+        try_note(t, "%s: %s: index not used", short_url(url, base), err->message);
+        return ETPU_FAIL;
+    }
+    etpu_status pst =
+        etpu_release_parse(text, len, ETPU_APT_INDEX_REL, ETPU_APT_INDEX_ARCH, rel, err);
+    free(text);
+    const char *why = pst != ETPU_OK ? err->message
+                      : !rel->found  ? "it lists no " ETPU_APT_INDEX_REL
+                      : rel->expired ? "it has expired (Valid-Until has passed)"
+                      : rel->has_architectures && !rel->lists_arch
+                          ? "its Architectures do not include " ETPU_APT_INDEX_ARCH
+                          : NULL;
+    if (why) {
+        try_note(t, "InRelease: %.200s: index not used", why);
+        return ETPU_FAIL;
+    }
+    *signed_ok = true;
+    snprintf(auth, auth_size, "InRelease signed by %s (keyring %.150s)", signer, in->keyring);
+    return ETPU_OK;
+}
+
+/* Step 2: the Packages index at url (matching the signed InRelease when
+ * there is one) and the compiler's entry in it, for the index's arch. */
+static etpu_status find_package(installer *in, const char *base, const char *url,
+                                const etpu_release_entry *rel, bool signed_ok,
+                                etpu_install_try *t, etpu_apt_package *pkg, etpu_error *err)
+{
     char *index = NULL;
     size_t index_len = 0;
     if (fetch_text(in, url, INDEX_MAX, &index, &index_len, err) != ETPU_OK) {
@@ -1208,56 +1239,88 @@ static etpu_status apt_index(installer *in, const etpu_source *s, const char *ba
     if (signed_ok) {
         char got[65];
         etpu_sha256_buffer(index, index_len, got);
-        if (index_len != rel.size || strcmp(got, rel.sha256)) {
+        if (index_len != rel->size || strcmp(got, rel->sha256)) {
             free(index);
             try_note(t, "%s does not match the signed InRelease (SHA-256 %.16s..., %zu bytes): "
                         "index not used", short_url(url, base), got, index_len);
             return ETPU_FAIL;
         }
     }
-    etpu_apt_package pkg;
-    etpu_status st = etpu_apt_find(index, index_len, ETPU_COMPILER_PACKAGE, o->version, &pkg, err);
+    etpu_status st =
+        etpu_apt_find(index, index_len, ETPU_COMPILER_PACKAGE, in->o->version, pkg, err);
     free(index);
     if (st != ETPU_OK) {
         try_note(t, "%s: %.200s", short_url(url, base), err->message);
         return ETPU_FAIL;
     }
-    if (strcmp(pkg.architecture, ETPU_APT_INDEX_ARCH)) {
+    if (strcmp(pkg->architecture, ETPU_APT_INDEX_ARCH)) {
         try_note(t, "%s lists %s %s for architecture '%.20s', not " ETPU_APT_INDEX_ARCH
-                    ": refused", short_url(url, base), pkg.package, pkg.version, pkg.architecture);
+                    ": refused", short_url(url, base), pkg->package, pkg->version,
+                 pkg->architecture);
         return ETPU_FAIL;
     }
-    if (!signed_ok)
-        note(o, "WARNING: %s is not authenticated (%s)", url, auth);
-    /* What the table knows of this entry: the same pool file, or the
-     * same SHA-256; a pin that disagrees with the index wins. */
-    candidate c;
-    memset(&c, 0, sizeof c);
+    return ETPU_OK;
+}
+
+/* Step 3: what the table knows of the entry: the same pool file, or the
+ * same SHA-256; a pin that disagrees with the index wins. Fills c. */
+static etpu_status match_pin(installer *in, const etpu_source *s, const char *base,
+                             const char *url, const etpu_apt_package *pkg, etpu_install_try *t,
+                             candidate *c)
+{
+    memset(c, 0, sizeof *c);
     for (size_t i = 0; i < in->table.artifact_count; i++) {
         const etpu_artifact *a = &in->table.artifacts[i];
         if (a->format != ETPU_ARTIFACT_DEB)
             continue;
-        if ((a->pool[0] && !strcmp(a->pool, pkg.filename)) ||
-            (a->sha256[0] && !strcmp(a->sha256, pkg.sha256)))
-            c.pin = a;
+        if ((a->pool[0] && !strcmp(a->pool, pkg->filename)) ||
+            (a->sha256[0] && !strcmp(a->sha256, pkg->sha256)))
+            c->pin = a;
     }
-    if (c.pin && strcmp(c.pin->version, pkg.version)) {
+    if (c->pin && strcmp(c->pin->version, pkg->version)) {
         try_note(t, "the index says %s is version %s, but it is pinned as %s: refused",
-                 pkg.filename, pkg.version, c.pin->version);
+                 pkg->filename, pkg->version, c->pin->version);
         return ETPU_FAIL;
     }
-    if (c.pin && ((c.pin->sha256[0] && strcmp(c.pin->sha256, pkg.sha256)) ||
-                  (c.pin->md5[0] && pkg.md5[0] && strcmp(c.pin->md5, pkg.md5)))) {
-        try_note(t, "the index's hashes of %s differ from the pinned ones: refused", pkg.filename);
+    if (c->pin && ((c->pin->sha256[0] && strcmp(c->pin->sha256, pkg->sha256)) ||
+                   (c->pin->md5[0] && pkg->md5[0] && strcmp(c->pin->md5, pkg->md5)))) {
+        try_note(t, "the index's hashes of %s differ from the pinned ones: refused",
+                 pkg->filename);
         return ETPU_FAIL;
     }
-    etpu_str_copy(c.source_name, sizeof c.source_name, s->name);
-    etpu_str_copy(c.version, sizeof c.version, pkg.version);
-    if ((size_t)snprintf(c.origin, sizeof c.origin, "%s/%s", base, pkg.filename) >=
-        sizeof c.origin) {
+    etpu_str_copy(c->source_name, sizeof c->source_name, s->name);
+    etpu_str_copy(c->version, sizeof c->version, pkg->version);
+    if ((size_t)snprintf(c->origin, sizeof c->origin, "%s/%s", base, pkg->filename) >=
+        sizeof c->origin) {
         try_note(t, "%s: the package's URL is too long", short_url(url, base));
         return ETPU_FAIL;
     }
+    return ETPU_OK;
+}
+
+/* The apt index route: InRelease (when a keyring is there), Packages, the
+ * entry, the package. Returns ETPU_OK when installed; on failure t says
+ * why and *index_usable whether the index answered at all. */
+static etpu_status apt_index(installer *in, const etpu_source *s, const char *base,
+                             const char *work, etpu_install_try *t, etpu_compiler_info *info,
+                             bool *already, const char **tried_pool, etpu_error *err)
+{
+    bool signed_ok = false;
+    char auth[256] = "";
+    etpu_release_entry rel;
+    memset(&rel, 0, sizeof rel);
+    if (check_release(in, base, work, t, &rel, &signed_ok, auth, sizeof auth, err) != ETPU_OK)
+        return ETPU_FAIL;
+    char url[2048];
+    snprintf(url, sizeof url, "%s/" ETPU_APT_INDEX_PATH, base);
+    etpu_apt_package pkg;
+    if (find_package(in, base, url, &rel, signed_ok, t, &pkg, err) != ETPU_OK)
+        return ETPU_FAIL;
+    if (!signed_ok)
+        note(in->o, "WARNING: %s is not authenticated (%s)", url, auth);
+    candidate c;
+    if (match_pin(in, s, base, url, &pkg, t, &c) != ETPU_OK)
+        return ETPU_FAIL;
     if (already_have(in, pkg.version, info)) {
         *already = true;
         return ETPU_OK;
@@ -1286,95 +1349,121 @@ static int by_version_desc_artifact(const void *a, const void *b)
     return -etpu_deb_version_compare((*x)->version, (*y)->version);
 }
 
+/* The apt route's fallback when the index is gone or refused: the pinned
+ * pool files, newest first, in both layouts (issue 11: the index answers
+ * 403 while a pool URL was still downloaded in May 2026), except the one
+ * the index route tried. Each gets a fresh work directory (work). */
+static etpu_status apt_pool_files(installer *in, const etpu_source *s, const char *base,
+                                  char *work, size_t work_size, const char *tried_pool,
+                                  etpu_install_try *t, etpu_compiler_info *info, bool *already,
+                                  etpu_error *err)
+{
+    const etpu_install_options *o = in->o;
+    const etpu_artifact *debs[64];
+    size_t n = 0;
+    for (size_t i = 0; i < in->table.artifact_count && n < 64; i++) {
+        const etpu_artifact *a = &in->table.artifacts[i];
+        if (a->format == ETPU_ARTIFACT_DEB && a->pool[0] &&
+            (!o->version || !strcmp(o->version, a->version)) && a->pool != tried_pool)
+            debs[n++] = a;
+    }
+    qsort(debs, n, sizeof debs[0], by_version_desc_artifact);
+    etpu_status st = ETPU_FAIL;
+    for (size_t i = 0; i < n && st != ETPU_OK; i++) {
+        candidate c;
+        memset(&c, 0, sizeof c);
+        c.pin = debs[i];
+        etpu_str_copy(c.source_name, sizeof c.source_name, s->name);
+        etpu_str_copy(c.version, sizeof c.version, c.pin->version);
+        snprintf(c.origin, sizeof c.origin, "%s/%s", base, c.pin->pool);
+        if (already_have(in, c.version, info)) {
+            *already = true;
+            return ETPU_OK;
+        }
+        etpu_remove_tree(work, NULL);
+        if (new_work(in, work, work_size, err) != ETPU_OK)
+            break;
+        char path[ETPU_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/package.deb", work);
+        if (download(in, c.origin, path, c.pin->size, DOWNLOAD_MAX, err) != ETPU_OK) {
+            try_note(t, "%s", short_url(err->message, base));
+            t->failure = in->outcome.failure;
+            if (stop_all(in) || in->outcome.failure == ETPU_FETCH_UNREACHABLE)
+                break;
+            continue;
+        }
+        st = install_file(in, work, path, &c, NULL, false, NULL, info, already, err);
+        if (st != ETPU_OK)
+            try_note(t, "%s", err->message);
+    }
+    return st;
+}
+
+/* An apt source: its index, then the pinned pool files. */
+static etpu_status apt_source(installer *in, const etpu_source *s, char *work, size_t work_size,
+                              etpu_install_try *t, etpu_compiler_info *info, bool *already,
+                              etpu_error *err)
+{
+    char base[600];
+    etpu_str_copy(base, sizeof base, s->url);
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    const char *tried_pool = NULL;
+    etpu_status st = apt_index(in, s, base, work, t, info, already, &tried_pool, err);
+    if (st != ETPU_OK && !stop_all(in) && !host_unreachable(in, base))
+        st = apt_pool_files(in, s, base, work, work_size, tried_pool, t, info, already, err);
+    return st;
+}
+
+/* A source of one table artifact: a git tree or a file at its URL. */
+static etpu_status artifact_source(installer *in, const etpu_source *s, const char *work,
+                                   etpu_install_try *t, etpu_compiler_info *info, bool *already,
+                                   etpu_error *err)
+{
+    const etpu_artifact *a = etpu_source_table_artifact(&in->table, s->artifact);
+    candidate c;
+    memset(&c, 0, sizeof c);
+    c.pin = a;
+    etpu_str_copy(c.source_name, sizeof c.source_name, s->name);
+    etpu_str_copy(c.version, sizeof c.version, a->version);
+    etpu_str_copy(c.origin, sizeof c.origin, s->url);
+    if (already_have(in, a->version, info)) {
+        *already = true;
+        return ETPU_OK;
+    }
+    etpu_status st = ETPU_FAIL;
+    if (s->kind == ETPU_SOURCE_GIT) {
+        st = install_git(in, work, a, s->url, false, &c, t, info, already, err);
+        if (st != ETPU_OK && !t->outcome[0])
+            try_note(t, "%s", err->message);
+        t->failure = in->outcome.failure;
+        return st;
+    }
+    char path[ETPU_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/download", work);
+    if (download(in, s->url, path, a->size, DOWNLOAD_MAX, err) != ETPU_OK) {
+        try_note(t, "%s", err->message);
+        t->failure = in->outcome.failure;
+        return ETPU_FAIL;
+    }
+    st = install_file(in, work, path, &c, NULL, false, NULL, info, already, err);
+    if (st != ETPU_OK)
+        try_note(t, "%s", err->message);
+    return st;
+}
+
 /* Try one source; t records what it answered. */
 static etpu_status try_source(installer *in, const etpu_source *s, etpu_install_try *t,
                               etpu_compiler_info *info, bool *already, etpu_error *err)
 {
-    const etpu_install_options *o = in->o;
     char work[ETPU_PATH_MAX];
     if (new_work(in, work, sizeof work, err) != ETPU_OK)
         return ETPU_FAIL;
-    etpu_status st = ETPU_FAIL;
-    note(o, "trying %s (%s)", s->name, s->url);
-    if (s->kind == ETPU_SOURCE_APT) {
-        char base[600];
-        etpu_str_copy(base, sizeof base, s->url);
-        size_t bl = strlen(base);
-        while (bl > 0 && base[bl - 1] == '/')
-            base[--bl] = '\0';
-        const char *tried_pool = NULL;
-        st = apt_index(in, s, base, work, t, info, already, &tried_pool, err);
-        if (st != ETPU_OK && !stop_all(in) && !host_unreachable(in, base)) {
-            /* The index is gone or refused: the pinned pool files, newest
-             * first, in both layouts (issue 11: the index answers 403 while
-             * a pool URL was still downloaded in May 2026). */
-            const etpu_artifact *debs[64];
-            size_t n = 0;
-            for (size_t i = 0; i < in->table.artifact_count && n < 64; i++) {
-                const etpu_artifact *a = &in->table.artifacts[i];
-                if (a->format == ETPU_ARTIFACT_DEB && a->pool[0] &&
-                    (!o->version || !strcmp(o->version, a->version)) && a->pool != tried_pool)
-                    debs[n++] = a;
-            }
-            qsort(debs, n, sizeof debs[0], by_version_desc_artifact);
-            for (size_t i = 0; i < n && st != ETPU_OK; i++) {
-                candidate c;
-                memset(&c, 0, sizeof c);
-                c.pin = debs[i];
-                etpu_str_copy(c.source_name, sizeof c.source_name, s->name);
-                etpu_str_copy(c.version, sizeof c.version, c.pin->version);
-                snprintf(c.origin, sizeof c.origin, "%s/%s", base, c.pin->pool);
-                if (already_have(in, c.version, info)) {
-                    *already = true;
-                    st = ETPU_OK;
-                    break;
-                }
-                etpu_remove_tree(work, NULL);
-                if (new_work(in, work, sizeof work, err) != ETPU_OK)
-                    break;
-                char path[ETPU_PATH_MAX + 32];
-                snprintf(path, sizeof path, "%s/package.deb", work);
-                if (download(in, c.origin, path, c.pin->size, DOWNLOAD_MAX, err) != ETPU_OK) {
-                    try_note(t, "%s", short_url(err->message, base));
-                    t->failure = in->outcome.failure;
-                    if (stop_all(in) || in->outcome.failure == ETPU_FETCH_UNREACHABLE)
-                        break;
-                    continue;
-                }
-                st = install_file(in, work, path, &c, NULL, false, NULL, info, already, err);
-                if (st != ETPU_OK)
-                    try_note(t, "%s", err->message);
-            }
-        }
-    } else {
-        const etpu_artifact *a = etpu_source_table_artifact(&in->table, s->artifact);
-        candidate c;
-        memset(&c, 0, sizeof c);
-        c.pin = a;
-        etpu_str_copy(c.source_name, sizeof c.source_name, s->name);
-        etpu_str_copy(c.version, sizeof c.version, a->version);
-        etpu_str_copy(c.origin, sizeof c.origin, s->url);
-        if (already_have(in, a->version, info)) {
-            *already = true;
-            st = ETPU_OK;
-        } else if (s->kind == ETPU_SOURCE_GIT) {
-            st = install_git(in, work, a, s->url, false, &c, t, info, already, err);
-            if (st != ETPU_OK && !t->outcome[0])
-                try_note(t, "%s", err->message);
-            t->failure = in->outcome.failure;
-        } else {
-            char path[ETPU_PATH_MAX + 32];
-            snprintf(path, sizeof path, "%s/download", work);
-            if (download(in, s->url, path, a->size, DOWNLOAD_MAX, err) != ETPU_OK) {
-                try_note(t, "%s", err->message);
-                t->failure = in->outcome.failure;
-            } else {
-                st = install_file(in, work, path, &c, NULL, false, NULL, info, already, err);
-                if (st != ETPU_OK)
-                    try_note(t, "%s", err->message);
-            }
-        }
-    }
+    note(in->o, "trying %s (%s)", s->name, s->url);
+    etpu_status st = s->kind == ETPU_SOURCE_APT
+                         ? apt_source(in, s, work, sizeof work, t, info, already, err)
+                         : artifact_source(in, s, work, t, info, already, err);
     etpu_remove_tree(work, NULL);
     t->ok = st == ETPU_OK;
     return st;
@@ -1387,10 +1476,65 @@ static bool is_url(const char *s)
     return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
 }
 
+/* --from DIR: accepted when it holds a pinned git tree (at its top or in
+ * usr/bin): its files are copied, nothing else. path is its real path. */
+static etpu_status install_from_dir(installer *in, const char *from, const char *path,
+                                    const char *work, candidate *c, etpu_compiler_info *info,
+                                    bool *already, etpu_error *err)
+{
+    if (in->o->sha256)
+        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
+                              "%s: --sha256 pins a file, not a directory", from);
+    for (size_t i = 0; i < in->table.artifact_count; i++) {
+        const etpu_artifact *a = &in->table.artifacts[i];
+        if (a->format != ETPU_ARTIFACT_GIT)
+            continue;
+        char base[ETPU_PATH_MAX + 64];
+        const char *bases[] = {path, base};
+        snprintf(base, sizeof base, "%.4000s/usr/bin", path);
+        for (size_t k = 0; k < 2; k++) {
+            if (!dir_matches_git(bases[k], a))
+                continue;
+            etpu_str_copy(c->version, sizeof c->version, a->version);
+            if (already_have(in, a->version, info)) {
+                *already = true;
+                return ETPU_OK;
+            }
+            return install_git(in, work, a, bases[k], true, c, NULL, info, already, err);
+        }
+    }
+    return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                          "%s: not a known compiler tree (no pinned git tree of etpu's table "
+                          "matches its files). Install the package file itself with --from "
+                          "FILE, or pack the directory (tar czf c.tar.gz -C DIR .) and pin "
+                          "the archive with --sha256 if you trust it",
+                          from);
+}
+
+/* --from FILE: a package, archive or binary, pinned by etpu's table or by
+ * --sha256 (install_file checks which). */
+static etpu_status install_from_file(installer *in, const char *from, const char *path,
+                                     const char *work, candidate *c, etpu_compiler_info *info,
+                                     bool *already, etpu_error *err)
+{
+    const etpu_install_options *o = in->o;
+    c->pin = pin_of_file(in, path);
+    if (c->pin)
+        etpu_str_copy(c->version, sizeof c->version, c->pin->version);
+    if (o->version && c->version[0] && strcmp(o->version, c->version))
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "%.200s is %s of version %s, not %s", from, c->pin->id,
+                              c->version, o->version);
+    if (c->version[0] && already_have(in, c->version, info)) {
+        *already = true;
+        return ETPU_OK;
+    }
+    return install_file(in, work, path, c, NULL, false, NULL, info, already, err);
+}
+
 static etpu_status install_from(installer *in, const char *from, etpu_compiler_info *info,
                                 bool *already, etpu_error *err)
 {
-    const etpu_install_options *o = in->o;
     char work[ETPU_PATH_MAX];
     if (new_work(in, work, sizeof work, err) != ETPU_OK)
         return ETPU_FAIL;
@@ -1421,58 +1565,11 @@ static etpu_status install_from(installer *in, const char *from, etpu_compiler_i
         }
         etpu_str_copy(c.origin, sizeof c.origin, path);
         if (kind == SRC_DIR) {
-            /* A directory is accepted when it holds a pinned git tree (at
-             * its top or in usr/bin): its files are copied, nothing else. */
-            if (o->sha256) {
-                etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
-                               "%s: --sha256 pins a file, not a directory", from);
-                goto done;
-            }
-            for (size_t i = 0; i < in->table.artifact_count; i++) {
-                const etpu_artifact *a = &in->table.artifacts[i];
-                if (a->format != ETPU_ARTIFACT_GIT)
-                    continue;
-                char base[ETPU_PATH_MAX + 64];
-                const char *bases[] = {path, base};
-                snprintf(base, sizeof base, "%.4000s/usr/bin", path);
-                for (size_t k = 0; k < 2; k++) {
-                    if (!dir_matches_git(bases[k], a))
-                        continue;
-                    etpu_str_copy(c.version, sizeof c.version, a->version);
-                    if (already_have(in, a->version, info)) {
-                        *already = true;
-                        st = ETPU_OK;
-                    } else {
-                        st = install_git(in, work, a, bases[k], true, &c, NULL, info, already,
-                                         err);
-                    }
-                    goto done;
-                }
-            }
-            etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                           "%s: not a known compiler tree (no pinned git tree of etpu's table "
-                           "matches its files). Install the package file itself with --from "
-                           "FILE, or pack the directory (tar czf c.tar.gz -C DIR .) and pin "
-                           "the archive with --sha256 if you trust it",
-                           from);
+            st = install_from_dir(in, from, path, work, &c, info, already, err);
             goto done;
         }
     }
-    c.pin = pin_of_file(in, path);
-    if (c.pin)
-        etpu_str_copy(c.version, sizeof c.version, c.pin->version);
-    if (o->version && c.version[0] && strcmp(o->version, c.version)) {
-        etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                       "%.200s is %s of version %s, not %s", from, c.pin->id, c.version,
-                       o->version);
-        goto done;
-    }
-    if (c.version[0] && already_have(in, c.version, info)) {
-        *already = true;
-        st = ETPU_OK;
-        goto done;
-    }
-    st = install_file(in, work, path, &c, NULL, false, NULL, info, already, err);
+    st = install_from_file(in, from, path, work, &c, info, already, err);
 done:
     etpu_remove_tree(work, NULL);
     return st;
@@ -1609,15 +1706,9 @@ static etpu_status install_sources(installer *in, etpu_compiler_info *info, bool
                                               : "");
 }
 
-etpu_status etpu_compiler_install(const etpu_install_options *opts, etpu_compiler_info *out,
-                                  etpu_error *err)
+/* --version and --sha256 as given: a Debian version, 64 hex digits. */
+static etpu_status check_install_options(const etpu_install_options *opts, etpu_error *err)
 {
-    etpu_install_options defaults;
-    if (!opts) {
-        memset(&defaults, 0, sizeof defaults);
-        etpu_fetch_options_default(&defaults.fetch);
-        opts = &defaults;
-    }
     if (opts->version && !etpu_deb_version_valid(opts->version))
         return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
                               "'%.80s' is not a Debian version", opts->version);
@@ -1629,9 +1720,13 @@ etpu_status etpu_compiler_install(const etpu_install_options *opts, etpu_compile
             return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
                                   "--sha256 takes 64 hex digits, not '%.80s'", opts->sha256);
     }
-    installer *in = calloc(1, sizeof *in);
-    if (!in)
-        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    return ETPU_OK;
+}
+
+/* The installer's report, fetch options, overall deadline (the option,
+ * $ETPU_INSTALL_DEADLINE, or ETPU_INSTALL_DEADLINE_S) and keyring. */
+static void installer_init(installer *in, const etpu_install_options *opts)
+{
     in->o = opts;
     in->rep = opts->report ? opts->report : &in->local_rep;
     memset(in->rep, 0, sizeof *in->rep);
@@ -1650,21 +1745,77 @@ etpu_status etpu_compiler_install(const etpu_install_options *opts, etpu_compile
         etpu_str_copy(in->keyring, sizeof in->keyring, keyring);
     else
         etpu_apt_keyring_default(in->keyring, sizeof in->keyring);
+}
+
+/* --source FILE|URL-of-a-file is --from: *from gets it. ETPU_FAIL when it
+ * is neither a source name, a URL nor an existing file. */
+static etpu_status source_as_from(const installer *in, const char **from, etpu_error *err)
+{
+    const char *source = in->o->source;
+    if (*from || !source || etpu_source_table_source(&in->table, source))
+        return ETPU_OK;
+    struct stat sb;
+    size_t n = strlen(source);
+    static const char *const exts[] = {".deb", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst",
+                                       ".tar.bz2", ".tar"};
+    bool file_url = false;
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        file_url |= n > strlen(exts[i]) && !strcmp(source + n - strlen(exts[i]), exts[i]);
+    if (is_url(source) ? file_url : stat(source, &sb) == 0) {
+        *from = source;
+        return ETPU_OK;
+    }
+    if (is_url(source))
+        return ETPU_OK;
+    etpu_strbuf names;
+    etpu_sb_init(&names);
+    for (size_t i = 0; i < in->table.source_count; i++)
+        etpu_sb_printf(&names, "%s%s", i ? ", " : "", in->table.sources[i].name);
+    etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
+                   "--source %.100s: not a source name (%.100s), an http(s) URL or an "
+                   "existing file", source, names.data ? names.data : "");
+    etpu_sb_free(&names);
+    return ETPU_FAIL;
+}
+
+/* With --version alone: that version installed already is the answer. */
+static bool already_installed(const etpu_install_options *opts, etpu_compiler_info *out)
+{
+    if (!opts->version || opts->force || opts->from || opts->source || opts->repo)
+        return false;
+    etpu_compiler_info existing;
+    if (etpu_compiler_find(opts->version, &existing, NULL) != ETPU_OK ||
+        strcmp(existing.version, opts->version))
+        return false;
+    note(opts, "edgetpu_compiler %s is already installed", opts->version);
+    if (out)
+        *out = existing;
+    return true;
+}
+
+etpu_status etpu_compiler_install(const etpu_install_options *opts, etpu_compiler_info *out,
+                                  etpu_error *err)
+{
+    etpu_install_options defaults;
+    if (!opts) {
+        memset(&defaults, 0, sizeof defaults);
+        etpu_fetch_options_default(&defaults.fetch);
+        opts = &defaults;
+    }
+    if (check_install_options(opts, err) != ETPU_OK)
+        return ETPU_FAIL;
+    installer *in = calloc(1, sizeof *in);
+    if (!in)
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    installer_init(in, opts);
     etpu_status st = ETPU_FAIL;
     if (etpu_source_table_load(opts->sources_file, &in->table, err) != ETPU_OK)
         goto out;
     if (etpu_compiler_cache_dir(in->cache, sizeof in->cache, err) != ETPU_OK)
         goto out;
-    if (opts->version && !opts->force && !opts->from && !opts->source && !opts->repo) {
-        etpu_compiler_info existing;
-        if (etpu_compiler_find(opts->version, &existing, NULL) == ETPU_OK &&
-            !strcmp(existing.version, opts->version)) {
-            note(opts, "edgetpu_compiler %s is already installed", opts->version);
-            if (out)
-                *out = existing;
-            st = ETPU_OK;
-            goto out;
-        }
+    if (already_installed(opts, out)) {
+        st = ETPU_OK;
+        goto out;
     }
     if (mkdir_p(in->cache, err) != ETPU_OK)
         goto out;
@@ -1673,29 +1824,8 @@ etpu_status etpu_compiler_install(const etpu_install_options *opts, etpu_compile
     memset(&info, 0, sizeof info);
     bool already = false;
     const char *from = opts->from;
-    /* --source FILE|URL-of-a-file is --from */
-    if (!from && opts->source && !etpu_source_table_source(&in->table, opts->source)) {
-        struct stat sb;
-        size_t n = strlen(opts->source);
-        static const char *const exts[] = {".deb", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst",
-                                           ".tar.bz2", ".tar"};
-        bool file_url = false;
-        for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
-            file_url |= n > strlen(exts[i]) && !strcmp(opts->source + n - strlen(exts[i]), exts[i]);
-        if (is_url(opts->source) ? file_url : stat(opts->source, &sb) == 0)
-            from = opts->source;
-        else if (!is_url(opts->source)) {
-            etpu_strbuf names;
-            etpu_sb_init(&names);
-            for (size_t i = 0; i < in->table.source_count; i++)
-                etpu_sb_printf(&names, "%s%s", i ? ", " : "", in->table.sources[i].name);
-            etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
-                           "--source %.100s: not a source name (%.100s), an http(s) URL or an "
-                           "existing file", opts->source, names.data ? names.data : "");
-            etpu_sb_free(&names);
-            goto out;
-        }
-    }
+    if (source_as_from(in, &from, err) != ETPU_OK)
+        goto out;
     st = from ? install_from(in, from, &info, &already, err)
               : install_sources(in, &info, &already, err);
     if (st == ETPU_OK) {

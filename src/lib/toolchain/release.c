@@ -28,6 +28,7 @@
 #include "etpu/archive.h"
 #include "etpu/compiler_arch.h"
 #include "etpu/runner.h"
+#include "toolchain/deb822.h"
 #include "util/strbuf.h"
 
 #define RELEASE_MAX ((size_t)4 << 20)
@@ -92,6 +93,71 @@ static bool list_has(const char *p, size_t n, const char *word)
     return false;
 }
 
+/* A line of the SHA256 field, " <sha256> <size> <path>" at p..lt: the
+ * entry of index_rel goes into out. */
+static etpu_status sha256_line(const char *text, const char *p, const char *lt,
+                               const char *index_rel, etpu_release_entry *out, etpu_error *err)
+{
+    char hash[80], size[32], path[512];
+    size_t n = (size_t)(lt - p);
+    char line[700];
+    if (n >= sizeof line)
+        return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
+                              "Release: SHA256 line too long");
+    memcpy(line, p, n);
+    line[n] = '\0';
+    char extra[2];
+    if (sscanf(line, " %79s %31s %511s %1s", hash, size, path, extra) != 3)
+        return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
+                              "Release: a SHA256 line is not '<hash> <size> <path>'");
+    if (strcmp(path, index_rel))
+        return ETPU_OK;
+    bool hex = strlen(hash) == 64;
+    for (size_t i = 0; hex && i < 64; i++)
+        hex = isxdigit((unsigned char)hash[i]) != 0;
+    char *e;
+    errno = 0;
+    unsigned long long sz = strtoull(size, &e, 10);
+    if (!hex || errno || *e || !isdigit((unsigned char)size[0]))
+        return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
+                              "Release: bad SHA256 entry for %.100s", index_rel);
+    if (out->found)
+        return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
+                              "Release: %.100s listed twice", index_rel);
+    for (size_t i = 0; i < 64; i++)
+        out->sha256[i] = (char)tolower((unsigned char)hash[i]);
+    out->sha256[64] = '\0';
+    out->size = sz;
+    out->found = true;
+    return ETPU_OK;
+}
+
+/* A "Field: value" line at p..lt: Architectures and Valid-Until are read
+ * into out; *in_sha256 tells whether the field is SHA256. */
+static etpu_status field_line(const char *text, const char *p, const char *lt, const char *arch,
+                              etpu_release_entry *out, bool *in_sha256, etpu_error *err)
+{
+    const char *colon;
+    if (etpu_deb822_field_name(text, p, lt, "a Release file", &colon, err) != ETPU_OK)
+        return ETPU_FAIL;
+    size_t fn = (size_t)(colon - p);
+    const char *v = colon + 1;
+    while (v < lt && (*v == ' ' || *v == '\t'))
+        v++;
+    *in_sha256 = field_is(p, fn, "SHA256");
+    if (field_is(p, fn, "Architectures")) {
+        out->has_architectures = true;
+        out->lists_arch = list_has(v, (size_t)(lt - v), arch);
+    } else if (field_is(p, fn, "Valid-Until")) {
+        time_t until;
+        if (!parse_date(v, (size_t)(lt - v), &until))
+            return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(v - text),
+                                  "Release: unreadable Valid-Until");
+        out->expired = until < time(NULL);
+    }
+    return ETPU_OK;
+}
+
 etpu_status etpu_release_parse(const char *text, size_t len, const char *index_rel,
                                const char *arch, etpu_release_entry *out, etpu_error *err)
 {
@@ -115,66 +181,13 @@ etpu_status etpu_release_parse(const char *text, size_t len, const char *index_r
             if (!saw_field)
                 return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
                                       "not a Release file (continuation line without a field)");
-            if (in_sha256) {
-                /* " <sha256> <size> <path>" */
-                char hash[80], size[32], path[512];
-                size_t n = (size_t)(lt - p);
-                char line[700];
-                if (n >= sizeof line)
-                    return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
-                                          "Release: SHA256 line too long");
-                memcpy(line, p, n);
-                line[n] = '\0';
-                char extra[2];
-                if (sscanf(line, " %79s %31s %511s %1s", hash, size, path, extra) != 3)
-                    return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
-                                          "Release: a SHA256 line is not '<hash> <size> <path>'");
-                if (!strcmp(path, index_rel)) {
-                    bool hex = strlen(hash) == 64;
-                    for (size_t i = 0; hex && i < 64; i++)
-                        hex = isxdigit((unsigned char)hash[i]) != 0;
-                    char *e;
-                    errno = 0;
-                    unsigned long long sz = strtoull(size, &e, 10);
-                    if (!hex || errno || *e || !isdigit((unsigned char)size[0]))
-                        return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
-                                              "Release: bad SHA256 entry for %.100s", index_rel);
-                    if (out->found)
-                        return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
-                                              "Release: %.100s listed twice", index_rel);
-                    for (size_t i = 0; i < 64; i++)
-                        out->sha256[i] = (char)tolower((unsigned char)hash[i]);
-                    out->sha256[64] = '\0';
-                    out->size = sz;
-                    out->found = true;
-                }
-            }
+            if (in_sha256 && sha256_line(text, p, lt, index_rel, out, err) != ETPU_OK)
+                return ETPU_FAIL;
         } else {
-            const char *colon = memchr(p, ':', (size_t)(lt - p));
-            if (!colon || colon == p)
-                return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(p - text),
-                                      "not a Release file (line without 'Field:')");
-            for (const char *q = p; q < colon; q++)
-                if (*q <= ' ' || *q > '~')
-                    return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(q - text),
-                                          "not a Release file (bad field name)");
+            if (field_line(text, p, lt, arch, out, &in_sha256, err) != ETPU_OK)
+                return ETPU_FAIL;
             saw_field = true;
-            size_t fn = (size_t)(colon - p);
-            const char *v = colon + 1;
-            while (v < lt && (*v == ' ' || *v == '\t'))
-                v++;
-            in_sha256 = field_is(p, fn, "SHA256");
             saw_sha256 |= in_sha256;
-            if (field_is(p, fn, "Architectures")) {
-                out->has_architectures = true;
-                out->lists_arch = list_has(v, (size_t)(lt - v), arch);
-            } else if (field_is(p, fn, "Valid-Until")) {
-                time_t until;
-                if (!parse_date(v, (size_t)(lt - v), &until))
-                    return etpu_error_set(err, ETPU_ERR_BAD_MODEL, (uint64_t)(v - text),
-                                          "Release: unreadable Valid-Until");
-                out->expired = until < time(NULL);
-            }
         }
         p = nl ? nl + 1 : end;
     }
@@ -199,12 +212,11 @@ static const char *status_line(const char *status, const char *keyword)
     return NULL;
 }
 
-etpu_status etpu_inrelease_verify(const char *path, const char *keyring, char **text,
-                                  size_t *len, char signer[64], etpu_error *err)
+/* The keyring is an absolute path to a file, and path starts as a
+ * clear-signed message (apt refuses anything before the header; so do we). */
+static etpu_status check_inrelease_inputs(const char *path, const char *keyring,
+                                          etpu_error *err)
 {
-    *text = NULL;
-    *len = 0;
-    signer[0] = '\0';
     if (!keyring || keyring[0] != '/')
         return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
                               "the keyring must be an absolute path");
@@ -212,7 +224,6 @@ etpu_status etpu_inrelease_verify(const char *path, const char *keyring, char **
     if (stat(keyring, &st) != 0 || !S_ISREG(st.st_mode))
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "keyring %.200s: %s",
                               keyring, errno ? strerror(errno) : "not a file");
-    /* apt refuses anything before the clear-signed header; so do we. */
     FILE *f = fopen(path, "rb");
     char head[40] = "";
     if (!f || !fgets(head, sizeof head, f) ||
@@ -223,6 +234,50 @@ etpu_status etpu_inrelease_verify(const char *path, const char *keyring, char **
                               "InRelease is not a clear-signed message");
     }
     fclose(f);
+    return ETPU_OK;
+}
+
+/* Why gpgv's answer is not a good signature, or NULL when it is. */
+static const char *signature_problem(const etpu_run_result *res, const char *valid)
+{
+    bool bad = status_line(res->err, "BADSIG") || status_line(res->err, "ERRSIG") ||
+               status_line(res->err, "EXPKEYSIG") || status_line(res->err, "REVKEYSIG") ||
+               status_line(res->err, "EXPSIG");
+    if (res->exited && res->exit_code == 0 && valid && status_line(res->err, "GOODSIG") && !bad &&
+        !res->out_truncated)
+        return NULL;
+    return status_line(res->err, "NO_PUBKEY")   ? "signed by a key not in the keyring"
+           : status_line(res->err, "BADSIG")    ? "BAD signature"
+           : status_line(res->err, "EXPKEYSIG") ? "signed by an expired key"
+           : status_line(res->err, "REVKEYSIG") ? "signed by a revoked key"
+           : res->out_truncated                 ? "too large"
+                                                : "no good signature";
+}
+
+/* VALIDSIG <fpr> <date> <ts> <expire> <ver> <res> <pk algo> <hash algo>
+ * <class> <primary fpr>: the last word is the primary key's. */
+static void primary_fingerprint(const char *valid, char signer[64])
+{
+    const char *eol = strchr(valid, '\n');
+    size_t vl = eol ? (size_t)(eol - valid) : strlen(valid);
+    const char *last = valid + vl;
+    while (last > valid && last[-1] != ' ')
+        last--;
+    size_t fl = (size_t)(valid + vl - last);
+    if (fl > 0 && fl < 64) {
+        memcpy(signer, last, fl);
+        signer[fl] = '\0';
+    }
+}
+
+etpu_status etpu_inrelease_verify(const char *path, const char *keyring, char **text,
+                                  size_t *len, char signer[64], etpu_error *err)
+{
+    *text = NULL;
+    *len = 0;
+    signer[0] = '\0';
+    if (check_inrelease_inputs(path, keyring, err) != ETPU_OK)
+        return ETPU_FAIL;
     /* An empty home of its own: gpgv reads no keyring but the one given
      * and leaves nothing behind in the user's ~/.gnupg. */
     char home[] = "/tmp/etpu-gpgv-XXXXXX";
@@ -249,33 +304,13 @@ etpu_status etpu_inrelease_verify(const char *path, const char *keyring, char **
                               "cannot check the InRelease signature: install the Debian package "
                               "gpgv (%.120s)", run_err.message);
     const char *valid = status_line(res.err, "VALIDSIG");
-    bool bad = status_line(res.err, "BADSIG") || status_line(res.err, "ERRSIG") ||
-               status_line(res.err, "EXPKEYSIG") || status_line(res.err, "REVKEYSIG") ||
-               status_line(res.err, "EXPSIG");
-    if (!res.exited || res.exit_code != 0 || !valid || !status_line(res.err, "GOODSIG") || bad ||
-        res.out_truncated) {
-        const char *why = status_line(res.err, "NO_PUBKEY")  ? "signed by a key not in the keyring"
-                          : status_line(res.err, "BADSIG")   ? "BAD signature"
-                          : status_line(res.err, "EXPKEYSIG") ? "signed by an expired key"
-                          : status_line(res.err, "REVKEYSIG") ? "signed by a revoked key"
-                          : res.out_truncated                ? "too large"
-                                                             : "no good signature";
+    const char *why = signature_problem(&res, valid);
+    if (why) {
         etpu_run_result_free(&res);
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
                               "InRelease signature check failed: %s", why);
     }
-    /* VALIDSIG <fpr> <date> <ts> <expire> <ver> <res> <pk algo> <hash algo>
-     * <class> <primary fpr>: the last word is the primary key's. */
-    const char *eol = strchr(valid, '\n');
-    size_t vl = eol ? (size_t)(eol - valid) : strlen(valid);
-    const char *last = valid + vl;
-    while (last > valid && last[-1] != ' ')
-        last--;
-    size_t fl = (size_t)(valid + vl - last);
-    if (fl > 0 && fl < 64) {
-        memcpy(signer, last, fl);
-        signer[fl] = '\0';
-    }
+    primary_fingerprint(valid, signer);
     *text = res.out;
     *len = res.out_len;
     res.out = NULL;

@@ -38,6 +38,7 @@
 #include "etpu/fetch.h"
 #include "etpu/install.h"
 #include "etpu/runner.h"
+#include "util/strbuf.h"
 
 static const char *const kind_names[] = {"auto", "native", "binfmt", "qemu"};
 
@@ -248,6 +249,92 @@ static void loader_command(etpu_runner *r, const etpu_compiler_info *info)
     push(r, info->binary);
 }
 
+/* What etpu_runner_resolve() works with: the compiler's arch, whether this
+ * host runs it natively, the binfmt handler's interpreter once found, and
+ * the hint naming the package that brings an emulator. */
+typedef struct resolve_ctx {
+    const etpu_compiler_arch *arch;
+    const etpu_compiler_info *info;
+    const char *emulator;
+    bool native;
+    char interp[ETPU_PATH_MAX];
+    char hint[256];
+} resolve_ctx;
+
+/* --runner auto: native when it can, then --emulator, then binfmt_misc,
+ * then qemu-<arch> on PATH; *want gets the choice and out->reason why. */
+static etpu_status choose_auto(resolve_ctx *c, etpu_runner *out, etpu_runner_kind *want,
+                               etpu_error *err)
+{
+    const etpu_compiler_arch *arch = c->arch;
+    bool have_emulator = c->emulator && *c->emulator;
+    if (c->native && !have_emulator) {
+        *want = ETPU_RUNNER_NATIVE;
+        snprintf(out->reason, sizeof out->reason,
+                 "%s host: the bundled %s loader runs natively", out->host_arch, arch->name);
+    } else if (have_emulator) {
+        *want = ETPU_RUNNER_QEMU;
+        snprintf(out->reason, sizeof out->reason, "--emulator given");
+    } else if (find_binfmt(c->info->loader, arch, out->binfmt_entry, sizeof out->binfmt_entry,
+                           c->interp, sizeof c->interp)) {
+        *want = ETPU_RUNNER_BINFMT;
+        snprintf(out->reason, sizeof out->reason,
+                 "%s host: binfmt_misc hands %s programs to an emulator", out->host_arch,
+                 arch->name);
+    } else if (find_qemu(NULL, arch, out->emulator, sizeof out->emulator)) {
+        *want = ETPU_RUNNER_QEMU;
+        snprintf(out->reason, sizeof out->reason,
+                 "%s host, no binfmt_misc handler for %s: running qemu explicitly",
+                 out->host_arch, arch->name);
+    } else {
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                              "no way to run the %s compiler on this %s host: %s", arch->name,
+                              out->host_arch, c->hint);
+    }
+    return ETPU_OK;
+}
+
+/* The command prefix of runner kind want, or why it cannot run here. */
+static etpu_status build_command(resolve_ctx *c, etpu_runner_kind want, etpu_runner *out,
+                                 etpu_error *err)
+{
+    const etpu_compiler_arch *arch = c->arch;
+    switch (want) {
+    case ETPU_RUNNER_NATIVE:
+        if (!c->native)
+            return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                  "--runner native needs an %s host for this compiler (this one is "
+                                  "%s); use --runner qemu or binfmt",
+                                  arch->name, out->host_arch);
+        break;
+    case ETPU_RUNNER_BINFMT:
+        if (!out->binfmt_entry[0] &&
+            !find_binfmt(c->info->loader, arch, out->binfmt_entry, sizeof out->binfmt_entry,
+                         c->interp, sizeof c->interp))
+            return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                  "no enabled binfmt_misc handler matches %s programs: install "
+                                  "the Debian package qemu-user-binfmt, or use --runner qemu",
+                                  arch->name);
+        snprintf(out->emulator, sizeof out->emulator, "%s", c->interp);
+        break;
+    case ETPU_RUNNER_QEMU:
+        if (!out->emulator[0] &&
+            !find_qemu(c->emulator, arch, out->emulator, sizeof out->emulator)) {
+            if (c->emulator && *c->emulator)
+                return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                      "emulator %s is not an executable file", c->emulator);
+            return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
+                                  "%s not found on PATH: %s", arch->qemu, c->hint);
+        }
+        push(out, out->emulator);
+        break;
+    default:
+        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "unknown runner");
+    }
+    loader_command(out, c->info);
+    return ETPU_OK;
+}
+
 etpu_status etpu_runner_resolve(etpu_runner_kind want, const char *emulator,
                                 const etpu_compiler_info *info, etpu_runner *out,
                                 etpu_error *err)
@@ -255,82 +342,26 @@ etpu_status etpu_runner_resolve(etpu_runner_kind want, const char *emulator,
     memset(out, 0, sizeof *out);
     out->argv[0] = NULL;
     etpu_host_arch(out->host_arch, sizeof out->host_arch);
-    const etpu_compiler_arch *arch = etpu_compiler_arch_get(info->arch);
-    if (!arch)
+    resolve_ctx c = {.arch = etpu_compiler_arch_get(info->arch), .info = info,
+                     .emulator = emulator};
+    if (!c.arch)
         return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
                               "the installed compiler is for '%.20s', which etpu cannot run",
                               info->arch);
-    bool native = host_is(out->host_arch, arch);
-    char interp[ETPU_PATH_MAX];
+    c.native = host_is(out->host_arch, c.arch);
     /* Debian ships every qemu-<arch> in qemu-user (and qemu-user-static). */
-    char hint[256];
-    snprintf(hint, sizeof hint,
+    snprintf(c.hint, sizeof c.hint,
              "install the Debian package qemu-user (provides %s; or qemu-user-static), or give "
              "--emulator PATH",
-             arch->qemu);
-
+             c.arch->qemu);
     if (want == ETPU_RUNNER_AUTO) {
-        if (native && !(emulator && *emulator)) {
-            want = ETPU_RUNNER_NATIVE;
-            snprintf(out->reason, sizeof out->reason,
-                     "%s host: the bundled %s loader runs natively", out->host_arch, arch->name);
-        } else if (emulator && *emulator) {
-            want = ETPU_RUNNER_QEMU;
-            snprintf(out->reason, sizeof out->reason, "--emulator given");
-        } else if (find_binfmt(info->loader, arch, out->binfmt_entry, sizeof out->binfmt_entry,
-                               interp, sizeof interp)) {
-            want = ETPU_RUNNER_BINFMT;
-            snprintf(out->reason, sizeof out->reason,
-                     "%s host: binfmt_misc hands %s programs to an emulator", out->host_arch,
-                     arch->name);
-        } else if (find_qemu(NULL, arch, out->emulator, sizeof out->emulator)) {
-            want = ETPU_RUNNER_QEMU;
-            snprintf(out->reason, sizeof out->reason,
-                     "%s host, no binfmt_misc handler for %s: running qemu explicitly",
-                     out->host_arch, arch->name);
-        } else {
-            return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "no way to run the %s compiler on this %s host: %s", arch->name,
-                                  out->host_arch, hint);
-        }
+        if (choose_auto(&c, out, &want, err) != ETPU_OK)
+            return ETPU_FAIL;
     } else {
         snprintf(out->reason, sizeof out->reason, "--runner %s", etpu_runner_kind_name(want));
     }
-
-    switch (want) {
-    case ETPU_RUNNER_NATIVE:
-        if (!native)
-            return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "--runner native needs an %s host for this compiler (this one is "
-                                  "%s); use --runner qemu or binfmt",
-                                  arch->name, out->host_arch);
-        loader_command(out, info);
-        break;
-    case ETPU_RUNNER_BINFMT:
-        if (!out->binfmt_entry[0] &&
-            !find_binfmt(info->loader, arch, out->binfmt_entry, sizeof out->binfmt_entry, interp,
-                         sizeof interp))
-            return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "no enabled binfmt_misc handler matches %s programs: install "
-                                  "the Debian package qemu-user-binfmt, or use --runner qemu",
-                                  arch->name);
-        snprintf(out->emulator, sizeof out->emulator, "%s", interp);
-        loader_command(out, info);
-        break;
-    case ETPU_RUNNER_QEMU:
-        if (!out->emulator[0] && !find_qemu(emulator, arch, out->emulator, sizeof out->emulator)) {
-            if (emulator && *emulator)
-                return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                      "emulator %s is not an executable file", emulator);
-            return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                                  "%s not found on PATH: %s", arch->qemu, hint);
-        }
-        push(out, out->emulator);
-        loader_command(out, info);
-        break;
-    default:
-        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "unknown runner");
-    }
+    if (build_command(&c, want, out, err) != ETPU_OK)
+        return ETPU_FAIL;
     out->kind = want;
     return ETPU_OK;
 }
@@ -356,10 +387,12 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* One captured stream: read into the library's byte buffer up to max
+ * bytes; the rest is read and dropped (truncated). */
 typedef struct capture {
     int fd;
-    char *buf;
-    size_t len, cap, max;
+    etpu_strbuf sb;
+    size_t max;
     bool truncated;
 } capture;
 
@@ -375,40 +408,24 @@ static void capture_read(capture *c)
         return;
     }
     size_t n = (size_t)r;
-    size_t room = c->max > c->len ? c->max - c->len : 0;
+    size_t room = c->max > c->sb.len ? c->max - c->sb.len : 0;
     if (n > room) {
         c->truncated = true;
         n = room;
     }
     if (n == 0)
         return;
-    if (c->len + n + 1 > c->cap) {
-        size_t cap = c->cap ? c->cap : 4096;
-        while (cap < c->len + n + 1)
-            cap *= 2;
-        char *nb = realloc(c->buf, cap);
-        if (!nb) {
-            c->truncated = true;
-            return;
-        }
-        c->buf = nb;
-        c->cap = cap;
-    }
-    memcpy(c->buf + c->len, tmp, n);
-    c->len += n;
-    c->buf[c->len] = '\0';
+    etpu_sb_add(&c->sb, tmp, n);
+    if (c->sb.failed)
+        c->truncated = true; /* out of memory: what was read stays */
 }
 
 static char *finish_capture(capture *c, size_t *len)
 {
     if (c->fd >= 0)
         close(c->fd);
-    if (!c->buf) {
-        c->buf = calloc(1, 1);
-        c->len = 0;
-    }
-    *len = c->len;
-    return c->buf;
+    c->fd = -1;
+    return etpu_sb_take(&c->sb, len);
 }
 
 static int make_pipe(int p[2])
@@ -420,131 +437,122 @@ static int make_pipe(int p[2])
     return 0;
 }
 
-etpu_status etpu_run(const char *const argv[], const char *cwd, double timeout_s,
-                     size_t max_capture, etpu_run_result *res, etpu_error *err)
-{
-    memset(res, 0, sizeof *res);
-    if (!argv || !argv[0])
-        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "nothing to run");
-    int out_p[2], err_p[2], exec_p[2];
-    if (make_pipe(out_p) != 0)
-        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "pipe: %s", strerror(errno));
-    if (make_pipe(err_p) != 0) {
-        close(out_p[0]);
-        close(out_p[1]);
-        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "pipe: %s", strerror(errno));
-    }
-    if (make_pipe(exec_p) != 0) {
-        close(out_p[0]);
-        close(out_p[1]);
-        close(err_p[0]);
-        close(err_p[1]);
-        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "pipe: %s", strerror(errno));
-    }
+/* The pipes of one run: the child's stdout and stderr, and one that tells
+ * the parent exec's errno (it closes on a successful exec). */
+typedef struct run_pipes {
+    int out[2], err[2], exec[2];
+} run_pipes;
 
-    /* Forward signals from now on (before fork, so none is lost). */
-    struct sigaction sa, old_int, old_term, old_hup;
+static void close_pipes(run_pipes *p)
+{
+    for (int i = 0; i < 2; i++) {
+        close(p->out[i]);
+        close(p->err[i]);
+        close(p->exec[i]);
+    }
+}
+
+static etpu_status open_pipes(run_pipes *p, etpu_error *err)
+{
+    if (make_pipe(p->out) != 0)
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "pipe: %s", strerror(errno));
+    if (make_pipe(p->err) != 0) {
+        close(p->out[0]);
+        close(p->out[1]);
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "pipe: %s", strerror(errno));
+    }
+    if (make_pipe(p->exec) != 0) {
+        close(p->out[0]);
+        close(p->out[1]);
+        close(p->err[0]);
+        close(p->err[1]);
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "pipe: %s", strerror(errno));
+    }
+    return ETPU_OK;
+}
+
+/* The handlers a run replaces while it forwards signals to its child. */
+typedef struct saved_signals {
+    struct sigaction sigint, sigterm, sighup;
+} saved_signals;
+
+/* Forward signals from now on (before fork, so none is lost). */
+static void start_forwarding(saved_signals *old)
+{
+    struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = forward_signal;
     sigemptyset(&sa.sa_mask);
     child_pgid = 0;
     forwarded = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    sigaction(SIGHUP, &sa, &old_hup);
+    sigaction(SIGINT, &sa, &old->sigint);
+    sigaction(SIGTERM, &sa, &old->sigterm);
+    sigaction(SIGHUP, &sa, &old->sighup);
+}
 
-    double start = now_s();
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-        sigaction(SIGHUP, &old_hup, NULL);
-        for (int i = 0; i < 2; i++) {
-            close(out_p[i]);
-            close(err_p[i]);
-            close(exec_p[i]);
-        }
-        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "fork: %s", strerror(e));
-    }
-    if (pid == 0) {
-        setpgid(0, 0);
+static void stop_forwarding(const saved_signals *old)
+{
+    sigaction(SIGINT, &old->sigint, NULL);
+    sigaction(SIGTERM, &old->sigterm, NULL);
+    sigaction(SIGHUP, &old->sighup, NULL);
+}
+
+/* In the child: its own process group, default signal handling, stdin from
+ * /dev/null, stdout/stderr into the pipes, then exec; what fails goes to
+ * the exec pipe. */
+_Noreturn static void exec_child(const char *const argv[], const char *cwd,
+                                 const run_pipes *p)
+{
+    setpgid(0, 0);
 #ifdef __linux__
-        /* If we are killed outright, the child must not outlive us. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* If we are killed outright, the child must not outlive us. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
-        struct sigaction dfl;
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        sigaction(SIGINT, &dfl, NULL);
-        sigaction(SIGTERM, &dfl, NULL);
-        sigaction(SIGHUP, &dfl, NULL);
-        sigaction(SIGPIPE, &dfl, NULL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            if (devnull != STDIN_FILENO)
-                close(devnull);
-        }
-        dup2(out_p[1], STDOUT_FILENO);
-        dup2(err_p[1], STDERR_FILENO);
-        int e = 0;
-        if (cwd && chdir(cwd) != 0)
-            e = errno;
-        else {
-            execvp(argv[0], (char *const *)argv);
-            e = errno;
-        }
-        ssize_t w = write(exec_p[1], &e, sizeof e);
-        (void)w;
-        _exit(127);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGHUP, &dfl, NULL);
+    sigaction(SIGPIPE, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) {
+        dup2(devnull, STDIN_FILENO);
+        if (devnull != STDIN_FILENO)
+            close(devnull);
     }
-    setpgid(pid, pid);
-    child_pgid = pid;
-    close(out_p[1]);
-    close(err_p[1]);
-    close(exec_p[1]);
-    int exec_errno = 0;
-    ssize_t got;
-    do
-        got = read(exec_p[0], &exec_errno, sizeof exec_errno);
-    while (got < 0 && errno == EINTR);
-    close(exec_p[0]);
+    dup2(p->out[1], STDOUT_FILENO);
+    dup2(p->err[1], STDERR_FILENO);
+    int e = 0;
+    if (cwd && chdir(cwd) != 0)
+        e = errno;
+    else {
+        execvp(argv[0], (char *const *)argv);
+        e = errno;
+    }
+    ssize_t w = write(p->exec[1], &e, sizeof e);
+    (void)w;
+    _exit(127);
+}
 
-    capture co = {out_p[0], NULL, 0, 0, max_capture, false};
-    capture ce = {err_p[0], NULL, 0, 0, max_capture, false};
+/* Until the child is reaped and its pipes are drained (at most 1 s after
+ * it ended: grandchildren may still hold them): read its output, and past
+ * the deadline (0 = none) stop it, SIGTERM then 2 s later SIGKILL. */
+static int pump(pid_t pid, double deadline, capture *co, capture *ce, etpu_run_result *res)
+{
     int status = 0;
     bool reaped = false;
-    double deadline = timeout_s > 0 ? start + timeout_s : 0;
     double kill_at = 0, drain_until = 0;
-    if (got == (ssize_t)sizeof exec_errno) {
-        /* exec failed: nothing was run. */
-        waitpid(pid, &status, 0);
-        child_pgid = 0;
-        finish_capture(&co, &res->out_len);
-        finish_capture(&ce, &res->err_len);
-        free(co.buf);
-        free(ce.buf);
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-        sigaction(SIGHUP, &old_hup, NULL);
-        memset(res, 0, sizeof *res);
-        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "cannot run %s: %s",
-                              argv[0], strerror(exec_errno));
-    }
     for (;;) {
         double t = now_s();
-        if (!reaped) {
-            pid_t w = waitpid(pid, &status, WNOHANG);
-            if (w == pid) {
-                reaped = true;
-                drain_until = t + 1.0; /* grandchildren may still hold the pipes */
-            }
+        if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
+            reaped = true;
+            drain_until = t + 1.0;
         }
-        if (reaped && (co.fd < 0 && ce.fd < 0))
+        if (reaped && (co->fd < 0 && ce->fd < 0))
             break;
         if (reaped && t >= drain_until) {
             kill(-pid, SIGKILL);
@@ -561,32 +569,45 @@ etpu_status etpu_run(const char *const argv[], const char *cwd, double timeout_s
         }
         struct pollfd fds[2];
         int nf = 0;
-        if (co.fd >= 0)
-            fds[nf++] = (struct pollfd){co.fd, POLLIN, 0};
-        if (ce.fd >= 0)
-            fds[nf++] = (struct pollfd){ce.fd, POLLIN, 0};
+        if (co->fd >= 0)
+            fds[nf++] = (struct pollfd){co->fd, POLLIN, 0};
+        if (ce->fd >= 0)
+            fds[nf++] = (struct pollfd){ce->fd, POLLIN, 0};
         if (nf == 0) {
             struct timespec ts = {0, 10 * 1000000L};
             nanosleep(&ts, NULL);
             continue;
         }
-        int pr = poll(fds, (nfds_t)nf, 50);
-        if (pr <= 0)
+        if (poll(fds, (nfds_t)nf, 50) <= 0)
             continue;
-        for (int i = 0; i < nf; i++) {
-            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            capture_read(fds[i].fd == co.fd ? &co : &ce);
-        }
+        for (int i = 0; i < nf; i++)
+            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+                capture_read(fds[i].fd == co->fd ? co : ce);
     }
-    /* Whatever is left in the group goes now. */
-    kill(-pid, SIGKILL);
-    child_pgid = 0;
+    return status;
+}
+
+/* The exec pipe's answer: 0 when exec succeeded (the pipe closed), else
+ * the errno of the failed exec (or chdir). */
+static int exec_result(int fd)
+{
+    int exec_errno = 0;
+    ssize_t got;
+    do
+        got = read(fd, &exec_errno, sizeof exec_errno);
+    while (got < 0 && errno == EINTR);
+    close(fd);
+    return got == (ssize_t)sizeof exec_errno ? (exec_errno ? exec_errno : EIO) : 0;
+}
+
+static void fill_result(etpu_run_result *res, int status, double start, capture *co,
+                        capture *ce)
+{
     res->seconds = now_s() - start;
-    res->out = finish_capture(&co, &res->out_len);
-    res->err = finish_capture(&ce, &res->err_len);
-    res->out_truncated = co.truncated;
-    res->err_truncated = ce.truncated;
+    res->out = finish_capture(co, &res->out_len);
+    res->err = finish_capture(ce, &res->err_len);
+    res->out_truncated = co->truncated;
+    res->err_truncated = ce->truncated;
     res->forwarded_signal = forwarded;
     if (WIFEXITED(status)) {
         res->exited = true;
@@ -595,9 +616,56 @@ etpu_status etpu_run(const char *const argv[], const char *cwd, double timeout_s
         res->signaled = true;
         res->term_signal = WTERMSIG(status);
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGHUP, &old_hup, NULL);
+}
+
+etpu_status etpu_run(const char *const argv[], const char *cwd, double timeout_s,
+                     size_t max_capture, etpu_run_result *res, etpu_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (!argv || !argv[0])
+        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "nothing to run");
+    run_pipes p;
+    if (open_pipes(&p, err) != ETPU_OK)
+        return ETPU_FAIL;
+    saved_signals old;
+    start_forwarding(&old);
+    double start = now_s();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        stop_forwarding(&old);
+        close_pipes(&p);
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "fork: %s", strerror(e));
+    }
+    if (pid == 0)
+        exec_child(argv, cwd, &p);
+    setpgid(pid, pid);
+    child_pgid = pid;
+    close(p.out[1]);
+    close(p.err[1]);
+    close(p.exec[1]);
+    int exec_errno = exec_result(p.exec[0]);
+    capture co = {.fd = p.out[0], .max = max_capture};
+    capture ce = {.fd = p.err[0], .max = max_capture};
+    if (exec_errno) {
+        /* exec failed: nothing was run. */
+        int status;
+        waitpid(pid, &status, 0);
+        child_pgid = 0;
+        etpu_sb_free(&co.sb);
+        etpu_sb_free(&ce.sb);
+        close(co.fd);
+        close(ce.fd);
+        stop_forwarding(&old);
+        return etpu_error_set(err, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET, "cannot run %s: %s",
+                              argv[0], strerror(exec_errno));
+    }
+    int status = pump(pid, timeout_s > 0 ? start + timeout_s : 0, &co, &ce, res);
+    /* Whatever is left in the group goes now. */
+    kill(-pid, SIGKILL);
+    child_pgid = 0;
+    fill_result(res, status, start, &co, &ce);
+    stop_forwarding(&old);
     return ETPU_OK;
 }
 

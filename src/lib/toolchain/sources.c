@@ -24,6 +24,7 @@
 #include "etpu/compiler_arch.h"
 #include "etpu/fileio.h"
 #include "etpu/sources.h"
+#include "toolchain/deb822.h"
 #include "util/strbuf.h"
 
 /* ---- architectures ----------------------------------------------------- */
@@ -215,29 +216,6 @@ static bool name_ok(const char *s)
     return true;
 }
 
-/* A relative path of plain segments: no "", ".", ".." segment, no leading
- * '/', a safe character set. */
-static bool rel_path_ok(const char *f)
-{
-    if (!*f || f[0] == '/')
-        return false;
-    const char *seg = f;
-    for (const char *p = f;; p++) {
-        if (*p == '/' || *p == '\0') {
-            size_t n = (size_t)(p - seg);
-            if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
-                return false;
-            if (*p == '\0')
-                return true;
-            seg = p + 1;
-            continue;
-        }
-        unsigned char c = (unsigned char)*p;
-        if (!(isalnum(c) || c == '.' || c == '_' || c == '+' || c == '~' || c == '-'))
-            return false;
-    }
-}
-
 static bool url_ok(const char *u)
 {
     if (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))
@@ -271,7 +249,7 @@ static etpu_status validate(const etpu_source_table *t, etpu_error *err)
             return bad(err, o, "artifact of an unknown architecture (x86_64 or aarch64)", a->id);
         if (!hex_or_empty(a->sha256, 64) || !hex_or_empty(a->md5, 32))
             return bad(err, o, "sha256 must be 64 and md5 32 lowercase hex digits", a->id);
-        if (*a->pool && (a->format != ETPU_ARTIFACT_DEB || !rel_path_ok(a->pool)))
+        if (*a->pool && (a->format != ETPU_ARTIFACT_DEB || !etpu_plain_rel_path(a->pool, "")))
             return bad(err, o, "pool must be a plain relative path, for a deb", a->id);
         if (a->format == ETPU_ARTIFACT_GIT) {
             if (!is_hex(a->commit, 40) || a->file_count == 0)
@@ -279,7 +257,7 @@ static etpu_status validate(const etpu_source_table *t, etpu_error *err)
             bool binary = false;
             for (size_t k = 0; k < a->file_count; k++) {
                 const etpu_artifact_file *f = &a->files[k];
-                if (!rel_path_ok(f->path) || !is_hex(f->blob, 40))
+                if (!etpu_plain_rel_path(f->path, "") || !is_hex(f->blob, 40))
                     return bad(err, o, "a git file needs a plain relative path and a 40-hex blob id",
                                a->id);
                 for (size_t m = 0; m < k; m++)
@@ -449,6 +427,80 @@ static bool get_size(const cJSON *o, const char *key, uint64_t *out)
     return true;
 }
 
+/* One row of "artifacts" into a (its files included); false when a field
+ * is missing or of the wrong type, or the format is unknown. */
+static bool parse_artifact(const cJSON *e, etpu_artifact *a)
+{
+    char format[8] = "";
+    bool ok = cJSON_IsObject(e) && get_str(e, "id", a->id, sizeof a->id, true) &&
+              get_str(e, "version", a->version, sizeof a->version, true) &&
+              get_str(e, "arch", a->arch, sizeof a->arch, true) &&
+              get_str(e, "format", format, sizeof format, true) &&
+              get_str(e, "sha256", a->sha256, sizeof a->sha256, false) &&
+              get_str(e, "md5", a->md5, sizeof a->md5, false) &&
+              get_str(e, "pool", a->pool, sizeof a->pool, false) &&
+              get_str(e, "commit", a->commit, sizeof a->commit, false) &&
+              get_size(e, "size", &a->size);
+    bool known = format_parse(format, &a->format);
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(e, "files");
+    if (ok && files) {
+        const cJSON *f;
+        ok = cJSON_IsArray(files) && cJSON_GetArraySize(files) <= ETPU_ARTIFACT_FILES_MAX;
+        cJSON_ArrayForEach(f, files) {
+            if (!ok)
+                break;
+            etpu_artifact_file *d = &a->files[a->file_count++];
+            ok = cJSON_IsObject(f) && get_str(f, "path", d->path, sizeof d->path, true) &&
+                 get_str(f, "blob", d->blob, sizeof d->blob, true) &&
+                 get_size(f, "size", &d->size);
+        }
+    }
+    return ok && known;
+}
+
+/* One row of "sources" into s; false as parse_artifact(). */
+static bool parse_source(const cJSON *e, etpu_source *s)
+{
+    char kind[8] = "";
+    bool ok = cJSON_IsObject(e) && get_str(e, "name", s->name, sizeof s->name, true) &&
+              get_str(e, "kind", kind, sizeof kind, true) &&
+              get_str(e, "url", s->url, sizeof s->url, true) &&
+              get_str(e, "artifact", s->artifact, sizeof s->artifact, false) &&
+              get_str(e, "about", s->about, sizeof s->about, false);
+    bool known = kind_parse(kind, &s->kind);
+    return ok && known;
+}
+
+/* The rows of both arrays into out (allocated for them). */
+static etpu_status parse_rows(const cJSON *arts, const cJSON *srcs, const char *origin,
+                              etpu_source_table *out, etpu_error *err)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arts) {
+        etpu_artifact *a = &out->artifacts[out->artifact_count];
+        if (!parse_artifact(e, a)) {
+            char id[ETPU_NAME_MAX];
+            etpu_str_copy(id, sizeof id, a->id[0] ? a->id : "?");
+            return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
+                                  "%.200s: artifact %zu ('%s'): needs id, version, arch, format "
+                                  "(deb, tar, git) as strings; sha256, md5, pool, commit "
+                                  "strings, size a whole number, files [{path, blob, size}] (at "
+                                  "most %d)",
+                                  origin, out->artifact_count + 1, id, ETPU_ARTIFACT_FILES_MAX);
+        }
+        out->artifact_count++;
+    }
+    cJSON_ArrayForEach(e, srcs) {
+        if (!parse_source(e, &out->sources[out->source_count]))
+            return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
+                                  "%.200s: source %zu: needs name, kind (apt, file, git) and url "
+                                  "as strings; artifact and about strings",
+                                  origin, out->source_count + 1);
+        out->source_count++;
+    }
+    return ETPU_OK;
+}
+
 etpu_status etpu_source_table_parse(const char *text, size_t len, const char *origin,
                                     etpu_source_table *out, etpu_error *err)
 {
@@ -475,64 +527,8 @@ etpu_status etpu_source_table_parse(const char *text, size_t len, const char *or
                     err) != ETPU_OK)
         goto done;
     etpu_str_copy(out->origin, sizeof out->origin, origin);
-    const cJSON *e;
-    cJSON_ArrayForEach(e, arts) {
-        etpu_artifact *a = &out->artifacts[out->artifact_count];
-        char format[8] = "";
-        bool ok = cJSON_IsObject(e) && get_str(e, "id", a->id, sizeof a->id, true) &&
-                  get_str(e, "version", a->version, sizeof a->version, true) &&
-                  get_str(e, "arch", a->arch, sizeof a->arch, true) &&
-                  get_str(e, "format", format, sizeof format, true) &&
-                  get_str(e, "sha256", a->sha256, sizeof a->sha256, false) &&
-                  get_str(e, "md5", a->md5, sizeof a->md5, false) &&
-                  get_str(e, "pool", a->pool, sizeof a->pool, false) &&
-                  get_str(e, "commit", a->commit, sizeof a->commit, false) &&
-                  get_size(e, "size", &a->size);
-        bool known = format_parse(format, &a->format);
-        const cJSON *files = cJSON_GetObjectItemCaseSensitive(e, "files");
-        if (ok && files) {
-            const cJSON *f;
-            ok = cJSON_IsArray(files) && cJSON_GetArraySize(files) <= ETPU_ARTIFACT_FILES_MAX;
-            cJSON_ArrayForEach(f, files) {
-                if (!ok)
-                    break;
-                etpu_artifact_file *d = &a->files[a->file_count++];
-                ok = cJSON_IsObject(f) && get_str(f, "path", d->path, sizeof d->path, true) &&
-                     get_str(f, "blob", d->blob, sizeof d->blob, true) &&
-                     get_size(f, "size", &d->size);
-            }
-        }
-        if (!ok || !known) {
-            char id[ETPU_NAME_MAX];
-            etpu_str_copy(id, sizeof id, a->id[0] ? a->id : "?");
-            etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
-                           "%.200s: artifact %zu ('%s'): needs id, version, arch, format "
-                           "(deb, tar, git) as strings; sha256, md5, pool, commit strings, "
-                           "size a whole number, files [{path, blob, size}] (at most %d)",
-                           origin, out->artifact_count + 1, id, ETPU_ARTIFACT_FILES_MAX);
-            goto done;
-        }
-        out->artifact_count++;
-    }
-    cJSON_ArrayForEach(e, srcs) {
-        etpu_source *s = &out->sources[out->source_count];
-        char kind[8] = "";
-        bool ok = cJSON_IsObject(e) && get_str(e, "name", s->name, sizeof s->name, true) &&
-                  get_str(e, "kind", kind, sizeof kind, true) &&
-                  get_str(e, "url", s->url, sizeof s->url, true) &&
-                  get_str(e, "artifact", s->artifact, sizeof s->artifact, false) &&
-                  get_str(e, "about", s->about, sizeof s->about, false);
-        bool known = kind_parse(kind, &s->kind);
-        if (!ok || !known) {
-            etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET,
-                           "%.200s: source %zu: needs name, kind (apt, file, git) and url as "
-                           "strings; artifact and about strings",
-                           origin, out->source_count + 1);
-            goto done;
-        }
-        out->source_count++;
-    }
-    st = validate(out, err);
+    if (parse_rows(arts, srcs, origin, out, err) == ETPU_OK)
+        st = validate(out, err);
 done:
     cJSON_Delete(root);
     if (st != ETPU_OK)

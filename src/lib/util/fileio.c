@@ -151,36 +151,42 @@ etpu_status etpu_copy_file_atomic(const char *from, const char *path, etpu_error
     return commit(fd, tmp, path, st, err);
 }
 
-etpu_status etpu_read_file(const char *path, size_t max, char **out, size_t *len,
-                           etpu_error *err)
+/* Open path for reading if it is a regular file of at most max bytes; its
+ * size (as fstat says) goes to *size. The descriptor, or -1 (err set). */
+static int open_bounded(const char *path, size_t max, size_t *size, etpu_error *err)
 {
-    *out = NULL;
-    *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open %s: %s", path,
-                              strerror(errno));
+    if (fd < 0) {
+        etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open %s: %s", path,
+                       strerror(errno));
+        return -1;
+    }
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(fd);
-        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s is not a regular file",
-                              path);
+        etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "%s is not a regular file", path);
+        return -1;
     }
     if ((uint64_t)sb.st_size > max) {
         close(fd);
-        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET,
-                              "%s is too large (%lld bytes; at most %zu)", path,
-                              (long long)sb.st_size, max);
+        etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET,
+                       "%s is too large (%lld bytes; at most %zu)", path, (long long)sb.st_size,
+                       max);
+        return -1;
     }
-    size_t cap = (size_t)sb.st_size + 1;
-    char *buf = malloc(cap);
-    if (!buf) {
-        close(fd);
-        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-    }
-    size_t used = 0;
+    *size = (size_t)sb.st_size;
+    return fd;
+}
+
+/* Read fd to its end into *buf (capacity *cap, *used bytes filled, one
+ * byte kept for a NUL), growing *buf only when the file is longer than
+ * its first capacity, and never past max bytes. On failure *buf is still
+ * the caller's to free. */
+static etpu_status read_to_end(int fd, const char *path, size_t max, char **buf, size_t *cap,
+                               size_t *used, etpu_error *err)
+{
     for (;;) {
-        if (used + 1 == cap) {
+        if (*used + 1 == *cap) {
             /* The buffer holds the size fstat gave: usually the whole file.
              * Probe for one more byte before growing it (a full-size
              * realloc per read file otherwise). */
@@ -188,47 +194,57 @@ etpu_status etpu_read_file(const char *path, size_t max, char **out, size_t *len
             ssize_t p = read(fd, &probe, 1);
             if (p < 0 && errno == EINTR)
                 continue;
-            if (p <= 0) {
-                if (p == 0)
-                    break;
-                free(buf);
-                close(fd);
+            if (p == 0)
+                return ETPU_OK;
+            if (p < 0)
                 return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read %s: %s",
                                       path, strerror(errno));
-            }
-            if (used >= max) { /* the file grew past max while we read it */
-                free(buf);
-                close(fd);
+            if (*used >= max) /* the file grew past max while we read it */
                 return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET,
                                       "%s is too large (grew past %zu bytes while read)", path,
                                       max);
-            }
-            size_t grown = cap * 2 > max + 1 ? max + 1 : cap * 2;
-            char *bigger = realloc(buf, grown);
-            if (!bigger) {
-                free(buf);
-                close(fd);
+            size_t grown = *cap * 2 > max + 1 ? max + 1 : *cap * 2;
+            char *bigger = realloc(*buf, grown);
+            if (!bigger)
                 return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-            }
-            buf = bigger;
-            cap = grown;
-            buf[used++] = probe;
+            *buf = bigger;
+            *cap = grown;
+            (*buf)[(*used)++] = probe;
             continue;
         }
-        ssize_t n = read(fd, buf + used, cap - 1 - used);
+        ssize_t n = read(fd, *buf + *used, *cap - 1 - *used);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
-            free(buf);
-            close(fd);
+        if (n < 0)
             return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read %s: %s", path,
                                   strerror(errno));
-        }
         if (n == 0)
-            break;
-        used += (size_t)n;
+            return ETPU_OK;
+        *used += (size_t)n;
     }
+}
+
+etpu_status etpu_read_file(const char *path, size_t max, char **out, size_t *len,
+                           etpu_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    size_t size;
+    int fd = open_bounded(path, max, &size, err);
+    if (fd < 0)
+        return ETPU_FAIL;
+    size_t cap = size + 1, used = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        close(fd);
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    }
+    etpu_status st = read_to_end(fd, path, max, &buf, &cap, &used, err);
     close(fd);
+    if (st) {
+        free(buf);
+        return ETPU_FAIL;
+    }
     buf[used] = '\0';
     *out = buf;
     *len = used;
