@@ -86,10 +86,8 @@ static bool check_compiled(const char *path, const etpu_compiler_report *log, ch
     }
     bool custom = false;
     for (size_t g = 0; g < m->subgraph_count && !custom; g++)
-        for (size_t i = 0; i < m->subgraphs[g].operator_count && !custom; i++) {
-            const etpu_operator_code *c = etpu_op_code(m, &m->subgraphs[g].operators[i]);
-            custom = c && c->custom_code && !strcmp(c->custom_code, ETPU_EDGETPU_CUSTOM_CODE);
-        }
+        for (size_t i = 0; i < m->subgraphs[g].operator_count && !custom; i++)
+            custom = etpu_op_is_edgetpu(m, &m->subgraphs[g].operators[i]);
     etpu_model_free(m);
     uint64_t tpu = 0;
     for (size_t i = 0; i < log->model_count; i++)
