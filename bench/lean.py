@@ -270,7 +270,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="cold/warm runs, best taken")
     ap.add_argument("--skip-report", action="store_true",
-                    help="leave out `report` on the 100k-op model (it takes ~30 s)")
+                    help="leave out `report` on the 100k-op model (it takes ~4 s)")
     ap.add_argument("--drop-caches", action="store_true",
                     help="cold = drop the whole page cache (root) instead of the model's pages")
     a = ap.parse_args()
