@@ -41,6 +41,11 @@ void etpu_install_success_write_json(etpu_json_writer *w, const etpu_compiler_in
 void etpu_install_failure_write_json(etpu_json_writer *w, const etpu_error *err,
                                      const etpu_install_report *report, int exit_code);
 
+/* Whether install tries the artifact's sources by default on this host:
+ * x86-64 compilers always (run natively or under QEMU), others only on a
+ * host of their own architecture. */
+bool etpu_artifact_suits_host(const etpu_artifact *a);
+
 /* ---- `etpu compiler status` ------------------------------------------- */
 
 typedef struct etpu_compiler_status_options {

@@ -539,7 +539,6 @@ static int do_sources(const opts *o)
         return fail(o, &e);
     char host[32];
     etpu_host_arch(host, sizeof host);
-    const etpu_compiler_arch *ha = etpu_compiler_arch_get(host);
     if (o->json) {
         char *text = etpu_source_table_json(&t, t.origin);
         etpu_source_table_free(&t);
@@ -556,7 +555,7 @@ static int do_sources(const opts *o)
     for (size_t i = 0; i < t.source_count; i++) {
         const etpu_source *s = &t.sources[i];
         const etpu_artifact *a = etpu_source_table_artifact(&t, s->artifact);
-        bool here = !a || !strcmp(a->arch, "x86_64") || (ha && !strcmp(a->arch, ha->name));
+        bool here = !a || etpu_artifact_suits_host(a);
         printf("  %zu. %-18s %s%s\n", i + 1, s->name, s->about,
                here ? "" : " [skipped here unless named with --source]");
         printf("     %s\n", s->url);

@@ -105,6 +105,16 @@ void etpu_install_failure_write_json(etpu_json_writer *w, const etpu_error *err,
     etpu_json_object_end(w);
 }
 
+bool etpu_artifact_suits_host(const etpu_artifact *a)
+{
+    if (!strcmp(a->arch, "x86_64"))
+        return true;
+    char host[32];
+    etpu_host_arch(host, sizeof host);
+    const etpu_compiler_arch *h = etpu_compiler_arch_get(host);
+    return h && !strcmp(h->name, a->arch);
+}
+
 /* ---- status ------------------------------------------------------------- */
 
 /* The first problem found is the one reported. */
