@@ -1,8 +1,9 @@
 /*
  * cmd_compiler.c — `etpu compiler install|list|path|status|remove`: get the
  * real edgetpu_compiler into the cache and say exactly how it runs here.
- * All the work is in libetpu (etpu/toolchain.h); this file parses options,
- * draws the progress bar and formats text or JSON.
+ * All the work is in libetpu (etpu/install.h, etpu/runner.h, and the status and
+ * JSON documents in etpu/compiler_status.h); this file parses options, draws the
+ * progress bar and prints text.
  */
 #include <getopt.h>
 #include <signal.h>
