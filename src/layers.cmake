@@ -25,7 +25,8 @@ set(ETPU_PUBLIC_HEADERS_tflite    builtin_ops.def ops.h model.h graph.h ir.h wri
 set(ETPU_PUBLIC_HEADERS_edgetpu   status.h check.h fix.h)
 set(ETPU_PUBLIC_HEADERS_toolchain compiler_arch.h compiler_log.h log_explain.h compile_plan.h
                                   hash.h fetch.h apt.h archive.h cache.h sources.h install.h
-                                  runner.h toolchain.h log_report.h compile.h)
+                                  runner.h toolchain.h log_report.h compile.h
+                                  compiler_status.h)
 set(ETPU_PUBLIC_HEADERS_report    report.h)
 
 # etpu_check_public_headers(dir): every file in dir has exactly one row in

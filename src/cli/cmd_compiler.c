@@ -1,23 +1,23 @@
 /*
  * cmd_compiler.c — `etpu compiler install|list|path|status|remove`: get the
  * real edgetpu_compiler into the cache and say exactly how it runs here.
- * All the work is in libetpu (etpu/toolchain.h); this file parses options,
- * draws the progress bar and formats text or JSON.
+ * All the work is in libetpu (etpu/install.h, etpu/runner.h, and the status and
+ * JSON documents in etpu/compiler_status.h); this file parses options, draws the
+ * progress bar and prints text.
  */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "cli.h"
+#include "cli_json.h"
 #include "cli_options.h"
 #include "etpu/apt.h"
 #include "etpu/compiler_arch.h"
+#include "etpu/compiler_status.h"
 #include "etpu/fetch.h"
 #include "etpu/install.h"
 #include "etpu/runner.h"
@@ -167,49 +167,26 @@ static int exit_for(const etpu_error *e)
 static int fail(const opts *o, const etpu_error *e)
 {
     if (o->json) {
-        cJSON *root = cJSON_CreateObject();
-        cJSON *je = cJSON_AddObjectToObject(root, "error");
-        cJSON_AddStringToObject(je, "kind", etpu_error_kind_name(e->kind));
-        cJSON_AddStringToObject(je, "message", e->message);
-        cJSON_AddNumberToObject(root, "exit_code", exit_for(e));
-        cli_print_json(root);
-        cJSON_Delete(root);
+        etpu_json_writer w;
+        etpu_json_init_file(&w, stdout);
+        etpu_json_object_begin(&w, NULL);
+        etpu_json_object_begin(&w, "error");
+        etpu_json_string(&w, "kind", etpu_error_kind_name(e->kind));
+        etpu_json_string(&w, "message", e->message);
+        etpu_json_object_end(&w);
+        etpu_json_int(&w, "exit_code", exit_for(e));
+        etpu_json_object_end(&w);
+        cli_json_done(&w);
     }
     cli_print_error("compiler", e);
     return exit_for(e);
 }
 
-static cJSON *info_json(const etpu_compiler_info *i)
+static int out_of_memory(const opts *o)
 {
-    cJSON *j = cJSON_CreateObject();
-    struct stat st;
-    cJSON_AddStringToObject(j, "version", i->version);
-    cJSON_AddStringToObject(j, "arch", i->arch);
-    cJSON_AddStringToObject(j, "dir", i->dir);
-    if (lstat(i->wrapper, &st) == 0)
-        cJSON_AddStringToObject(j, "wrapper", i->wrapper);
-    else
-        cJSON_AddNullToObject(j, "wrapper");
-    cJSON_AddStringToObject(j, "bin_dir", i->bin_dir);
-    cJSON_AddStringToObject(j, "binary", i->binary);
-    cJSON_AddStringToObject(j, "loader", i->loader);
-    cJSON_AddStringToObject(j, "source", i->source);
-    cJSON_AddStringToObject(j, "source_name", i->source_name);
-    if (i->artifact[0])
-        cJSON_AddStringToObject(j, "artifact", i->artifact);
-    else
-        cJSON_AddNullToObject(j, "artifact");
-    cJSON_AddStringToObject(j, "sha256", i->sha256);
-    cJSON_AddNumberToObject(j, "size", (double)i->size);
-    cJSON_AddStringToObject(j, "installed_at", i->installed_at);
-    cJSON *v = cJSON_AddObjectToObject(j, "verification");
-    cJSON_AddStringToObject(v, "kind", etpu_verification_key(i->verification));
-    cJSON_AddStringToObject(v, "text", etpu_verification_text(i->verification));
-    cJSON_AddStringToObject(v, "detail", i->verification_detail);
-    cJSON_AddBoolToObject(v, "pinned", i->verification == ETPU_VERIFIED_PINNED_SHA256 ||
-                                           i->verification == ETPU_VERIFIED_PINNED_MD5 ||
-                                           i->verification == ETPU_VERIFIED_PINNED_GIT);
-    return j;
+    etpu_error e;
+    etpu_error_set(&e, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    return fail(o, &e);
 }
 
 static bool unauthenticated(const etpu_compiler_info *i)
@@ -224,22 +201,6 @@ static void print_source(const etpu_compiler_info *i)
         printf("%s: %s\n", i->source_name, i->source);
     else
         printf("%s\n", i->source);
-}
-
-static cJSON *tries_json(const etpu_install_report *r)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t k = 0; arr && k < r->count; k++) {
-        const etpu_install_try *t = &r->tries[k];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "source", t->source);
-        cJSON_AddStringToObject(o, "url", t->url);
-        cJSON_AddBoolToObject(o, "ok", t->ok);
-        cJSON_AddStringToObject(o, "outcome", t->ok ? "installed" : t->outcome);
-        cJSON_AddStringToObject(o, "failure", t->ok ? "ok" : etpu_fetch_failure_name(t->failure));
-        cJSON_AddItemToArray(arr, o);
-    }
-    return arr;
 }
 
 /* ---- progress ------------------------------------------------------------ */
@@ -318,95 +279,107 @@ static void print_failure(const etpu_install_report *r, const etpu_error *e)
     }
 }
 
-static int do_install(const opts *o)
+/* The install's options from the command line's; the progress bar and step
+ * notes go to prog. */
+static void install_options(const opts *o, progress *prog, etpu_install_report *rep,
+                            etpu_install_options *io)
 {
-    etpu_install_options io;
-    memset(&io, 0, sizeof io);
-    etpu_fetch_options_default(&io.fetch);
+    memset(io, 0, sizeof *io);
+    etpu_fetch_options_default(&io->fetch);
     if (o->timeout > 0)
-        io.fetch.connect_timeout_s = io.fetch.stall_timeout_s = o->timeout;
+        io->fetch.connect_timeout_s = io->fetch.stall_timeout_s = o->timeout;
     if (o->retries >= 0)
-        io.fetch.retries = (int)o->retries;
-    progress prog = {!o->json && !o->quiet && isatty(STDERR_FILENO), -1, false};
-    io.fetch.progress = draw_progress;
-    io.fetch.progress_ctx = &prog;
-    io.note = print_note;
-    io.note_ctx = &prog;
-    io.repo = o->repo;
-    io.version = o->version;
-    io.from = o->from;
-    io.source = o->source;
-    io.sha256 = o->sha256;
-    io.deadline_s = (double)o->deadline;
-    io.force = o->force;
-    etpu_install_report *rep = calloc(1, sizeof *rep);
-    if (!rep) {
-        etpu_error e;
-        etpu_error_set(&e, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-        return fail(o, &e);
-    }
-    io.report = rep;
+        io->fetch.retries = (int)o->retries;
+    io->fetch.progress = draw_progress;
+    io->fetch.progress_ctx = prog;
+    io->note = print_note;
+    io->note_ctx = prog;
+    io->repo = o->repo;
+    io->version = o->version;
+    io->from = o->from;
+    io->source = o->source;
+    io->sha256 = o->sha256;
+    io->deadline_s = (double)o->deadline;
+    io->force = o->force;
+    io->report = rep;
+}
 
+/* The install itself, cancelled cleanly by SIGINT/SIGTERM. */
+static etpu_status install_cancellable(const etpu_install_options *io, progress *prog,
+                                       etpu_compiler_info *info, etpu_error *e)
+{
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    etpu_compiler_info info;
-    etpu_error e;
-    etpu_error_clear(&e);
-    etpu_status st = etpu_compiler_install(&io, &info, &e);
-    end_progress(&prog);
+    etpu_error_clear(e);
+    etpu_status st = etpu_compiler_install(io, info, e);
+    end_progress(prog);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    int code = EXIT_PASS;
-    if (st != ETPU_OK) {
-        code = exit_for(&e);
-        if (o->json) {
-            cJSON *root = cJSON_CreateObject();
-            cJSON *je = cJSON_AddObjectToObject(root, "error");
-            cJSON_AddStringToObject(je, "kind", etpu_error_kind_name(e.kind));
-            cJSON_AddStringToObject(je, "message", e.message);
-            cJSON_AddItemToObject(root, "tries", tries_json(rep));
-            cJSON_AddBoolToObject(root, "no_network", rep->no_network);
-            cJSON *adv = cJSON_AddArrayToObject(root, "fetch_elsewhere");
-            for (size_t k = 0; k < rep->advice_count; k++)
-                cJSON_AddItemToArray(adv, cJSON_CreateString(rep->advice[k]));
-            cJSON_AddNumberToObject(root, "exit_code", code);
-            cli_print_json(root);
-            cJSON_Delete(root);
-        }
-        if (rep->count > 1 || rep->no_network || rep->advice_count)
-            print_failure(rep, &e);
-        else
-            cli_print_error("compiler", &e);
+    return st;
+}
+
+static int install_failed(const opts *o, const etpu_install_report *rep, const etpu_error *e)
+{
+    int code = exit_for(e);
+    if (o->json) {
+        etpu_json_writer w;
+        etpu_json_init_file(&w, stdout);
+        etpu_install_failure_write_json(&w, e, rep, code);
+        cli_json_done(&w);
+    }
+    if (rep->count > 1 || rep->no_network || rep->advice_count)
+        print_failure(rep, e);
+    else
+        cli_print_error("compiler", e);
+    return code;
+}
+
+static void print_installed(const opts *o, const etpu_install_report *rep,
+                            const etpu_compiler_info *info)
+{
+    if (o->json) {
+        etpu_json_writer w;
+        etpu_json_init_file(&w, stdout);
+        etpu_install_success_write_json(&w, info, rep);
+        cli_json_done(&w);
+        return;
+    }
+    /* the sources that failed before this one, with their reasons */
+    if (!o->quiet)
+        for (size_t k = 0; k < rep->count; k++)
+            if (!rep->tries[k].ok)
+                fprintf(stderr, "etpu: %s: %s; tried the next source\n", rep->tries[k].source,
+                        rep->tries[k].outcome[0] ? rep->tries[k].outcome : "failed");
+    printf("edgetpu_compiler %s (%s) installed in %s\n", info->version, info->arch, info->dir);
+    printf("  from ");
+    print_source(info);
+    printf("  verified: %s\n", etpu_verification_text(info->verification));
+    if (info->verification_detail[0])
+        printf("            (%s)\n", info->verification_detail);
+    if (info->sha256[0])
+        printf("  sha256 %s\n", info->sha256);
+}
+
+static int do_install(const opts *o)
+{
+    etpu_install_report *rep = calloc(1, sizeof *rep);
+    if (!rep)
+        return out_of_memory(o);
+    progress prog = {!o->json && !o->quiet && isatty(STDERR_FILENO), -1, false};
+    etpu_install_options io;
+    install_options(o, &prog, rep, &io);
+    etpu_compiler_info info;
+    etpu_error e;
+    if (install_cancellable(&io, &prog, &info, &e) != ETPU_OK) {
+        int code = install_failed(o, rep, &e);
         free(rep);
         return code;
     }
-    if (o->json) {
-        cJSON *root = cJSON_CreateObject();
-        cJSON_AddItemToObject(root, "installed", info_json(&info));
-        cJSON_AddItemToObject(root, "tries", tries_json(rep));
-        cJSON_AddNumberToObject(root, "exit_code", 0);
-        cli_print_json(root);
-        cJSON_Delete(root);
-    } else {
-        /* the sources that failed before this one, with their reasons */
-        if (!o->quiet)
-            for (size_t k = 0; k < rep->count; k++)
-                if (!rep->tries[k].ok)
-                    fprintf(stderr, "etpu: %s: %s; tried the next source\n", rep->tries[k].source,
-                            rep->tries[k].outcome[0] ? rep->tries[k].outcome : "failed");
-        printf("edgetpu_compiler %s (%s) installed in %s\n", info.version, info.arch, info.dir);
-        printf("  from ");
-        print_source(&info);
-        printf("  verified: %s\n", etpu_verification_text(info.verification));
-        if (info.verification_detail[0])
-            printf("            (%s)\n", info.verification_detail);
-        if (info.sha256[0])
-            printf("  sha256 %s\n", info.sha256);
-    }
+    print_installed(o, rep, &info);
     if (unauthenticated(&info))
         fprintf(stderr, "etpu: WARNING: edgetpu_compiler %s was %s\n", info.version,
                 etpu_verification_text(info.verification));
@@ -422,12 +395,10 @@ static int do_list(const opts *o)
     if (etpu_compiler_list(&list, &n, &e) != ETPU_OK)
         return fail(o, &e);
     if (o->json) {
-        cJSON *root = cJSON_CreateObject();
-        cJSON *arr = cJSON_AddArrayToObject(root, "compilers");
-        for (size_t i = 0; i < n; i++)
-            cJSON_AddItemToArray(arr, info_json(&list[i]));
-        cli_print_json(root);
-        cJSON_Delete(root);
+        etpu_json_writer w;
+        etpu_json_init_file(&w, stdout);
+        etpu_compiler_list_write_json(&w, list, n);
+        cli_json_done(&w);
     } else if (n == 0) {
         printf("no edgetpu_compiler installed (run `etpu compiler install`)\n");
     } else {
@@ -450,9 +421,10 @@ static int do_path(const opts *o)
     if (etpu_compiler_find(o->version, &info, &e) != ETPU_OK)
         return fail(o, &e);
     if (o->json) {
-        cJSON *root = info_json(&info);
-        cli_print_json(root);
-        cJSON_Delete(root);
+        etpu_json_writer w;
+        etpu_json_init_file(&w, stdout);
+        etpu_compiler_info_write_json(&w, NULL, &info);
+        cli_json_done(&w);
     } else {
         printf("%s\n", info.dir);
     }
@@ -477,170 +449,84 @@ static void print_word(const char *w)
     putchar('\'');
 }
 
+static void print_status_compiler(const etpu_compiler_status *s)
+{
+    const etpu_compiler_info *info = &s->info;
+    if (!s->have) {
+        printf("compiler:  not installed (run `etpu compiler install`)\n");
+        return;
+    }
+    printf("compiler:  edgetpu_compiler %s (%s) in %s\n", info->version, info->arch, info->dir);
+    printf("source:    ");
+    print_source(info);
+    printf("verified:  %s\n", etpu_verification_text(info->verification));
+    if (info->verification_detail[0])
+        printf("           (%s)\n", info->verification_detail);
+    if (s->chosen && s->installed_count > 1)
+        printf("choice:    %s\n", s->why);
+}
+
+static void print_status_runner(const etpu_compiler_status *s)
+{
+    const etpu_runner *r = &s->runner;
+    if (!s->runner_ok) {
+        printf("runner:    none — %s\n", s->runner_error.message);
+        return;
+    }
+    printf("runner:    %s — %s\n", etpu_runner_kind_name(r->kind), r->reason);
+    if (r->binfmt_entry[0])
+        printf("binfmt:    %s (interpreter %s)\n", r->binfmt_entry, r->emulator);
+    printf("command:   ");
+    for (int i = 0; i < r->argc; i++) {
+        if (i)
+            putchar(' ');
+        print_word(r->argv[i]);
+    }
+    printf(" [compiler options] MODEL...\n");
+}
+
+static void print_status(const etpu_compiler_status *s)
+{
+    printf("host:      %s\n", s->runner.host_arch);
+    print_status_compiler(s);
+    print_status_runner(s);
+    if (s->probed) {
+        printf("probe:     %s", s->probe_text);
+        const char *first = s->probe.out ? s->probe.out : "";
+        size_t len = strcspn(first, "\n");
+        if (len)
+            printf(": %.*s", (int)len, first);
+        printf(" (%.2f s)\n", s->probe.seconds);
+    }
+}
+
 static int do_status(const opts *o)
 {
-    etpu_compiler_info *list = NULL;
-    size_t n = 0;
+    etpu_compiler_status *s = calloc(1, sizeof *s);
+    if (!s)
+        return out_of_memory(o);
     etpu_error e;
-    if (etpu_compiler_list(&list, &n, &e) != ETPU_OK)
+    etpu_compiler_status_options so = {.version = o->version, .runner = o->runner,
+                                       .emulator = o->emulator, .probe = o->probe};
+    if (etpu_compiler_status_gather(&so, s, &e) != ETPU_OK) {
+        free(s);
         return fail(o, &e);
-    /* The compiler `etpu compile` would use, and why (the newest that runs
-     * here, or --version's). */
-    etpu_compiler_info info;
-    etpu_runner chosen_runner;
-    char why[512] = "";
-    bool chosen = n > 0 && etpu_compiler_choose(o->version, o->runner, o->emulator, &info,
-                                                &chosen_runner, why, sizeof why, &e) == ETPU_OK;
-    bool have = chosen || etpu_compiler_find(o->version, &info, &e) == ETPU_OK;
-    cJSON *root = cJSON_CreateObject();
-    cJSON *inst = cJSON_AddArrayToObject(root, "installed");
-    for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(inst, cJSON_CreateString(list[i].version));
-    free(list);
-    int code = EXIT_PASS;
-    etpu_runner r;
-    bool runner_ok = false;
-    const char *missing[3] = {NULL, NULL, NULL};
-    size_t nmissing = 0;
-    if (!have) {
-        cJSON_AddNullToObject(root, "compiler");
-        code = exit_for(&e);
-    } else {
-        cJSON_AddItemToObject(root, "compiler", info_json(&info));
-        if (chosen)
-            cJSON_AddStringToObject(root, "choice", why);
-        const char *need[] = {info.binary, info.loader};
-        for (size_t i = 0; i < 2; i++)
-            if (access(need[i], R_OK | X_OK) != 0)
-                missing[nmissing++] = need[i];
-        cJSON_AddBoolToObject(root, "layout_ok", nmissing == 0);
-        if (nmissing) {
-            etpu_error_set(&e, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                           "installation damaged: %s is missing or not executable "
-                           "(reinstall with `etpu compiler install --force`)",
-                           missing[0]);
-            code = EXIT_TOOLCHAIN;
-        }
     }
-    /* The runner is resolved even without a compiler (with the default
-     * layout), so `status` says what would happen. */
-    etpu_compiler_info probe_info;
-    if (have)
-        probe_info = info;
-    else {
-        memset(&probe_info, 0, sizeof probe_info);
-        snprintf(probe_info.bin_dir, sizeof probe_info.bin_dir, "<dir>/" ETPU_LAYOUT_BIN_DIR);
-        snprintf(probe_info.binary, sizeof probe_info.binary, "<dir>/" ETPU_LAYOUT_BINARY);
-        snprintf(probe_info.loader, sizeof probe_info.loader, "<dir>/" ETPU_LAYOUT_LOADER);
-    }
-    etpu_error re;
-    runner_ok = etpu_runner_resolve(o->runner, o->emulator, &probe_info, &r, &re) == ETPU_OK;
-    cJSON *jr = cJSON_AddObjectToObject(root, "runner");
-    cJSON_AddStringToObject(jr, "requested", etpu_runner_kind_name(o->runner));
-    cJSON_AddStringToObject(jr, "host_arch", r.host_arch);
-    if (runner_ok) {
-        cJSON_AddStringToObject(jr, "kind", etpu_runner_kind_name(r.kind));
-        cJSON_AddStringToObject(jr, "reason", r.reason);
-        if (r.emulator[0])
-            cJSON_AddStringToObject(jr, "emulator", r.emulator);
-        else
-            cJSON_AddNullToObject(jr, "emulator");
-        if (r.binfmt_entry[0])
-            cJSON_AddStringToObject(jr, "binfmt_entry", r.binfmt_entry);
-        cJSON *cmd = cJSON_AddArrayToObject(jr, "command");
-        for (int i = 0; i < r.argc; i++)
-            cJSON_AddItemToArray(cmd, cJSON_CreateString(r.argv[i]));
-    } else {
-        cJSON_AddNullToObject(jr, "kind");
-        cJSON_AddStringToObject(jr, "error", re.message);
-        if (code == EXIT_PASS) {
-            e = re;
-            code = EXIT_TOOLCHAIN;
-        }
-    }
-    cJSON *jp = NULL;
-    etpu_run_result res;
-    memset(&res, 0, sizeof res);
-    char desc[512] = "";
-    bool probed = false;
-    if (o->probe && have && runner_ok && nmissing == 0) {
-        etpu_error pe;
-        jp = cJSON_AddObjectToObject(root, "probe");
-        if (etpu_runner_version(&r, 120, 65536, &res, &pe) != ETPU_OK) {
-            cJSON_AddBoolToObject(jp, "ok", false);
-            cJSON_AddStringToObject(jp, "error", pe.message);
-            e = pe;
-            code = EXIT_TOOLCHAIN;
-        } else {
-            probed = true;
-            etpu_run_describe(&res, 120, desc, sizeof desc);
-            bool ok = res.exited && res.exit_code == 0 &&
-                      strstr(res.out, "Edge TPU Compiler version") != NULL;
-            cJSON_AddBoolToObject(jp, "ok", ok);
-            cJSON_AddStringToObject(jp, "result", desc);
-            if (res.exited)
-                cJSON_AddNumberToObject(jp, "exit_code", res.exit_code);
-            cJSON_AddStringToObject(jp, "stdout", res.out);
-            cJSON_AddStringToObject(jp, "stderr", res.err);
-            cJSON_AddNumberToObject(jp, "seconds", res.seconds);
-            if (!ok && code == EXIT_PASS) {
-                etpu_error_set(&e, ETPU_ERR_TOOLCHAIN, ETPU_NO_OFFSET,
-                               "the compiler did not answer --version: %s", desc);
-                code = EXIT_TOOLCHAIN;
-            }
-        }
-    }
-    cJSON_AddNumberToObject(root, "exit_code", code);
-    if (code != EXIT_PASS) {
-        cJSON *je = cJSON_AddObjectToObject(root, "error");
-        cJSON_AddStringToObject(je, "kind", etpu_error_kind_name(e.kind));
-        cJSON_AddStringToObject(je, "message", e.message);
-    }
-
+    /* without a compiler the reason is the lookup's; any later problem is
+     * the toolchain's */
+    int code = !s->failed ? EXIT_PASS : s->have ? EXIT_TOOLCHAIN : exit_for(&s->error);
     if (o->json) {
-        cli_print_json(root);
+        etpu_json_writer w;
+        etpu_json_init_file(&w, stdout);
+        etpu_compiler_status_write_json(&w, s, code);
+        cli_json_done(&w);
     } else {
-        printf("host:      %s\n", r.host_arch);
-        if (have) {
-            printf("compiler:  edgetpu_compiler %s (%s) in %s\n", info.version, info.arch,
-                   info.dir);
-            printf("source:    ");
-            print_source(&info);
-            printf("verified:  %s\n", etpu_verification_text(info.verification));
-            if (info.verification_detail[0])
-                printf("           (%s)\n", info.verification_detail);
-            if (chosen && n > 1)
-                printf("choice:    %s\n", why);
-        } else {
-            printf("compiler:  not installed (run `etpu compiler install`)\n");
-        }
-        if (runner_ok) {
-            printf("runner:    %s — %s\n", etpu_runner_kind_name(r.kind), r.reason);
-            if (r.binfmt_entry[0])
-                printf("binfmt:    %s (interpreter %s)\n", r.binfmt_entry, r.emulator);
-            printf("command:   ");
-            for (int i = 0; i < r.argc; i++) {
-                if (i)
-                    putchar(' ');
-                print_word(r.argv[i]);
-            }
-            printf(" [compiler options] MODEL...\n");
-        } else {
-            printf("runner:    none — %s\n", re.message);
-        }
-        if (probed) {
-            printf("probe:     %s", desc);
-            const char *first = res.out;
-            size_t len = strcspn(first, "\n");
-            if (len)
-                printf(": %.*s", (int)len, first);
-            printf(" (%.2f s)\n", res.seconds);
-        }
+        print_status(s);
     }
-    cJSON_Delete(root);
-    etpu_run_result_free(&res);
     if (code != EXIT_PASS)
-        cli_print_error("compiler", &e);
+        cli_print_error("compiler", &s->error);
+    etpu_compiler_status_free(s);
+    free(s);
     return code;
 }
 
@@ -654,7 +540,6 @@ static int do_sources(const opts *o)
         return fail(o, &e);
     char host[32];
     etpu_host_arch(host, sizeof host);
-    const etpu_compiler_arch *ha = etpu_compiler_arch_get(host);
     if (o->json) {
         char *text = etpu_source_table_json(&t, t.origin);
         etpu_source_table_free(&t);
@@ -671,7 +556,7 @@ static int do_sources(const opts *o)
     for (size_t i = 0; i < t.source_count; i++) {
         const etpu_source *s = &t.sources[i];
         const etpu_artifact *a = etpu_source_table_artifact(&t, s->artifact);
-        bool here = !a || !strcmp(a->arch, "x86_64") || (ha && !strcmp(a->arch, ha->name));
+        bool here = !a || etpu_artifact_suits_host(a);
         printf("  %zu. %-18s %s%s\n", i + 1, s->name, s->about,
                here ? "" : " [skipped here unless named with --source]");
         printf("     %s\n", s->url);
@@ -694,47 +579,72 @@ static int do_sources(const opts *o)
     return EXIT_PASS;
 }
 
-static int do_remove(const opts *o, int argc, char **argv)
+/* Remove every installed version; their names in *removed (views into
+ * *list). Anything but EXIT_PASS has been reported already. */
+static int remove_all(const opts *o, etpu_compiler_info **list, const char ***removed,
+                      size_t *count)
 {
     etpu_error e;
-    cJSON *root = cJSON_CreateObject();
-    cJSON *arr = cJSON_AddArrayToObject(root, "removed");
+    size_t n;
+    if (etpu_compiler_list(list, &n, &e) != ETPU_OK)
+        return fail(o, &e);
+    if (!(*removed = calloc(n + 1, sizeof **removed)))
+        return out_of_memory(o);
+    if (etpu_compiler_remove(NULL, &e) != ETPU_OK)
+        return fail(o, &e);
+    for (size_t i = 0; i < n; i++)
+        (*removed)[i] = (*list)[i].version;
+    *count = n;
+    return EXIT_PASS;
+}
+
+/* Remove the versions named; their names in *removed (views into argv).
+ * A version that cannot be removed is said on stderr and the rest go on. */
+static int remove_named(const opts *o, int argc, char **argv, const char ***removed,
+                        size_t *count)
+{
+    if (!(*removed = calloc((size_t)argc + 1, sizeof **removed)))
+        return out_of_memory(o);
     int code = EXIT_PASS;
-    if (o->all) {
-        etpu_compiler_info *list;
-        size_t n;
-        if (etpu_compiler_list(&list, &n, &e) != ETPU_OK) {
-            cJSON_Delete(root);
-            return fail(o, &e);
+    for (int i = 0; i < argc; i++) {
+        etpu_error e;
+        if (etpu_compiler_remove(argv[i], &e) != ETPU_OK) {
+            cli_print_error("compiler", &e);
+            code = exit_for(&e);
+            continue;
         }
-        if (etpu_compiler_remove(NULL, &e) != ETPU_OK) {
-            free(list);
-            cJSON_Delete(root);
-            return fail(o, &e);
-        }
-        for (size_t i = 0; i < n; i++) {
-            cJSON_AddItemToArray(arr, cJSON_CreateString(list[i].version));
-            if (!o->json)
-                printf("removed edgetpu_compiler %s\n", list[i].version);
-        }
-        free(list);
-    } else {
-        for (int i = 0; i < argc; i++) {
-            if (etpu_compiler_remove(argv[i], &e) != ETPU_OK) {
-                cli_print_error("compiler", &e);
-                code = exit_for(&e);
-                continue;
-            }
-            cJSON_AddItemToArray(arr, cJSON_CreateString(argv[i]));
-            if (!o->json)
-                printf("removed edgetpu_compiler %s\n", argv[i]);
-        }
+        (*removed)[(*count)++] = argv[i];
     }
-    if (o->json) {
-        cJSON_AddNumberToObject(root, "exit_code", code);
-        cli_print_json(root);
+    return code;
+}
+
+static int do_remove(const opts *o, int argc, char **argv)
+{
+    etpu_compiler_info *list = NULL;
+    const char **removed = NULL;
+    size_t count = 0;
+    int code = o->all ? remove_all(o, &list, &removed, &count)
+                      : remove_named(o, argc, argv, &removed, &count);
+    /* a failed --all or no memory was reported whole; a named version that
+     * could not be removed still leaves the others' report */
+    bool report = removed && (!o->all || code == EXIT_PASS);
+    etpu_json_writer w;
+    etpu_json_init_file(&w, stdout);
+    if (report && o->json) {
+        etpu_json_object_begin(&w, NULL);
+        etpu_json_array_begin(&w, "removed");
+        for (size_t i = 0; i < count; i++)
+            etpu_json_string(&w, NULL, removed[i]);
+        etpu_json_array_end(&w);
+        etpu_json_int(&w, "exit_code", code);
+        etpu_json_object_end(&w);
+        cli_json_done(&w);
+    } else if (report) {
+        for (size_t i = 0; i < count; i++)
+            printf("removed edgetpu_compiler %s\n", removed[i]);
     }
-    cJSON_Delete(root);
+    free(list);
+    free(removed);
     return code;
 }
 
@@ -749,7 +659,63 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
-int cmd_compiler(int argc, char **argv)
+/* take_option and check_subcommand: carry on parsing. */
+#define OPTION_GO_ON (-1)
+
+/* One parsed option into o: OPTION_GO_ON, or the exit status to return
+ * (its usage error said, or 0 after --help). */
+static int take_option(int c, char **argv, opts *o)
+{
+    switch (c) {
+    case OPT_REPO: o->repo = optarg; break;
+    case OPT_VERSION:
+        if (!etpu_deb_version_valid(optarg))
+            return cli_usage_error("compiler", "--version takes a package version such as "
+                                               "16.0, not '%s'", optarg);
+        o->version = optarg;
+        break;
+    case OPT_FROM: o->from = optarg; break;
+    case OPT_SOURCE: o->source = optarg; break;
+    case OPT_SHA256:
+        if (strlen(optarg) != 64 || strspn(optarg, "0123456789abcdefABCDEF") != 64)
+            return cli_usage_error("compiler", "--sha256 takes 64 hex digits, not '%s'", optarg);
+        o->sha256 = optarg;
+        break;
+    case OPT_DEADLINE:
+        if (!parse_long(optarg, 1, 86400, &o->deadline))
+            return cli_usage_error("compiler", "--deadline takes seconds (1-86400), not '%s'",
+                                   optarg);
+        break;
+    case OPT_FORCE: o->force = true; break;
+    case OPT_TIMEOUT:
+        if (!parse_long(optarg, 1, 3600, &o->timeout))
+            return cli_usage_error("compiler", "--timeout takes seconds (1-3600), not '%s'",
+                                   optarg);
+        break;
+    case OPT_RETRIES:
+        if (!parse_long(optarg, 0, 20, &o->retries))
+            return cli_usage_error("compiler", "--retries takes 0-20, not '%s'", optarg);
+        break;
+    case OPT_RUNNER:
+        if (!etpu_runner_kind_parse(optarg, &o->runner))
+            return cli_usage_error("compiler", "--runner takes auto, native, binfmt or qemu, "
+                                               "not '%s'", optarg);
+        break;
+    case OPT_EMULATOR: o->emulator = optarg; break;
+    case OPT_PROBE: o->probe = true; break;
+    case OPT_ALL: o->all = true; break;
+    case OPT_JSON: o->json = true; break;
+    case 'q': o->quiet = true; break;
+    case 'h': cli_print_help(&cmd_compiler_help, stdout); return EXIT_PASS;
+    case ':': return cli_usage_error("compiler", "option '%s' needs a value", argv[optind - 1]);
+    default: return cli_usage_error("compiler", "unknown option '%s'", argv[optind - 1]);
+    }
+    return OPTION_GO_ON;
+}
+
+/* The subcommand's word: OPTION_GO_ON when it is one, else the exit
+ * status to return (0 after help). */
+static int check_subcommand(int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage_error("compiler",
@@ -766,6 +732,41 @@ int cmd_compiler(int argc, char **argv)
     if (!known)
         return cli_usage_error("compiler", "'%s' is not a compiler command (install, list, path, "
                                            "status, sources, remove)", sub);
+    return OPTION_GO_ON;
+}
+
+/* Run subcommand sub with its options and operands. */
+static int run_subcommand(const char *sub, const opts *o, int rest, char **args)
+{
+    if (!strcmp(sub, "remove")) {
+        if (o->all == (rest > 0))
+            return cli_usage_error("compiler", "remove takes VERSION... or --all");
+        return do_remove(o, rest, args);
+    }
+    if (rest > 0)
+        return cli_usage_error("compiler", "unexpected argument '%s'", args[0]);
+    if (o->from && (o->source || o->repo))
+        return cli_usage_error("compiler", "--from installs one file: give it without --source "
+                                           "or --repo");
+    if (o->source && o->repo)
+        return cli_usage_error("compiler", "--source and --repo both pick the source: give one");
+    if (!strcmp(sub, "install"))
+        return do_install(o);
+    if (!strcmp(sub, "list"))
+        return do_list(o);
+    if (!strcmp(sub, "sources"))
+        return do_sources(o);
+    if (!strcmp(sub, "path"))
+        return do_path(o);
+    return do_status(o);
+}
+
+int cmd_compiler(int argc, char **argv)
+{
+    int early = check_subcommand(argc, argv);
+    if (early != OPTION_GO_ON)
+        return early;
+    const char *sub = argv[1];
     cli_getopt g;
     if (!cli_getopt_build(&cmd_compiler_help, &g))
         return EXIT_INPUT;
@@ -778,74 +779,9 @@ int cmd_compiler(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_REPO: o.repo = optarg; break;
-        case OPT_VERSION:
-            if (!etpu_deb_version_valid(optarg))
-                return cli_usage_error("compiler", "--version takes a package version such as "
-                                                   "16.0, not '%s'", optarg);
-            o.version = optarg;
-            break;
-        case OPT_FROM: o.from = optarg; break;
-        case OPT_SOURCE: o.source = optarg; break;
-        case OPT_SHA256:
-            if (strlen(optarg) != 64 || strspn(optarg, "0123456789abcdefABCDEF") != 64)
-                return cli_usage_error("compiler", "--sha256 takes 64 hex digits, not '%s'",
-                                       optarg);
-            o.sha256 = optarg;
-            break;
-        case OPT_DEADLINE:
-            if (!parse_long(optarg, 1, 86400, &o.deadline))
-                return cli_usage_error("compiler", "--deadline takes seconds (1-86400), not '%s'",
-                                       optarg);
-            break;
-        case OPT_FORCE: o.force = true; break;
-        case OPT_TIMEOUT:
-            if (!parse_long(optarg, 1, 3600, &o.timeout))
-                return cli_usage_error("compiler", "--timeout takes seconds (1-3600), not '%s'",
-                                       optarg);
-            break;
-        case OPT_RETRIES:
-            if (!parse_long(optarg, 0, 20, &o.retries))
-                return cli_usage_error("compiler", "--retries takes 0-20, not '%s'", optarg);
-            break;
-        case OPT_RUNNER:
-            if (!etpu_runner_kind_parse(optarg, &o.runner))
-                return cli_usage_error("compiler", "--runner takes auto, native, binfmt or qemu, "
-                                                   "not '%s'", optarg);
-            break;
-        case OPT_EMULATOR: o.emulator = optarg; break;
-        case OPT_PROBE: o.probe = true; break;
-        case OPT_ALL: o.all = true; break;
-        case OPT_JSON: o.json = true; break;
-        case 'q': o.quiet = true; break;
-        case 'h': cli_print_help(&cmd_compiler_help, stdout); return EXIT_PASS;
-        case ':':
-            return cli_usage_error("compiler", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("compiler", "unknown option '%s'", argv[optind - 1]);
-        }
+        int status = take_option(c, argv, &o);
+        if (status != OPTION_GO_ON)
+            return status;
     }
-    int rest = argc - optind;
-    char **args = argv + optind;
-    if (!strcmp(sub, "remove")) {
-        if (o.all == (rest > 0))
-            return cli_usage_error("compiler", "remove takes VERSION... or --all");
-        return do_remove(&o, rest, args);
-    }
-    if (rest > 0)
-        return cli_usage_error("compiler", "unexpected argument '%s'", args[0]);
-    if (o.from && (o.source || o.repo))
-        return cli_usage_error("compiler", "--from installs one file: give it without --source "
-                                           "or --repo");
-    if (o.source && o.repo)
-        return cli_usage_error("compiler", "--source and --repo both pick the source: give one");
-    if (!strcmp(sub, "install"))
-        return do_install(&o);
-    if (!strcmp(sub, "list"))
-        return do_list(&o);
-    if (!strcmp(sub, "sources"))
-        return do_sources(&o);
-    if (!strcmp(sub, "path"))
-        return do_path(&o);
-    return do_status(&o);
+    return run_subcommand(sub, &o, argc - optind, argv + optind);
 }

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cli.h"
+#include "cli_json.h"
 #include "cli_options.h"
 #include "cli_text.h"
 #include "etpu/check.h"
@@ -82,73 +81,71 @@ static char *default_output(const char *model)
     return out;
 }
 
-int cmd_fix(int argc, char **argv)
+typedef struct fix_args {
+    const char *output, *only, *skip;
+    bool dry, list, json;
+    etpu_fix_options fo;
+} fix_args;
+
+/* The options into a; -1 when they parsed, else the exit status to return
+ * (its usage error said, or 0 after --help). */
+static int parse_fix_options(int argc, char **argv, fix_args *a)
 {
     cli_getopt g;
     if (!cli_getopt_build(&cmd_fix_help, &g))
         return EXIT_INPUT;
-    const char *output = NULL, *only = NULL, *skip = NULL;
-    bool dry = false, list = false, json = false;
-    etpu_fix_options fo = {.batch = 1};
     int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': output = optarg; break;
-        case OPT_ONLY: only = optarg; break;
-        case OPT_SKIP: skip = optarg; break;
+        case 'o': a->output = optarg; break;
+        case OPT_ONLY: a->only = optarg; break;
+        case OPT_SKIP: a->skip = optarg; break;
         case OPT_BATCH: {
             char *end;
             long b = strtol(optarg, &end, 10);
             if (*end || b < 1 || b > 65536)
                 return cli_usage_error("fix", "--batch takes a positive number, not '%s'", optarg);
-            fo.batch = (int)b;
+            a->fo.batch = (int)b;
             break;
         }
         case OPT_IO:
             if (!strcmp(optarg, "uint8"))
-                fo.io_type = ETPU_UINT8;
+                a->fo.io_type = ETPU_UINT8;
             else if (!strcmp(optarg, "int8"))
-                fo.io_type = ETPU_INT8;
+                a->fo.io_type = ETPU_INT8;
             else
                 return cli_usage_error("fix", "--io takes uint8 or int8, not '%s'", optarg);
             break;
-        case 'n': dry = true; break;
-        case OPT_LIST: list = true; break;
-        case OPT_JSON: json = true; break;
+        case 'n': a->dry = true; break;
+        case OPT_LIST: a->list = true; break;
+        case OPT_JSON: a->json = true; break;
         case 'h': cli_print_help(&cmd_fix_help, stdout); return EXIT_PASS;
         default: return cli_usage_error("fix", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
+    return -1;
+}
+
+static void print_passes(void)
+{
     size_t npass;
     const etpu_pass *passes = etpu_fix_passes(&npass);
-    if (list) {
-        for (size_t i = 0; i < npass; i++)
-            printf("%-18s %s%s\n", passes[i].name, passes[i].summary,
-                   passes[i].default_on ? "" : " (not run by default)");
-        return EXIT_PASS;
-    }
-    char bad[64];
-    if (etpu_fix_list_unknown(only, bad, sizeof bad) || etpu_fix_list_unknown(skip, bad, sizeof bad))
-        return cli_usage_error("fix", "no pass named '%s' (see `etpu fix --list`)", bad);
-    if (optind != argc - 1)
-        return cli_usage_error("fix", optind >= argc ? "no model given" : "one model at a time");
-    const char *path = argv[optind];
-    char *out = output ? strdup(output) : default_output(path);
-    if (!out)
-        return EXIT_INPUT;
-    if (!dry && cli_same_file(path, out)) {
-        free(out);
-        return cli_usage_error("fix", "the output would overwrite the input model; choose -o");
-    }
+    for (size_t i = 0; i < npass; i++)
+        printf("%-18s %s%s\n", passes[i].name, passes[i].summary,
+               passes[i].default_on ? "" : " (not run by default)");
+}
 
+/* The model at path, refused (with a line on stderr) when it cannot be
+ * read or is already compiled; NULL then. */
+static etpu_model *open_fix_input(const char *path)
+{
     etpu_model *m = NULL;
     etpu_error err;
     if (etpu_model_open(path, &m, &err)) {
         cli_print_error(path, &err);
-        free(out);
-        return EXIT_INPUT;
+        return NULL;
     }
     etpu_compiled_summary compiled;
     if (etpu_compiled_summarize(m, &compiled)) {
@@ -160,76 +157,132 @@ int cmd_fix(int argc, char **argv)
                 "needs Edge TPU runtime %s); run `etpu fix` on the original .tflite\n", path,
                 compiled.custom_ops, runtime);
         etpu_model_free(m);
-        free(out);
-        return EXIT_INPUT;
+        return NULL;
     }
+    return m;
+}
+
+/* What one fix did, for printing. */
+typedef struct fix_outcome {
+    const char *path, *out;
+    bool dry, written;
+    size_t changes;
+    const etpu_fix_log *log;
+    const etpu_check_report *check;
+} fix_outcome;
+
+static void print_fix_json(const fix_outcome *f)
+{
+    etpu_json_writer w;
+    etpu_json_init_file(&w, stdout);
+    etpu_json_object_begin(&w, NULL);
+    etpu_json_string(&w, "model", f->path);
+    etpu_json_string(&w, "output", f->written ? f->out : NULL);
+    etpu_json_bool(&w, "dry_run", f->dry);
+    etpu_json_array_begin(&w, "changes");
+    for (size_t i = 0; i < f->log->count; i++) {
+        etpu_json_object_begin(&w, NULL);
+        etpu_json_string(&w, "pass", f->log->changes[i].pass);
+        etpu_json_bool(&w, "note", f->log->changes[i].note);
+        char *t = cli_safe_string(f->log->changes[i].text, 1024);
+        etpu_json_string(&w, "change", t ? t : "");
+        free(t);
+        etpu_json_object_end(&w);
+    }
+    etpu_json_array_end(&w);
+    etpu_json_object_begin(&w, "check");
+    etpu_json_int(&w, "tpu", (int64_t)f->check->tpu_ops);
+    etpu_json_int(&w, "cpu", (int64_t)f->check->cpu_ops);
+    etpu_json_int(&w, "fatal", (int64_t)f->check->fatal_count);
+    etpu_json_bool(&w, "all_mapped", etpu_check_all_mapped(f->check));
+    etpu_json_object_end(&w);
+    etpu_json_object_end(&w);
+    cli_json_done(&w);
+}
+
+static void print_fix_text(const fix_outcome *f)
+{
+    const etpu_fix_log *log = f->log;
+    const etpu_check_report *r = f->check;
+    for (size_t i = 0; i < log->count; i++)
+        printf("%s: %s%s\n", log->changes[i].pass, log->changes[i].note ? "note: " : "",
+               log->changes[i].text);
+    if (!f->changes)
+        printf("nothing to change: no pass found anything to fix\n");
+    else if (f->dry)
+        printf("dry run: nothing written\n");
+    else
+        printf("wrote %s\n", f->out);
+    printf("check: %zu op%s on the Edge TPU, %zu on the CPU%s\n", r->tpu_ops,
+           r->tpu_ops == 1 ? "" : "s", r->cpu_ops,
+           r->fatal_count ? "; compilation still predicted to fail (run `etpu check`)" : "");
+}
+
+/* Run the passes on m, write the result verified to out (unless a dry run
+ * or nothing changed), check it, and print what happened. */
+static int fix_model(etpu_model *m, const char *path, const char *out, const fix_args *a)
+{
     etpu_fix_log log = {0};
-    int status = EXIT_PASS;
+    etpu_error err;
     const etpu_pass *failed = NULL;
-    if (etpu_fix_run(m, &(etpu_fix_selection){.only = only, .skip = skip}, &fo, &log, &failed,
-                     &err)) {
+    int status = EXIT_INPUT;
+    etpu_check_report *r = NULL;
+    if (etpu_fix_run(m, &(etpu_fix_selection){.only = a->only, .skip = a->skip}, &a->fo, &log,
+                     &failed, &err)) {
         char what[ETPU_ERROR_MESSAGE_MAX + 64];
         etpu_error_format(&err, what, sizeof what);
         fprintf(stderr, "etpu: %s: pass %s: %s\n", path, failed ? failed->name : "?", what);
-        status = EXIT_INPUT;
         goto done;
     }
-    size_t changes = etpu_fix_log_changes(&log);
-    bool write = changes > 0 && !dry;
-    if (write && etpu_fix_write_verified(m, out, &err)) {
+    fix_outcome f = {.path = path, .out = out, .dry = a->dry, .log = &log,
+                     .changes = etpu_fix_log_changes(&log)};
+    f.written = f.changes > 0 && !a->dry;
+    if (f.written && etpu_fix_write_verified(m, out, &err)) {
         cli_print_error(out, &err);
-        status = EXIT_INPUT;
         goto done;
     }
-    etpu_check_report *r = NULL;
     if (etpu_check_model(m, NULL, &r, &err)) {
         cli_print_error(path, &err);
-        status = EXIT_INPUT;
         goto done;
     }
+    f.check = r;
     status = etpu_check_all_mapped(r) ? EXIT_PASS : EXIT_FINDING;
-    if (json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "model", path);
-        if (write)
-            cJSON_AddStringToObject(j, "output", out);
-        else
-            cJSON_AddNullToObject(j, "output");
-        cJSON_AddBoolToObject(j, "dry_run", dry);
-        cJSON *jchanges = cJSON_AddArrayToObject(j, "changes");
-        for (size_t i = 0; i < log.count; i++) {
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "pass", log.changes[i].pass);
-            cJSON_AddBoolToObject(e, "note", log.changes[i].note);
-            char *t = cli_safe_string(log.changes[i].text, 1024);
-            cJSON_AddStringToObject(e, "change", t ? t : "");
-            free(t);
-            cJSON_AddItemToArray(jchanges, e);
-        }
-        cJSON *chk = cJSON_AddObjectToObject(j, "check");
-        cJSON_AddNumberToObject(chk, "tpu", (double)r->tpu_ops);
-        cJSON_AddNumberToObject(chk, "cpu", (double)r->cpu_ops);
-        cJSON_AddNumberToObject(chk, "fatal", (double)r->fatal_count);
-        cJSON_AddBoolToObject(chk, "all_mapped", etpu_check_all_mapped(r));
-        cli_print_json(j);
-        cJSON_Delete(j);
-    } else {
-        for (size_t i = 0; i < log.count; i++)
-            printf("%s: %s%s\n", log.changes[i].pass, log.changes[i].note ? "note: " : "",
-                   log.changes[i].text);
-        if (!changes)
-            printf("nothing to change: no pass found anything to fix\n");
-        else if (dry)
-            printf("dry run: nothing written\n");
-        else
-            printf("wrote %s\n", out);
-        printf("check: %zu op%s on the Edge TPU, %zu on the CPU%s\n", r->tpu_ops,
-               r->tpu_ops == 1 ? "" : "s", r->cpu_ops,
-               r->fatal_count ? "; compilation still predicted to fail (run `etpu check`)" : "");
-    }
+    if (a->json)
+        print_fix_json(&f);
+    else
+        print_fix_text(&f);
     etpu_check_report_free(r);
 done:
     etpu_fix_log_free(&log);
+    return status;
+}
+
+int cmd_fix(int argc, char **argv)
+{
+    fix_args a = {.fo = {.batch = 1}};
+    int early = parse_fix_options(argc, argv, &a);
+    if (early >= 0)
+        return early;
+    if (a.list) {
+        print_passes();
+        return EXIT_PASS;
+    }
+    char bad[64];
+    if (etpu_fix_list_unknown(a.only, bad, sizeof bad) ||
+        etpu_fix_list_unknown(a.skip, bad, sizeof bad))
+        return cli_usage_error("fix", "no pass named '%s' (see `etpu fix --list`)", bad);
+    if (optind != argc - 1)
+        return cli_usage_error("fix", optind >= argc ? "no model given" : "one model at a time");
+    const char *path = argv[optind];
+    char *out = a.output ? strdup(a.output) : default_output(path);
+    if (!out)
+        return EXIT_INPUT;
+    if (!a.dry && cli_same_file(path, out)) {
+        free(out);
+        return cli_usage_error("fix", "the output would overwrite the input model; choose -o");
+    }
+    etpu_model *m = open_fix_input(path);
+    int status = m ? fix_model(m, path, out, &a) : EXIT_INPUT;
     etpu_model_free(m);
     free(out);
     return status;

@@ -44,6 +44,7 @@
 #include "etpu/apt.h"
 #include "etpu/archive.h"
 #include "etpu/compiler_arch.h"
+#include "etpu/compiler_status.h"
 #include "etpu/fetch.h"
 #include "etpu/fileio.h"
 #include "etpu/hash.h"
@@ -598,14 +599,6 @@ static void chmod_in_tree(const char *root, const char *rel, mode_t add)
         dir = next;
         p = slash + 1;
     }
-}
-
-static bool host_is(const char *arch)
-{
-    char host[32];
-    etpu_host_arch(host, sizeof host);
-    const etpu_compiler_arch *h = etpu_compiler_arch_get(host);
-    return h && !strcmp(h->name, arch);
 }
 
 /* What is known about the thing being installed before it is unpacked. */
@@ -1597,7 +1590,7 @@ static bool suits_host(const installer *in, const etpu_source *s, const char **w
         *why = "another version";
         return false;
     }
-    if (strcmp(a->arch, "x86_64") && !host_is(a->arch)) {
+    if (!etpu_artifact_suits_host(a)) {
         *why = "a compiler for another architecture (name it with --source to install it)";
         return false;
     }
