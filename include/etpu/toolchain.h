@@ -41,6 +41,7 @@
 #include "etpu/compile.h"
 #include "etpu/compile_plan.h"
 #include "etpu/compiler_arch.h"
+#include "etpu/compiler_status.h"
 #include "etpu/fetch.h"
 #include "etpu/fileio.h"
 #include "etpu/hash.h"
