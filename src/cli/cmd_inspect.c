@@ -225,26 +225,14 @@ static void print_tensor_row(const etpu_model *m, const etpu_tensor *t, size_t i
     free(name);
 }
 
-static void print_text(const char *path, const etpu_model *m, const inspect_opts *o)
+/* The model-level lines: file, format, description, buffers, metadata,
+ * signatures and, for a compiled model, its Edge TPU summary. */
+static void print_model_header(const char *path, const etpu_model *m,
+                               const etpu_compiled_summary *tpu, const char *weights)
 {
-    char size[32], weights[32], runtime[32];
+    char size[32], runtime[32];
     cli_format_bytes(m->size, size, sizeof size);
-    cli_format_bytes(etpu_model_buffer_bytes(m), weights, sizeof weights);
     etpu_model_min_runtime_version(m, runtime, sizeof runtime);
-    etpu_compiled_summary tpu;
-    etpu_compiled_summarize(m, &tpu);
-    size_t ops = 0, tensors = 0;
-    for (size_t g = 0; g < m->subgraph_count; g++) {
-        ops += m->subgraphs[g].operator_count;
-        tensors += m->subgraphs[g].tensor_count;
-    }
-    if (o->quiet) {
-        printf("%s: TFLite schema v%" PRIu32 ", %zu subgraph%s, %zu ops, %zu tensors, %s of "
-               "buffers%s\n",
-               path, m->version, m->subgraph_count, m->subgraph_count == 1 ? "" : "s", ops,
-               tensors, weights, tpu.custom_ops ? ", Edge TPU compiled" : "");
-        return;
-    }
     char *desc = cli_safe_string(m->description, 200);
     printf("File:         %s (%s, %zu bytes)\n", path, size, m->size);
     printf("Format:       TFLite flatbuffer (TFL3), schema version %" PRIu32 "\n", m->version);
@@ -268,61 +256,92 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
                key ? key : "", s->subgraph_index, s->input_count, s->output_count);
         free(key);
     }
-    if (tpu.custom_ops) {
+    if (tpu->custom_ops) {
         char payload[32];
-        cli_format_bytes(tpu.payload_bytes, payload, sizeof payload);
+        cli_format_bytes(tpu->payload_bytes, payload, sizeof payload);
         printf("Edge TPU:     compiled: %zu %s op%s (%s of compiled payload), %zu op%s on the "
                "CPU\n",
-               tpu.custom_ops, ETPU_EDGETPU_CUSTOM_CODE, tpu.custom_ops == 1 ? "" : "s", payload,
-               tpu.cpu_ops, tpu.cpu_ops == 1 ? "" : "s");
-        if (tpu.min_runtime_version >= 0)
+               tpu->custom_ops, ETPU_EDGETPU_CUSTOM_CODE, tpu->custom_ops == 1 ? "" : "s",
+               payload, tpu->cpu_ops, tpu->cpu_ops == 1 ? "" : "s");
+        if (tpu->min_runtime_version >= 0)
             printf("              needs Edge TPU runtime %" PRId32 " or newer%s%s\n",
-                   tpu.min_runtime_version, tpu.compiler_version[0] ? "; compiler build " : "",
-                   tpu.compiler_version);
+                   tpu->min_runtime_version, tpu->compiler_version[0] ? "; compiler build " : "",
+                   tpu->compiler_version);
     }
-    for (size_t g = 0; g < m->subgraph_count; g++) {
-        const etpu_subgraph *sg = &m->subgraphs[g];
-        char *name = cli_safe_string(sg->name ? sg->name : "", 60);
-        printf("\nSubgraph %zu%s%s%s: %zu operators, %zu tensors\n", g, sg->name ? " \"" : "",
-               sg->name ? name : "", sg->name ? "\"" : "", sg->operator_count, sg->tensor_count);
-        free(name);
-        printf("  Inputs:\n");
-        for (size_t i = 0; i < sg->inputs.count; i++)
-            print_io_tensor(sg, sg->inputs.items[i]);
-        printf("  Outputs:\n");
-        for (size_t i = 0; i < sg->outputs.count; i++)
-            print_io_tensor(sg, sg->outputs.items[i]);
-        printf("  Operators:\n    %-4s %-26s %-3s %-14s    %-10s %s\n", "#", "op", "ver", "inputs",
-               "outputs", "options");
-        for (size_t i = 0; i < sg->operator_count; i++)
-            print_operator(m, &sg->operators[i], i);
-        size_t dynamic = 0;
+}
+
+/* A compiled model's ops outside the Edge TPU custom ops, on one line. */
+static void print_cpu_ops(const etpu_model *m, const etpu_subgraph *sg)
+{
+    printf("  On the CPU:  ");
+    size_t shown = 0;
+    for (size_t i = 0; i < sg->operator_count; i++) {
+        const etpu_operator *op = &sg->operators[i];
+        if (etpu_op_is_edgetpu(m, op))
+            continue;
+        char *n = cli_safe_string(etpu_op_display_name(m, op), 40);
+        printf(" %s#%zu", n ? n : "", i);
+        free(n);
+        shown++;
+    }
+    printf("%s\n", shown ? "" : " none");
+}
+
+static void print_subgraph(const etpu_model *m, size_t g, const etpu_compiled_summary *tpu,
+                           const inspect_opts *o)
+{
+    const etpu_subgraph *sg = &m->subgraphs[g];
+    char *name = cli_safe_string(sg->name ? sg->name : "", 60);
+    printf("\nSubgraph %zu%s%s%s: %zu operators, %zu tensors\n", g, sg->name ? " \"" : "",
+           sg->name ? name : "", sg->name ? "\"" : "", sg->operator_count, sg->tensor_count);
+    free(name);
+    printf("  Inputs:\n");
+    for (size_t i = 0; i < sg->inputs.count; i++)
+        print_io_tensor(sg, sg->inputs.items[i]);
+    printf("  Outputs:\n");
+    for (size_t i = 0; i < sg->outputs.count; i++)
+        print_io_tensor(sg, sg->outputs.items[i]);
+    printf("  Operators:\n    %-4s %-26s %-3s %-14s    %-10s %s\n", "#", "op", "ver", "inputs",
+           "outputs", "options");
+    for (size_t i = 0; i < sg->operator_count; i++)
+        print_operator(m, &sg->operators[i], i);
+    size_t dynamic = 0;
+    for (size_t i = 0; i < sg->tensor_count; i++)
+        dynamic += has_dynamic_dim(&sg->tensors[i]);
+    if (dynamic)
+        printf("  Dynamic:      %zu tensor%s with -1 in shape_signature (shown as ?)\n", dynamic,
+               dynamic == 1 ? "" : "s");
+    if (tpu->custom_ops)
+        print_cpu_ops(m, sg);
+    if (o->tensors) {
+        printf("  Tensors:\n    %-5s %-48s %-8s %-18s %-14s %-10s %s\n", "#", "name", "type",
+               "shape", "signature", "data", "quantization");
         for (size_t i = 0; i < sg->tensor_count; i++)
-            dynamic += has_dynamic_dim(&sg->tensors[i]);
-        if (dynamic)
-            printf("  Dynamic:      %zu tensor%s with -1 in shape_signature (shown as ?)\n", dynamic,
-                   dynamic == 1 ? "" : "s");
-        if (tpu.custom_ops) {
-            printf("  On the CPU:  ");
-            size_t shown = 0;
-            for (size_t i = 0; i < sg->operator_count; i++) {
-                const etpu_operator *op = &sg->operators[i];
-                if (etpu_op_is_edgetpu(m, op))
-                    continue;
-                char *n = cli_safe_string(etpu_op_display_name(m, op), 40);
-                printf(" %s#%zu", n ? n : "", i);
-                free(n);
-                shown++;
-            }
-            printf("%s\n", shown ? "" : " none");
-        }
-        if (o->tensors) {
-            printf("  Tensors:\n    %-5s %-48s %-8s %-18s %-14s %-10s %s\n", "#", "name", "type",
-                   "shape", "signature", "data", "quantization");
-            for (size_t i = 0; i < sg->tensor_count; i++)
-                print_tensor_row(m, &sg->tensors[i], i);
-        }
+            print_tensor_row(m, &sg->tensors[i], i);
     }
+}
+
+static void print_text(const char *path, const etpu_model *m, const inspect_opts *o)
+{
+    char weights[32];
+    cli_format_bytes(etpu_model_buffer_bytes(m), weights, sizeof weights);
+    etpu_compiled_summary tpu;
+    etpu_compiled_summarize(m, &tpu);
+    if (o->quiet) {
+        size_t ops = 0, tensors = 0;
+        for (size_t g = 0; g < m->subgraph_count; g++) {
+            ops += m->subgraphs[g].operator_count;
+            tensors += m->subgraphs[g].tensor_count;
+        }
+        printf("%s: TFLite schema v%" PRIu32 ", %zu subgraph%s, %zu ops, %zu tensors, %s of "
+               "buffers%s\n",
+               path, m->version, m->subgraph_count, m->subgraph_count == 1 ? "" : "s", ops,
+               tensors, weights, tpu.custom_ops ? ", Edge TPU compiled" : "");
+        return;
+    }
+    print_model_header(path, m, &tpu, weights);
+    for (size_t g = 0; g < m->subgraph_count; g++)
+        print_subgraph(m, g, &tpu, o);
 }
 
 /* A document done: its newline, and whether all of it was written. */
