@@ -15,6 +15,7 @@
 
 
 #include "cli.h"
+#include "cli_json.h"
 #include "cli_options.h"
 #include "etpu/json.h"
 #include "cli_text.h"
@@ -344,18 +345,6 @@ static void print_text(const char *path, const etpu_model *m, const inspect_opts
         print_subgraph(m, g, &tpu, o);
 }
 
-/* A document done: its newline, and whether all of it was written. */
-static int json_done(etpu_json_writer *w)
-{
-    etpu_error err;
-    fputc('\n', stdout);
-    if (etpu_json_finish(w, &err) != ETPU_OK || fflush(stdout) != 0) {
-        fprintf(stderr, "etpu: writing JSON failed\n");
-        return EXIT_INPUT;
-    }
-    return EXIT_PASS;
-}
-
 int cmd_inspect(int argc, char **argv)
 {
     cli_getopt g;
@@ -399,7 +388,7 @@ int cmd_inspect(int argc, char **argv)
         }
         if (o.json) {
             etpu_inspect_json(&w, path, m);
-            if (!all && json_done(&w) != EXIT_PASS)
+            if (!all && cli_json_done(&w) != EXIT_PASS)
                 status = EXIT_INPUT;
         } else {
             if (i > optind && !o.quiet)
@@ -410,7 +399,7 @@ int cmd_inspect(int argc, char **argv)
     }
     if (all) {
         etpu_json_array_end(&w);
-        if (json_done(&w) != EXIT_PASS)
+        if (cli_json_done(&w) != EXIT_PASS)
             status = EXIT_INPUT;
     }
     return status;
