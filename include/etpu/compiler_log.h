@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "etpu/error.h"
+#include "etpu/json.h"
 #include "etpu/status.h"
 
 #ifdef __cplusplus
@@ -213,6 +214,16 @@ const char *etpu_ops_source_name(etpu_ops_source source);
  * its length in *len when len is not NULL. The caller frees it with free().
  * NULL when out of memory. */
 char *etpu_compiler_report_json(const etpu_compiler_report *report, size_t *len);
+
+/* What a caller adds at the end of model entry index (e.g. `etpu log`'s
+ * explanations), written through w; NULL adds nothing. */
+typedef void (*etpu_compiler_model_json_extra)(etpu_json_writer *w, size_t index, void *ctx);
+/* The same object streamed through w under key (NULL in an array or at the
+ * top), numbers spelled as cJSON spells them, so the bytes are those of the
+ * cJSON tree this replaced. */
+void etpu_compiler_report_write_json(etpu_json_writer *w, const char *key,
+                                     const etpu_compiler_report *report,
+                                     etpu_compiler_model_json_extra extra, void *ctx);
 
 #ifdef __cplusplus
 }

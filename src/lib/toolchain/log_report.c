@@ -2,16 +2,13 @@
  * log_report.c — a log's verdict, the check that explains it, and the
  * --json entry of one log file (etpu/log_report.h).
  *
- * The compiler report's JSON comes as text (etpu_compiler_report_json); it
- * is read back into a tree only to add the explanations, then written
- * through the streaming writer, whose layout is cJSON_Print()'s: the bytes
- * are those `etpu log --json` printed from one cJSON tree before.
+ * The compiler report is streamed (etpu_compiler_report_write_json) with the
+ * explanations added at the end of each model entry the check matches; the
+ * writer's layout is cJSON_Print()'s, so the bytes are those `etpu log
+ * --json` printed from one cJSON tree before.
  */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "etpu/log_explain.h"
 #include "etpu/log_report.h"
@@ -43,91 +40,57 @@ etpu_status etpu_log_check_model(const etpu_model *model, const etpu_compiler_re
     return ETPU_OK;
 }
 
-static cJSON *cause_json(const etpu_log_cause *cause, const etpu_check_report *check)
+static void write_cause(etpu_json_writer *w, const etpu_log_cause *cause,
+                        const etpu_check_report *check)
 {
     const etpu_check_op *o = &check->ops[cause->example_op];
     const etpu_rule_info *info = etpu_check_rule_info(cause->rule);
-    cJSON *ce = cJSON_CreateObject();
-    cJSON_AddStringToObject(ce, "rule", info ? info->id : "none");
-    cJSON_AddStringToObject(ce, "basis", info ? etpu_rule_basis_name(info->basis) : "none");
-    cJSON_AddNumberToObject(ce, "ops", (double)cause->ops);
-    cJSON_AddNumberToObject(ce, "example_op", (double)o->index);
-    cJSON_AddStringToObject(ce, "reason", o->reason);
-    cJSON_AddStringToObject(ce, "hint", o->hint);
+    etpu_json_object_begin(w, NULL);
+    etpu_json_string(w, "rule", info ? info->id : "none");
+    etpu_json_string(w, "basis", info ? etpu_rule_basis_name(info->basis) : "none");
+    etpu_json_double(w, "ops", (double)cause->ops);
+    etpu_json_double(w, "example_op", (double)o->index);
+    etpu_json_string(w, "reason", o->reason);
+    etpu_json_string(w, "hint", o->hint);
     if (o->fix_pass)
-        cJSON_AddStringToObject(ce, "fix_pass", o->fix_pass);
-    return ce;
+        etpu_json_string(w, "fix_pass", o->fix_pass);
+    etpu_json_object_end(w);
 }
 
-/* "explanations" in every model entry of body the check matches. */
-static void add_explanations(cJSON *body, const etpu_compiler_report *report,
-                             const etpu_check_report *check)
-{
-    cJSON *models = cJSON_GetObjectItemCaseSensitive(body, "models");
-    for (size_t i = 0; i < report->model_count && i <= INT_MAX; i++) {
-        const etpu_compiler_model *m = &report->models[i];
-        cJSON *mj = cJSON_GetArrayItem(models, (int)i);
-        if (!mj || !etpu_log_matches_model(m, check))
-            continue;
-        etpu_log_row_explanation *x = NULL;
-        size_t n = 0;
-        etpu_error err;
-        if (etpu_log_explain(m, check, &x, &n, &err))
-            continue;
-        cJSON *arr = cJSON_AddArrayToObject(mj, "explanations");
-        for (size_t k = 0; arr && k < n; k++) {
-            const etpu_compiler_op_row *row = &m->rows[x[k].row];
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "op", row->op_name);
-            cJSON_AddStringToObject(e, "status", row->status_text);
-            cJSON_AddNumberToObject(e, "count", (double)row->count);
-            cJSON_AddNumberToObject(e, "predicted", (double)x[k].predicted);
-            cJSON *causes = cJSON_AddArrayToObject(e, "causes");
-            for (size_t c = 0; c < x[k].cause_count; c++)
-                cJSON_AddItemToArray(causes, cause_json(&x[k].causes[c], check));
-            cJSON_AddItemToArray(arr, e);
-        }
-        free(x);
-    }
-}
+typedef struct explain_ctx {
+    const etpu_compiler_report *report;
+    const etpu_check_report *check;
+} explain_ctx;
 
-/* A number as cJSON_Print spells it: "%d" of valueint when that is the
- * value (so -0 prints "0"), else as a double. */
-static void write_number(etpu_json_writer *w, const char *key, const cJSON *item)
+/* "explanations" at the end of model entry index when the check matches it
+ * (etpu_compiler_model_json_extra). */
+static void write_explanations(etpu_json_writer *w, size_t index, void *ctx)
 {
-    if (item->valuedouble == (double)item->valueint)
-        etpu_json_int(w, key, item->valueint);
-    else
-        etpu_json_double(w, key, item->valuedouble);
-}
-
-/* The tree through the writer (the report is 5 levels deep). Past
- * ETPU_JSON_MAX_DEPTH the writer has failed already; recursion stops. */
-static void write_tree(etpu_json_writer *w, const char *key, const cJSON *item, unsigned depth)
-{
-    if (depth > ETPU_JSON_MAX_DEPTH)
+    const explain_ctx *e = ctx;
+    const etpu_compiler_model *m = &e->report->models[index];
+    if (!etpu_log_matches_model(m, e->check))
         return;
-    if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
-        bool object = cJSON_IsObject(item);
-        if (object)
-            etpu_json_object_begin(w, key);
-        else
-            etpu_json_array_begin(w, key);
-        for (const cJSON *c = item->child; c; c = c->next)
-            write_tree(w, object ? c->string : NULL, c, depth + 1);
-        if (object)
-            etpu_json_object_end(w);
-        else
-            etpu_json_array_end(w);
-    } else if (cJSON_IsString(item)) {
-        etpu_json_string(w, key, item->valuestring);
-    } else if (cJSON_IsNumber(item)) {
-        write_number(w, key, item);
-    } else if (cJSON_IsBool(item)) {
-        etpu_json_bool(w, key, cJSON_IsTrue(item));
-    } else {
-        etpu_json_null(w, key);
+    etpu_log_row_explanation *x = NULL;
+    size_t n = 0;
+    etpu_error err;
+    if (etpu_log_explain(m, e->check, &x, &n, &err))
+        return;
+    etpu_json_array_begin(w, "explanations");
+    for (size_t k = 0; k < n; k++) {
+        const etpu_compiler_op_row *row = &m->rows[x[k].row];
+        etpu_json_object_begin(w, NULL);
+        etpu_json_string(w, "op", row->op_name);
+        etpu_json_string(w, "status", row->status_text);
+        etpu_json_double(w, "count", (double)row->count);
+        etpu_json_double(w, "predicted", (double)x[k].predicted);
+        etpu_json_array_begin(w, "causes");
+        for (size_t c = 0; c < x[k].cause_count; c++)
+            write_cause(w, &x[k].causes[c], e->check);
+        etpu_json_array_end(w);
+        etpu_json_object_end(w);
     }
+    etpu_json_array_end(w);
+    free(x);
 }
 
 etpu_status etpu_log_file_write_json(etpu_json_writer *w, const char *file, int exit_code,
@@ -146,17 +109,9 @@ etpu_status etpu_log_file_write_json(etpu_json_writer *w, const char *file, int 
         etpu_json_object_end(w);
         return ETPU_OK;
     }
-    char *text = etpu_compiler_report_json(report, NULL);
-    cJSON *body = text ? cJSON_Parse(text) : NULL;
-    free(text);
-    if (body && check)
-        add_explanations(body, report, check);
-    if (body)
-        write_tree(w, "report", body, 0);
-    cJSON_Delete(body);
+    explain_ctx ctx = {report, check};
+    etpu_compiler_report_write_json(w, "report", report, check ? write_explanations : NULL, &ctx);
     etpu_json_object_end(w);
-    if (!body)
-        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET,
-                              "out of memory while writing JSON");
+    (void)err; /* the writer's errors are sticky: the caller's etpu_json_finish says them */
     return ETPU_OK;
 }
