@@ -315,9 +315,13 @@ int cmd_compile(int argc, char **argv)
     if (usage.kind == ETPU_ERR_USAGE)
         return cli_usage_error("compile", "%s", usage.message);
     if (json) {
-        fputs(json, stdout);
-        fputc('\n', stdout);
+        bool written = fputs(json, stdout) >= 0 && fputc('\n', stdout) != EOF &&
+                       fflush(stdout) == 0;
         free(json);
+        if (!written) {
+            fprintf(stderr, "etpu: writing JSON failed\n");
+            return status == EXIT_PASS ? EXIT_INPUT : status;
+        }
     }
     return status;
 }

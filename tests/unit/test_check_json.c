@@ -111,7 +111,9 @@ static void report_members(void **state)
     assert_true(cJSON_IsNull(get(f, "fix_pass")));
     const cJSON *t = get(f, "tensors");
     assert_int_equal(cJSON_GetArraySize(t), 3);
-    assert_int_equal(cJSON_GetArrayItem(t, 1)->valuedouble, -1);
+    /* not assert_int_equal: a negative double to uintmax_t is undefined
+     * (it gives 0 on aarch64) */
+    assert_true(cJSON_GetArrayItem(t, 1)->valuedouble == -1);
     assert_int_equal(cJSON_GetArrayItem(t, 2)->valuedouble, 2147483647);
     assert_int_equal(cJSON_GetArraySize(get(j, "warnings")), 0);
 
@@ -127,7 +129,7 @@ static void report_members(void **state)
     assert_string_equal(get_string(o1, "fix_pass"), "static-shapes");
     assert_string_equal(get_string(o1, "status_id"),
                         etpu_op_status_name(ETPU_OP_STATUS_MORE_THAN_ONE_SUBGRAPH));
-    assert_int_equal(get_number(o1, "partition"), -1);
+    assert_true(get_number(o1, "partition") == -1);
 
     /* Exactly the rules used, each with its evidence split into tokens. */
     const cJSON *rules = get(j, "rules");

@@ -202,7 +202,7 @@ static bool check_float(float v)
     assert_int_equal(len, (int)strlen(out));
     if (strtof(out, NULL) != v || signbit(strtof(out, NULL)) != signbit(v))
         fail_msg("%.9g printed as %s does not read back", (double)v, out);
-    if (fabsf(v) < 1e15f && v == truncf(v)) {
+    if ((double)fabsf(v) < 1e15 && v == truncf(v)) { /* 1e15f itself is below 10^15 */
         snprintf(ref, sizeof ref, "%1.15g", (double)v);
         assert_string_equal(out, ref);
         return false;
@@ -246,7 +246,10 @@ static void test_float_known_spellings(void **state)
         {0x3f7fffffu, "0.99999994"},    {0x3f800001u, "1.0000001"},
         {0x4affffffu, "8388607.5"},     {0x3eaaaaabu, "0.33333334"},
         {0x38d1b717u, "0.0001"},        {0x3851b717u, "5e-05"},
-        {0x5368d4a5u, "999999995904"},        {0x58635fa9u, "1e+15"},
+        {0x5368d4a5u, "999999995904"},
+        {0x58635fa9u, "999999986991104"}, /* 1e15f is below 10^15: whole, as cJSON */
+        /* just above a power of two, rounding up reads back one digit sooner */
+        {0x6b000000u, "1.5474251e+26"},   {0x6c800000u, "1.2379401e+27"},
         {0x5a0e1bcau, "1e+16"},         {0x7e967699u, "1e+38"},
         {0x0f800000u, "1.2621775e-29"}, /* printf's 9 digits; 8 read back */
         {0x4e6e6b28u, "1000000000"},        {0xc61c4000u, "-10000"},

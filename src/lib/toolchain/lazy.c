@@ -7,6 +7,7 @@
 #include "etpu/fetch.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -27,11 +28,25 @@ static const lazy_fn archive_fns[] = {ETPU_LAZY_ARCHIVE_FUNCTIONS(ETPU_LAZY_ENTR
 static const lazy_fn crypto_fns[] = {ETPU_LAZY_CRYPTO_FUNCTIONS(ETPU_LAZY_ENTRY)};
 #undef ETPU_LAZY_ENTRY
 
+static etpu_status load_locked(const char *soname, const char *package, const lazy_fn *fns,
+                               size_t n, bool *done, etpu_error *err);
+
 static etpu_status load(const char *soname, const char *package, const lazy_fn *fns, size_t n,
                         bool *done, etpu_error *err)
 {
-    if (*done)
-        return ETPU_OK;
+    /* One lock for all three libraries: a library embedding libetpu may
+     * hash or download from several threads, and a reader must not see
+     * *done before the slots it guards. */
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
+    etpu_status s = *done ? ETPU_OK : load_locked(soname, package, fns, n, done, err);
+    pthread_mutex_unlock(&lock);
+    return s;
+}
+
+static etpu_status load_locked(const char *soname, const char *package, const lazy_fn *fns,
+                               size_t n, bool *done, etpu_error *err)
+{
     void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char *why = dlerror();

@@ -44,6 +44,11 @@
 #define ETPU_LAZY_ARCHIVE_PACKAGE "libarchive13"
 #define ETPU_LAZY_STR2(x) #x
 #define ETPU_LAZY_STR(x) ETPU_LAZY_STR2(x)
+/* OpenSSL 3 headers define the major version the soname carries; older
+ * ones do not, and the name would silently become "libcrypto.so.OPENSSL_..." */
+#ifndef OPENSSL_VERSION_MAJOR
+#error "OpenSSL 3 headers are needed (Debian libssl-dev >= 3)"
+#endif
 #define ETPU_LAZY_CRYPTO_SONAME "libcrypto.so." ETPU_LAZY_STR(OPENSSL_VERSION_MAJOR)
 #define ETPU_LAZY_CRYPTO_PACKAGE "libssl" ETPU_LAZY_STR(OPENSSL_VERSION_MAJOR)
 

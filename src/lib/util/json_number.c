@@ -282,7 +282,15 @@ static int huge_integer_digits(uint32_t f, int e, bool lo_closer, char digits[48
         bool up = c > 0 || (c == 0 && (all[n - 1] - '0') % 2 == 1);
         u128 dist = up ? u128_sub(step, tail) : tail;
         int fit = u128_cmp(dist, up ? half_up : half_down);
-        if (!(inclusive ? fit <= 0 : fit < 0))
+        bool fits = inclusive ? fit <= 0 : fit < 0;
+        if (!fits && lo_closer && !up) {
+            /* Just above a power of two the gap below v is half the gap
+             * above: the nearest decimal (rounded down) can miss while the
+             * one rounded up still reads back (2^87: 1.5474251e+26). */
+            int fit_up = u128_cmp(u128_sub(step, tail), half_up);
+            fits = up = inclusive ? fit_up <= 0 : fit_up < 0;
+        }
+        if (!fits)
             continue;
         memcpy(digits, all, (size_t)n);
         *x = len - 1;
@@ -312,7 +320,7 @@ int etpu_json_format_float(char out[32], float v)
     }
     bool negative = signbit(v) != 0;
     float a = fabsf(v);
-    if (a < 1e15f && a == truncf(a)) { /* as cJSON's %1.15g: the whole integer, "-0" */
+    if ((double)a < 1e15 && a == truncf(a)) { /* as cJSON's %1.15g: the whole integer, "-0" */
         char d[20];
         if (negative)
             put(&t, '-');
