@@ -57,8 +57,17 @@ void cli_print_help(const cli_help *help, FILE *out)
     fputs(help->after, out);
 }
 
+int cli_getopt_next(const cli_getopt *g, int argc, char **argv)
+{
+    return getopt_long(argc, argv, g->shortopts, g->longopts, NULL);
+}
+
 bool cli_getopt_build(const cli_help *help, cli_getopt *out)
 {
+    /* A parse starts here: getopt from the first argument, errors said by
+     * the command itself (naming the command and its --help). */
+    optind = 1;
+    opterr = 0;
     memset(out, 0, sizeof *out);
     size_t rows = 0, s = strlen(help->shortopts_prefix);
     memcpy(out->shortopts, help->shortopts_prefix, s);

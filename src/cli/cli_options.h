@@ -78,6 +78,8 @@ typedef struct cli_getopt {
     char shortopts[2 * CLI_OPTIONS_MAX + 4];
 } cli_getopt;
 bool cli_getopt_build(const cli_help *help, cli_getopt *out);
+/* The next option of argv (getopt_long over g's tables); -1 at the end. */
+int cli_getopt_next(const cli_getopt *g, int argc, char **argv);
 
 /* The tables as JSON, for scripts/gen-man.py:
  * {"commands": {"<name>": {"operands": kind, "options": [{"names": [...],

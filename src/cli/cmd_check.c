@@ -327,9 +327,7 @@ static int parse_args(int argc, char **argv, check_opts *o, bool *rules)
     if (!cli_getopt_build(&cmd_check_help, &g))
         return EXIT_INPUT;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+    while ((c = cli_getopt_next(&g, argc, argv)) != -1) {
         switch (c) {
         case OPT_JSON: o->json = true; break;
         case 'a': o->check.multiple_subgraphs = true; break;

@@ -225,9 +225,7 @@ static bool parse_options(int argc, char **argv, etpu_compile_request *o, int *s
     }
     int c;
     char *end;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+    while ((c = cli_getopt_next(&g, argc, argv)) != -1) {
         switch (c) {
         case 'o': o->out_dir = optarg; break;
         case 's': o->flags.show_operations = true; break;

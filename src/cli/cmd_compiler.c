@@ -776,9 +776,7 @@ int cmd_compiler(int argc, char **argv)
     int c;
     argc--;
     argv++;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+    while ((c = cli_getopt_next(&g, argc, argv)) != -1) {
         int status = take_option(c, argv, &o);
         if (status != OPTION_GO_ON)
             return status;

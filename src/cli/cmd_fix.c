@@ -95,9 +95,7 @@ static int parse_fix_options(int argc, char **argv, fix_args *a)
     if (!cli_getopt_build(&cmd_fix_help, &g))
         return EXIT_INPUT;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+    while ((c = cli_getopt_next(&g, argc, argv)) != -1) {
         switch (c) {
         case 'o': a->output = optarg; break;
         case OPT_ONLY: a->only = optarg; break;

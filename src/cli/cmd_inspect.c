@@ -352,9 +352,7 @@ int cmd_inspect(int argc, char **argv)
         return EXIT_INPUT;
     inspect_opts o = {0};
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+    while ((c = cli_getopt_next(&g, argc, argv)) != -1) {
         switch (c) {
         case 'j': o.json = true; break;
         case 't': o.tensors = true; break;

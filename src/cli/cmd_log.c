@@ -432,9 +432,7 @@ static int parse_args(int argc, char **argv, bool *json, log_model *lm)
         return EXIT_INPUT;
     /* "+": options come first; everything from the first FILE on is a FILE. */
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+    while ((c = cli_getopt_next(&g, argc, argv)) != -1) {
         switch (c) {
         case 'h': cli_print_help(&cmd_log_help, stdout); return -1;
         case OPT_JSON: *json = true; break;

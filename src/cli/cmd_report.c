@@ -136,10 +136,8 @@ static int parse_args(int argc, char **argv, report_opts *o)
     cli_getopt g;
     if (!cli_getopt_build(&cmd_report_help, &g))
         return EXIT_INPUT;
-    optind = 1;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1) {
+    while ((c = cli_getopt_next(&g, argc, argv)) != -1) {
         char *end = NULL;
         long v;
         switch (c) {
