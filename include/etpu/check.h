@@ -159,8 +159,8 @@ typedef struct etpu_check_op {
     etpu_op_status own_status; /* before partitioning */
     etpu_check_rule rule;      /* why it is not mapped (ETPU_RULE_NONE when mapped) */
     etpu_check_rule relaxed_by;/* a rule that let it map where a general rule would not */
-    char reason[256];          /* which constraint, tensor and value */
-    char hint[256];            /* true for that constraint; "" when nothing to do */
+    const char *reason;        /* which constraint, tensor and value; "" when mapped */
+    const char *hint;          /* true for that constraint; "" when nothing to do */
     const char *fix_pass;      /* `etpu fix` pass that helps, or NULL */
     int partition;             /* run of mappable ops it belongs to, or -1 */
     uint64_t macs;             /* work of the op (op_macs.def) */
@@ -188,6 +188,9 @@ typedef struct etpu_check_report {
     bool already_compiled;     /* the model holds edgetpu-custom-op */
     int32_t compiled_runtime;  /* Edge TPU runtime a compiled model needs; -1 unknown */
     bool float_model;          /* no op computes on 8-bit integers */
+    /* Owns the ops' formatted reasons and hints (most are "" or a rule's
+     * own hint, kept by reference). */
+    struct etpu_check_text *text;
 } etpu_check_report;
 
 etpu_status etpu_check_model(const etpu_model *model, const etpu_check_options *opts,

@@ -46,18 +46,23 @@ typedef enum etpu_tensor_type {
 
 typedef struct etpu_i32_array { size_t count; int32_t *items; } etpu_i32_array;
 
+/* The structs below are laid out widest member first, and counts of
+ * flatbuffer vectors (at most 2^32 - 1 by the format) are uint32_t where a
+ * model has one per tensor or operator: a 100k-op model holds 300k tensors,
+ * and every padding byte is 0.3 MB of memory. */
+
 typedef struct etpu_quant {
-    size_t scale_count;
     float *scale;
-    size_t zero_point_count;
     int64_t *zero_point;
-    size_t min_count;
     float *min;
-    size_t max_count;
     float *max;
+    uint64_t details_offset; /* file offset of the details table, 0 if none */
+    uint32_t scale_count;
+    uint32_t zero_point_count;
+    uint32_t min_count;
+    uint32_t max_count;
     int32_t quantized_dimension;
     uint8_t details_type;    /* QuantizationDetails union type; 0 = none */
-    uint64_t details_offset; /* file offset of the details table, 0 if none */
     /* Whether the file stores each vector, even empty (absent and empty
      * decode alike above; the writer keeps the difference). */
     bool has_min, has_max, has_scale, has_zero_point;
@@ -65,22 +70,22 @@ typedef struct etpu_quant {
 
 typedef struct etpu_tensor {
     const char *name;               /* "" when absent */
-    int type;                       /* etpu_tensor_type */
     etpu_i32_array shape;
-    bool has_shape_signature;
     etpu_i32_array shape_signature; /* -1 marks an unknown dimension */
-    uint32_t buffer;                /* 0 = no data */
     etpu_quant *quant;              /* NULL when absent */
+    uint64_t offset;                /* file offset of the Tensor table */
+    uint64_t sparsity_offset;       /* file offset of SparsityParameters, 0 if none */
+    uint64_t variant_tensors_offset; /* file offset of the variant_tensors vector, 0 if none */
+    uint32_t variant_tensor_count;
+    int type;                       /* etpu_tensor_type */
+    uint32_t buffer;                /* 0 = no data */
+    uint32_t external_buffer;
+    bool has_shape;                 /* the file stores shape (possibly empty: a scalar) */
+    bool has_shape_signature;
+    bool has_name;                  /* the file stores a name (else name is "") */
     bool is_variable;
     bool has_rank;
     bool has_sparsity;
-    uint64_t sparsity_offset;       /* file offset of SparsityParameters, 0 if none */
-    uint32_t external_buffer;
-    size_t variant_tensor_count;
-    uint64_t offset;                /* file offset of the Tensor table */
-    bool has_shape;                 /* the file stores shape (possibly empty: a scalar) */
-    bool has_name;                  /* the file stores a name (else name is "") */
-    uint64_t variant_tensors_offset; /* file offset of the variant_tensors vector, 0 if none */
 } etpu_tensor;
 
 /* Scalar kinds of option fields, after the flatbuffer scalar types. */
@@ -107,12 +112,12 @@ typedef struct etpu_option {
 } etpu_option;
 
 typedef struct etpu_options {
-    uint8_t type;            /* union type (BuiltinOptions / BuiltinOptions2) */
     const char *type_name;   /* e.g. "Conv2DOptions"; NULL for NONE */
-    bool known;              /* the reader knows this table's fields */
     uint64_t offset;         /* file offset of the table, 0 if none */
     size_t count;
     etpu_option *fields;
+    uint8_t type;            /* union type (BuiltinOptions / BuiltinOptions2) */
+    bool known;              /* the reader knows this table's fields */
 } etpu_options;
 
 typedef struct etpu_operator_code {
@@ -125,24 +130,24 @@ typedef struct etpu_operator_code {
 } etpu_operator_code;
 
 typedef struct etpu_operator {
-    uint32_t opcode_index;
     etpu_i32_array inputs;   /* -1 = optional input absent */
     etpu_i32_array outputs;
     etpu_i32_array intermediates;
     etpu_options options;    /* builtin_options */
     etpu_options options2;   /* builtin_options_2 */
     uint64_t custom_options_offset; /* file offset of the bytes, 0 if none */
-    size_t custom_options_size;
-    int8_t custom_options_format;
-    size_t mutating_variable_input_count;
     uint64_t large_custom_options_offset;
     uint64_t large_custom_options_size;
     uint64_t offset;         /* file offset of the Operator table */
+    const uint8_t *mutating_variable_inputs; /* the bools, in the file; NULL when absent */
+    uint32_t custom_options_size;
+    uint32_t mutating_variable_input_count;
+    uint32_t opcode_index;
+    int32_t debug_metadata_index;            /* -1 when absent */
+    int8_t custom_options_format;
     /* Whether the file stores each vector, even empty (absent and empty
      * decode alike above; the writer keeps the difference). */
     bool has_inputs, has_outputs, has_intermediates;
-    const uint8_t *mutating_variable_inputs; /* the bools, in the file; NULL when absent */
-    int32_t debug_metadata_index;            /* -1 when absent */
 } etpu_operator;
 
 typedef struct etpu_subgraph {
@@ -234,6 +239,13 @@ etpu_status etpu_model_from_memory(const uint8_t *data, size_t size,
                                    etpu_model **out, etpu_error *err);
 
 void etpu_model_free(etpu_model *model);
+
+/* Decode *model again from the same bytes, dropping every change made to
+ * it since (a fix pass's edits): what `report` does after previewing the
+ * fix, without opening the path again (the file there may have been
+ * replaced meanwhile). The old decoding is freed first, so the peak is one
+ * model, not two. On failure (out of memory) *model is freed and NULL. */
+etpu_status etpu_model_reload(etpu_model **model, etpu_error *err);
 
 /* Pointer to a buffer's bytes inside the file (NULL for an empty buffer). */
 const uint8_t *etpu_buffer_data(const etpu_model *model, uint32_t buffer_index);

@@ -82,6 +82,24 @@ typedef struct etpu_report_fixed {
 /* The counts of r (the check of the fixed model). */
 etpu_report_fixed etpu_report_fixed_from(const etpu_check_report *r);
 
+/* What `etpu fix` would make of a model, for the page's header. */
+typedef struct etpu_report_fix_preview {
+    etpu_fix_log log;            /* what the default passes change */
+    etpu_report_fixed after;     /* the prediction after them, when checked */
+    bool checked;                /* after is set (something changed, and checked) */
+    char error[ETPU_ERROR_MESSAGE_MAX + 128]; /* why the preview failed, or "" */
+} etpu_report_fix_preview;
+
+/* Run the default passes on *model in place, check the result, then decode
+ * *model afresh from the same bytes (etpu_model_reload): one model in
+ * memory at a time, not the model and its fixed copy (on a 100k-op model
+ * that is half the peak). A pass or check that fails is told in
+ * out->error for the page, not as a failure. Fails only when the model
+ * cannot be decoded again (out of memory; *model is then NULL). Free
+ * out->log with etpu_fix_log_free. */
+etpu_status etpu_report_preview_fix(etpu_model **model, const etpu_check_options *check,
+                                    etpu_report_fix_preview *out, etpu_error *err);
+
 /* "tpu", "cpu". */
 const char *etpu_placement_name(etpu_placement p);
 

@@ -148,7 +148,7 @@ static void print_quant(const etpu_quant *q)
     if (q->scale_count == 1 && q->zero_point_count == 1)
         printf("  scale %.6g zp %" PRId64, q->scale[0], q->zero_point[0]);
     else
-        printf("  per-axis(dim %" PRId32 ") %zu scales", q->quantized_dimension, q->scale_count);
+        printf("  per-axis(dim %" PRId32 ") %" PRIu32 " scales", q->quantized_dimension, q->scale_count);
 }
 
 static void print_io_tensor(const etpu_subgraph *sg, int32_t index)
@@ -197,7 +197,7 @@ static void print_operator(const etpu_model *m, const etpu_operator *op, size_t 
                                 value);
     }
     if (op->custom_options_size && pos + 40 < sizeof opts)
-        snprintf(opts + pos, sizeof opts - pos, "%scustom_options=%zu bytes", pos ? " " : "",
+        snprintf(opts + pos, sizeof opts - pos, "%scustom_options=%" PRIu32 " bytes", pos ? " " : "",
                  op->custom_options_size);
     char *name = cli_safe_string(etpu_op_display_name(m, op), 40);
     printf("    %-4zu %-26s %-3" PRId32 " %-14s -> %-10s %s\n", index, name ? name : "",

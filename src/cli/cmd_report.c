@@ -183,38 +183,6 @@ static int parse_args(int argc, char **argv, report_opts *o)
     return 0;
 }
 
-/* What `etpu fix` would do: the default passes on the model (they edit it
- * in place), then the check of the result; a failure is told in error, for
- * the page. Then *m is opened afresh for the report: one model in memory
- * at a time, not the model and its fixed copy (on a 100k-op model that is
- * half the peak). Fails only when the model cannot be opened again. */
-static etpu_status fix_preview(const report_opts *o, etpu_model **m, etpu_fix_log *log,
-                               etpu_report_fixed *after, bool *checked, char *error,
-                               size_t error_size, etpu_error *err)
-{
-    etpu_fix_options fo = {.batch = 1};
-    const etpu_pass *failed = NULL;
-    etpu_check_report *r = NULL;
-    error[0] = '\0';
-    *checked = false;
-    if (etpu_fix_run(*m, NULL, &fo, log, &failed, err)) {
-        char line[ETPU_ERROR_MESSAGE_MAX + 64];
-        etpu_error_format(err, line, sizeof line);
-        snprintf(error, error_size, "pass %s: %s", failed ? failed->name : "?", line);
-    } else if (etpu_fix_log_changes(log)) {
-        if (etpu_check_model(*m, &o->check, &r, err)) {
-            etpu_error_format(err, error, error_size);
-        } else {
-            *after = etpu_report_fixed_from(r);
-            *checked = true;
-            etpu_check_report_free(r);
-        }
-    }
-    etpu_model_free(*m);
-    *m = NULL;
-    return etpu_model_open(o->model, m, err);
-}
-
 /* A compiled model is drawn from its source: say so once. */
 static bool refuse_compiled(const char *path, const etpu_model *m)
 {
@@ -306,14 +274,11 @@ int cmd_report(int argc, char **argv)
 
     etpu_model *m = NULL, *compiled = NULL;
     etpu_check_report *r = NULL;
-    etpu_report_fixed after = {0};
-    bool fix_checked = false;
     etpu_compiler_report log = {0};
-    etpu_fix_log fix = {0};
+    etpu_report_fix_preview fix = {0};
     etpu_compiled_match match = {0};
     bool have_log = false;
     char *out = NULL;
-    char fix_error[ETPU_ERROR_MESSAGE_MAX + 128] = "";
     etpu_error err;
     int status = EXIT_INPUT;
 
@@ -325,8 +290,7 @@ int cmd_report(int argc, char **argv)
         goto done;
     if (o.collapse < 0) /* small graphs are read op by op */
         o.collapse = m->subgraph_count && m->subgraphs[0].operator_count > 100 ? 8 : 0;
-    if (o.fix_preview &&
-        fix_preview(&o, &m, &fix, &after, &fix_checked, fix_error, sizeof fix_error, &err)) {
+    if (o.fix_preview && etpu_report_preview_fix(&m, &o.check, &fix, &err)) {
         cli_print_error(o.model, &err);
         goto done;
     }
@@ -354,9 +318,9 @@ int cmd_report(int argc, char **argv)
         .compiled_name = o.compiled ? cli_base_name(o.compiled) : NULL,
         .log = entry,
         .log_name = o.log ? cli_base_name(o.log) : NULL,
-        .fix = o.fix_preview ? &fix : NULL,
-        .fixed = fix_checked ? &after : NULL,
-        .fix_error = fix_error[0] ? fix_error : NULL,
+        .fix = o.fix_preview ? &fix.log : NULL,
+        .fixed = fix.checked ? &fix.after : NULL,
+        .fix_error = fix.error[0] ? fix.error : NULL,
         .collapse = o.collapse,
     };
     status = write_report(&o, &in, &out);
@@ -365,7 +329,7 @@ int cmd_report(int argc, char **argv)
 done:
     free(out);
     etpu_compiled_match_free(&match);
-    etpu_fix_log_free(&fix);
+    etpu_fix_log_free(&fix.log);
     etpu_check_report_free(r);
     if (have_log || log.models)
         etpu_compiler_report_free(&log);

@@ -56,12 +56,12 @@ static void fill_report(etpu_check_report *r, etpu_check_op ops[2], etpu_check_f
     memset(ops, 0, 2 * sizeof *ops);
     memset(fatal, 0, sizeof *fatal);
     ops[0] = (etpu_check_op){.index = 0, .op = "CONV_2D", .version = 3,
-                             .status = ETPU_OP_STATUS_MAPPED, .partition = 0, .macs = 0};
+                             .status = ETPU_OP_STATUS_MAPPED, .reason = "", .hint = "",
+                             .partition = 0, .macs = 0};
     ops[1] = (etpu_check_op){.index = 1, .op = "RESH\x1b[31mAPE\xff", .version = 1,
                              .status = ETPU_OP_STATUS_MORE_THAN_ONE_SUBGRAPH,
                              .rule = ETPU_RULE_ROW_SIZE, .partition = -1,
-                             .fix_pass = "static-shapes"};
-    snprintf(ops[1].reason, sizeof ops[1].reason, "row\tsize");
+                             .reason = "row\tsize", .hint = "", .fix_pass = "static-shapes"};
     fatal->rule = ETPU_RULE_DYNAMIC_TENSOR;
     memset(fatal->message, 'm', sizeof fatal->message - 1);
     fatal->message[0] = '\x07';

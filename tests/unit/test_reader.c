@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "etpu/ir.h"
 #include "etpu/model.h"
 #include "tflite/tflite_schema.h"
 
@@ -216,6 +218,109 @@ static void test_name_tables(void **state)
     assert_int_equal(conv->fields[4].default_int, 1);
 }
 
+/* Copy a corpus model to path (the test's own file, free to replace). */
+static void copy_corpus(const char *rel, const char *path)
+{
+    char src[1024];
+    FILE *in = fopen(corpus_path(rel, src, sizeof src), "rb");
+    FILE *out = fopen(path, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* etpu_model_reload() drops every edit and decodes the same bytes again:
+ * those that were opened, even when the path now names another file. */
+static void test_reload_same_bytes(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/etpu-reload-XXXXXX", path[64], other[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/m.tflite", dir);
+    snprintf(other, sizeof other, "%s/o.tflite", dir);
+    copy_corpus("DamianOlei__ImportData/mobilenet_v2_1.0_224_quant.tflite", path);
+    copy_corpus("Big-Brain-Crew__learn_ml/examples__models__mnist_quant.tflite", other);
+    etpu_model *m = NULL;
+    etpu_error err;
+    assert_int_equal(etpu_model_open(path, &m, &err), ETPU_OK);
+    etpu_subgraph *sg = &m->subgraphs[0];
+    const char *name0 = sg->tensors[0].name;
+    int32_t dim0 = sg->tensors[0].shape.items[0];
+    sg->tensors[0].name = "edited";
+    sg->tensors[0].shape.items[0] = dim0 + 7;
+    sg->operator_count = 1;
+    assert_int_equal(rename(other, path), 0); /* the path is now MNIST */
+    assert_int_equal(etpu_model_reload(&m, &err), ETPU_OK);
+    sg = &m->subgraphs[0];
+    assert_int_equal(sg->operator_count, 72); /* still MobileNetV2's bytes */
+    assert_string_equal(sg->tensors[0].name, name0);
+    assert_int_equal(sg->tensors[0].shape.items[0], dim0);
+    assert_int_equal(count_ops(m, "CONV_2D"), 36);
+    etpu_model_free(m);
+    /* a model decoded from memory reloads from the same memory */
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static uint8_t bytes[1 << 20];
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    fclose(f);
+    assert_int_equal(etpu_model_from_memory(bytes, n, NULL, &m, &err), ETPU_OK);
+    m->subgraphs[0].operator_count = 0;
+    assert_int_equal(etpu_model_reload(&m, &err), ETPU_OK);
+    assert_int_equal(m->subgraphs[0].operator_count, 6);
+    etpu_model_free(m);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* An op's options list the fields the file stores, each once; setting a
+ * field the file does not store adds it (the list is sized to the stored
+ * fields, so it must grow) and leaves the others as they were. */
+static void test_options_stored_fields(void **state)
+{
+    (void)state;
+    etpu_model *m = open_corpus("DamianOlei__ImportData/mobilenet_v2_1.0_224_quant.tflite");
+    const etpu_subgraph *sg = &m->subgraphs[0];
+    etpu_operator *conv = NULL;
+    for (size_t i = 0; i < sg->operator_count && !conv; i++)
+        if (!strcmp(etpu_op_display_name(m, &sg->operators[i]), "CONV_2D"))
+            conv = &sg->operators[i];
+    assert_non_null(conv);
+    etpu_options *o = &conv->options;
+    const tfl_options_schema *s = tfl_options_schema_for(1, o->type);
+    assert_non_null(s);
+    assert_true(o->count >= 1 && o->count <= s->field_count);
+    for (size_t i = 0; i < o->count; i++)
+        for (size_t k = i + 1; k < o->count; k++)
+            assert_int_not_equal(o->fields[i].id, o->fields[k].id);
+    /* a field this file leaves at its default, if any */
+    const char *absent = NULL;
+    for (size_t f = 0; f < s->field_count && !absent; f++) {
+        bool stored = false;
+        for (size_t i = 0; i < o->count; i++)
+            stored |= o->fields[i].id == s->fields[f].id;
+        if (!stored && s->fields[f].kind != ETPU_V_VECTOR && s->fields[f].kind != ETPU_V_STRING &&
+            s->fields[f].kind != ETPU_V_F32 && s->fields[f].kind != ETPU_V_F64)
+            absent = s->fields[f].name;
+    }
+    int64_t stride = etpu_option_int(o, "stride_w", -1);
+    size_t before = o->count;
+    assert_true(etpu_options_set_int(m, o, "stride_h", 3)); /* stored: replaced in place */
+    assert_int_equal(o->count, before);
+    assert_int_equal(etpu_option_int(o, "stride_h", 0), 3);
+    if (absent) {
+        assert_true(etpu_options_set_int(m, o, absent, 2));
+        assert_int_equal(o->count, before + 1);
+        assert_int_equal(etpu_option_int(o, absent, 0), 2);
+    }
+    assert_int_equal(etpu_option_int(o, "stride_w", -1), stride);
+    etpu_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +330,8 @@ int main(void)
         cmocka_unit_test(test_int8_io_and_500_adds),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_name_tables),
+        cmocka_unit_test(test_options_stored_fields),
+        cmocka_unit_test(test_reload_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

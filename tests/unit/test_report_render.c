@@ -167,9 +167,46 @@ static void test_group_label_names_builtin(void **state)
     free(doc);
 }
 
+/* The fix preview of a dynamic-batch model (examples/regime_dynamic.tflite):
+ * the passes change it and the result is checked, and the model the rest
+ * of the report draws is the original again, -1 batch and all. */
+static void test_fix_preview_restores_model(void **state)
+{
+    (void)state;
+    const char *dir = getenv("ETPU_EXAMPLES");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/regime_dynamic.tflite", dir ? dir : "examples");
+    etpu_model *m = NULL;
+    etpu_error err;
+    if (etpu_model_open(path, &m, &err))
+        fail_msg("%s: %s", path, err.message);
+    etpu_check_report *before = NULL, *again = NULL;
+    assert_int_equal(etpu_check_model(m, NULL, &before, &err), ETPU_OK);
+    assert_true(before->dynamic_signature_tensors > 0);
+    etpu_report_fix_preview fix;
+    assert_int_equal(etpu_report_preview_fix(&m, NULL, &fix, &err), ETPU_OK);
+    assert_non_null(m);
+    assert_string_equal(fix.error, "");
+    assert_true(etpu_fix_log_changes(&fix.log));
+    assert_true(fix.checked);
+    /* static-shapes folds the run-time batch arithmetic (SHAPE, STRIDED_SLICE,
+     * PACK) away in the fixed model ... */
+    assert_true(fix.after.ops < before->op_count);
+    assert_true(fix.after.compiles);
+    assert_int_equal(etpu_check_model(m, NULL, &again, &err), ETPU_OK);
+    assert_int_equal(again->dynamic_signature_tensors, before->dynamic_signature_tensors);
+    assert_int_equal(again->op_count, before->op_count); /* ... not in the one drawn */
+    assert_int_equal(again->fatal_count, before->fatal_count);
+    etpu_check_report_free(before);
+    etpu_check_report_free(again);
+    etpu_fix_log_free(&fix.log);
+    etpu_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fix_preview_restores_model),
         cmocka_unit_test_setup_teardown(test_streamed_is_rendered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_written_to_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_failure_told, setup, teardown),

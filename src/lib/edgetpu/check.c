@@ -27,6 +27,7 @@
 #include "etpu/check.h"
 #include "etpu/compiled.h"
 #include "etpu/graph.h"
+#include "util/arena.h"
 
 /* ---- tables, indexed by op ---------------------------------------------- */
 
@@ -88,7 +89,29 @@ static const unsigned static_shape_inputs[ETPU_OP__COUNT] = {
 
 /* ---- the graph as the rules see it ------------------------------------- */
 
+/* The ops' reasons and hints that are not a static string: a formatted
+ * reason, or a finding's formatted hint copied to its ops. Only these are
+ * stored (a char[256] pair in every op was 51 MB on a 100k-op model, where
+ * most ops have neither). */
+struct etpu_check_text {
+    etpu_arena arena;
+    bool nomem;           /* a string could not be kept; the check fails */
+};
+
+static const char *keep_text(struct etpu_check_text *t, const char *s)
+{
+    if (!s[0])
+        return "";
+    char *kept = etpu_arena_strndup(&t->arena, s, strlen(s));
+    if (!kept) {
+        t->nomem = true;
+        return "";
+    }
+    return kept;
+}
+
 typedef struct graph {
+    struct etpu_check_text *text; /* the report's */
     const etpu_model *m;
     const etpu_subgraph *sg;
     etpu_graph index;      /* who writes and reads each tensor */
@@ -181,15 +204,16 @@ static bool refuse(const graph *g, etpu_check_op *o, etpu_check_rule rule, const
     __attribute__((format(printf, 4, 5)));
 static bool refuse(const graph *g, etpu_check_op *o, etpu_check_rule rule, const char *fmt, ...)
 {
-    (void)g;
     const etpu_rule_info *info = etpu_check_rule_info(rule);
     o->rule = rule;
     o->own_status = info->status;
+    char reason[256]; /* a reason is one line: longer ones are cut, as ever */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(o->reason, sizeof o->reason, fmt, ap);
+    vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    snprintf(o->hint, sizeof o->hint, "%s", info->hint);
+    o->reason = keep_text(g->text, reason);
+    o->hint = info->hint;
     o->fix_pass = info->fix_pass;
     return false;
 }
@@ -549,7 +573,7 @@ static void own_status(const graph *g, size_t i, etpu_check_op *o)
         refuse(g, o, ETPU_RULE_NOT_IN_TABLE, "%s is not in the Edge TPU supported-operations "
                "table", o->op);
         if (in_table(code) && op_alternatives[code])
-            snprintf(o->hint, sizeof o->hint, "%s", op_alternatives[code]);
+            o->hint = op_alternatives[code];
         return;
     }
     if (g->compiler < op_support[code].since) {
@@ -829,7 +853,7 @@ static void check_dynamic(const graph *g, etpu_check_report *r)
         etpu_check_op *o = &r->ops[f->ops[k]];
         if (o->own_status == ETPU_OP_STATUS_MAPPED)
             continue;
-        snprintf(o->hint, sizeof o->hint, "%s", f->hint);
+        o->hint = keep_text(r->text, f->hint);
         o->fix_pass = f->fix_pass;
     }
 }
@@ -985,10 +1009,9 @@ static void partition(const graph *g, etpu_check_report *r, bool multiple)
         if (o->own_status == ETPU_OP_STATUS_MAPPED && !multiple && run[i] != first_tpu_run) {
             o->status = cut->status;
             o->rule = ETPU_RULE_PARTITION;
-            snprintf(o->reason, sizeof o->reason,
-                     "mappable, but it comes after the Edge TPU part was cut by an op that "
-                     "cannot map");
-            snprintf(o->hint, sizeof o->hint, "%s", cut->hint);
+            o->reason = "mappable, but it comes after the Edge TPU part was cut by an op "
+                        "that cannot map";
+            o->hint = cut->hint;
             o->fix_pass = NULL;
         }
     }
@@ -1142,9 +1165,11 @@ etpu_status etpu_check_model(const etpu_model *model, const etpu_check_options *
     r->extra_subgraphs = model->subgraph_count - 1;
     size_t nt = sg->tensor_count ? sg->tensor_count : 1;
     r->ops = calloc(sg->operator_count ? sg->operator_count : 1, sizeof *r->ops);
+    r->text = calloc(1, sizeof *r->text);
+    g.text = r->text;
     g.after_custom = calloc(nt, sizeof *g.after_custom);
     g.runtime_shaped = calloc(nt, sizeof *g.runtime_shaped);
-    if (!r->ops || !g.after_custom || !g.runtime_shaped ||
+    if (!r->ops || !r->text || !g.after_custom || !g.runtime_shaped ||
         etpu_graph_build(sg, &g.index, err)) {
         free(g.after_custom);
         free(g.runtime_shaped);
@@ -1168,6 +1193,7 @@ etpu_status etpu_check_model(const etpu_model *model, const etpu_check_options *
     for (size_t i = 0; i < sg->operator_count; i++) {
         etpu_check_op *o = &r->ops[i];
         o->index = i;
+        o->reason = o->hint = "";
         o->op = op_name(&g, i);
         const etpu_operator_code *code = etpu_op_code(model, &sg->operators[i]);
         o->builtin_code = code ? code->builtin_code : -1;
@@ -1198,6 +1224,10 @@ etpu_status etpu_check_model(const etpu_model *model, const etpu_check_options *
     etpu_graph_free(&g.index);
     free(g.after_custom);
     free(g.runtime_shaped);
+    if (r->text->nomem) {
+        etpu_check_report_free(r);
+        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+    }
     *out = r;
     return ETPU_OK;
 }
@@ -1223,5 +1253,8 @@ void etpu_check_report_free(etpu_check_report *r)
     free_findings(r->fatals, r->fatal_count);
     free_findings(r->warnings, r->warning_count);
     free(r->ops);
+    if (r->text)
+        etpu_arena_free(&r->text->arena);
+    free(r->text);
     free(r);
 }

@@ -30,6 +30,18 @@ typedef struct value {
     int64_t v[MAX_VALUES];
 } value;
 
+/* The values known so far, without a value per tensor (that was 536 bytes
+ * a tensor: 160 MB on a 300k-tensor model, for the few shape vectors a
+ * model computes). A constant tensor is read from its buffer when an op
+ * needs it; a folded output is kept in computed[], found through slot[t]
+ * (-1 when none), because reading it back from the constant made of it
+ * could differ in whether it is a scalar. */
+typedef struct known_values {
+    int32_t *slot;    /* per tensor: index in computed[], or -1 */
+    value *computed;
+    size_t count, capacity;
+} known_values;
+
 static bool is_int(int type) { return type == ETPU_INT32 || type == ETPU_INT64; }
 
 /* The value of a constant int32/int64 tensor of at most MAX_VALUES elements. */
@@ -172,8 +184,24 @@ static bool elementwise(int32_t code, const etpu_operator *op, const value *a, c
 }
 
 /* Evaluate op i when all its inputs are known; false when it cannot be. */
+static bool read_constant(const etpu_model *m, const etpu_tensor *t, value *out);
+
+/* Tensor t's value into *out: computed by a fold, or a constant. */
+static bool known_value(const etpu_model *m, const etpu_subgraph *sg, const known_values *kv,
+                        int32_t t, value *out)
+{
+    if (t < 0 || (size_t)t >= sg->tensor_count)
+        return false;
+    if (kv->slot[t] >= 0) {
+        *out = kv->computed[kv->slot[t]];
+        return true;
+    }
+    out->known = false;
+    return read_constant(m, &sg->tensors[t], out);
+}
+
 static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_operator *op,
-                     const value *vals, value *out)
+                     const known_values *kv, value *out)
 {
     const etpu_operator_code *c = etpu_op_code(m, op);
     if (!c || op->outputs.count != 1)
@@ -182,14 +210,14 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
     int32_t code = c->builtin_code;
     if (code == ETPU_OP_SHAPE)
         return shape_of_input(sg, op, out);
+    value inputs[8];
     const value *in[8] = {0};
     if (op->inputs.count > 8)
         return false;
     for (size_t k = 0; k < op->inputs.count; k++) {
-        int32_t t = op->inputs.items[k];
-        if (t < 0 || !vals[t].known)
+        if (!known_value(m, sg, kv, op->inputs.items[k], &inputs[k]))
             return false;
-        in[k] = &vals[t];
+        in[k] = &inputs[k];
     }
     switch (code) {
     case ETPU_OP_STRIDED_SLICE:
@@ -201,7 +229,7 @@ static bool evaluate(const etpu_model *m, const etpu_subgraph *sg, const etpu_op
             return false;
         out->known = true;
         for (size_t k = 0; k < op->inputs.count; k++) {
-            const value *v = &vals[op->inputs.items[k]];
+            const value *v = in[k];
             if ((code == ETPU_OP_PACK) != v->scalar || out->count + v->count > MAX_VALUES)
                 return false;
             memcpy(out->v + out->count, v->v, v->count * sizeof v->v[0]);
@@ -327,16 +355,30 @@ static bool is_graph_output(const etpu_subgraph *sg, int32_t t)
     return found;
 }
 
+/* Keep v as tensor t's value. */
+static bool remember(known_values *kv, int32_t t, const value *v)
+{
+    if (kv->count == kv->capacity) {
+        size_t cap = kv->capacity ? 2 * kv->capacity : 8;
+        value *grown = realloc(kv->computed, cap * sizeof *grown);
+        if (!grown)
+            return false;
+        kv->computed = grown;
+        kv->capacity = cap;
+    }
+    kv->computed[kv->count] = *v;
+    kv->slot[t] = (int32_t)kv->count++;
+    return true;
+}
+
 /* 2. Fold shape arithmetic in execution order: an op whose single integer
  * output is computable from constants becomes that constant, and the op is
  * marked in dead. Returns how many were folded, or -1 when out of memory
- * (err set). vals has one slot per tensor. */
-static long fold_constants(etpu_model *m, value *vals, bool *dead, etpu_fix_log *log,
+ * (err set). */
+static long fold_constants(etpu_model *m, known_values *kv, bool *dead, etpu_fix_log *log,
                            etpu_error *err)
 {
     etpu_subgraph *sg = &m->subgraphs[0];
-    for (size_t t = 0; t < sg->tensor_count; t++)
-        read_constant(m, &sg->tensors[t], &vals[t]);
     long folded = 0;
     for (size_t i = 0; i < sg->operator_count; i++) {
         const etpu_operator *op = &sg->operators[i];
@@ -344,8 +386,9 @@ static long fold_constants(etpu_model *m, value *vals, bool *dead, etpu_fix_log 
             continue;
         int32_t o = op->outputs.items[0];
         etpu_tensor *out = &sg->tensors[o];
-        value v;
-        if (!is_int(out->type) || vals[o].known || !evaluate(m, sg, op, vals, &v) || !v.known)
+        value v, known;
+        if (!is_int(out->type) || known_value(m, sg, kv, o, &known) ||
+            !evaluate(m, sg, op, kv, &v) || !v.known)
             continue;
         if (is_graph_output(sg, o))
             continue; /* keep the model's interface */
@@ -355,7 +398,10 @@ static long fold_constants(etpu_model *m, value *vals, bool *dead, etpu_fix_log 
                 return -1;
             continue;
         }
-        vals[o] = v;
+        if (!remember(kv, o, &v)) {
+            etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
+            return -1;
+        }
         dead[i] = true;
         folded++;
         log_folded(log, m, i, &v, o);
@@ -386,17 +432,19 @@ etpu_status etpu_pass_static_shapes(etpu_model *m, const etpu_fix_options *opts,
     etpu_subgraph *sg = &m->subgraphs[0];
     if (fix_signatures(sg, batch, log, err))
         return ETPU_FAIL;
-    value *vals = calloc(sg->tensor_count ? sg->tensor_count : 1, sizeof *vals);
+    known_values kv = {.slot = malloc((sg->tensor_count ? sg->tensor_count : 1) * sizeof(int32_t))};
     bool *dead = calloc(sg->operator_count ? sg->operator_count : 1, 1);
     etpu_status rc = ETPU_OK;
-    if (!vals || !dead) {
+    if (!kv.slot || !dead) {
         rc = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
     } else {
-        long folded = fold_constants(m, vals, dead, log, err);
+        memset(kv.slot, 0xff, sg->tensor_count * sizeof(int32_t)); /* all -1 */
+        long folded = fold_constants(m, &kv, dead, log, err);
         if (folded < 0 || (folded > 0 && remove_folded(m, dead, log, err)))
             rc = ETPU_FAIL;
     }
-    free(vals);
+    free(kv.slot);
+    free(kv.computed);
     free(dead);
     return rc;
 }

@@ -181,7 +181,7 @@ static void tensor_json(json_out *j, int32_t t)
             if (q->scale_count == 1)
                 snprintf(text, sizeof text, "scale %.9g, zero point %.0f", q->scale[0], zp);
             else
-                snprintf(text, sizeof text, "per-channel: %zu scales along dimension %" PRId32,
+                snprintf(text, sizeof text, "per-channel: %" PRIu32 " scales along dimension %" PRId32,
                          q->scale_count, q->quantized_dimension);
             add_str(j, "quantization", text);
         }

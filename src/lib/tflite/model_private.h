@@ -10,8 +10,11 @@
 
 #include "util/arena.h"
 
+#include "etpu/model.h"
+
 struct etpu_model_private {
     etpu_arena arena;
+    etpu_read_limits limits; /* as decoded, for etpu_model_reload() */
     void *map;          /* mmap'ed file, or NULL */
     size_t map_size;
     int fd;             /* the mapped file, kept open so the writer can copy

@@ -21,7 +21,7 @@ typedef struct etpu_arena {
 } etpu_arena;
 
 void etpu_arena_init(etpu_arena *a, size_t budget);
-/* Zeroed, 16-byte aligned memory; NULL when out of memory or over budget. */
+/* Zeroed, 8-byte aligned memory; NULL when out of memory or over budget. */
 void *etpu_arena_alloc(etpu_arena *a, size_t size);
 /* n * size with overflow check. */
 void *etpu_arena_array(etpu_arena *a, size_t n, size_t size);
