@@ -15,9 +15,6 @@ set(ETPU_LAYERS util flatbuf tflite edgetpu toolchain report)
 # for a header of types only, the lowest layer that needs it); it may include
 # only headers of its own and lower rows. A new file in include/etpu must get
 # a row here: the configure stops until it has one.
-# (fileio.h is util's although its directory helpers etpu_place_files,
-# etpu_list_files and etpu_free_names are still defined in
-# toolchain/compile_cache.c: lower layers include it for the file helpers.)
 set(ETPU_PUBLIC_HEADERS_util      error.h text.h json.h fileio.h)
 set(ETPU_PUBLIC_HEADERS_flatbuf   "")
 set(ETPU_PUBLIC_HEADERS_tflite    builtin_ops.def ops.h model.h graph.h ir.h writer.h compiled.h

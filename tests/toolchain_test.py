@@ -165,6 +165,14 @@ def main():
         expect(s["runner"]["command"] == [b + "/ld-linux-x86-64.so.2", "--library-path", b,
                                           b + "/edgetpu_compiler"], s)
         expect(s["installed"] == ["16.0"] and s["layout_ok"] is True, s)
+        # --json to a stdout that cannot be written (/dev/full): exit 2 and
+        # say so, never a success the caller did not receive whole
+        for sub in (["list", "--json"], ["path", "--json"], ["status", "--json"]):
+            with open("/dev/full", "w") as full:
+                q = subprocess.run([t.etpu, "compiler", *sub], env=t.env, stdout=full,
+                                   stderr=subprocess.PIPE, text=True, timeout=60)
+            expect(q.returncode == 2 and "writing JSON failed" in q.stderr,
+                   "%s to /dev/full: rc %d, %s" % (sub, q.returncode, q.stderr))
         # the installed wrapper runs the double natively
         w = subprocess.run([os.path.join(d, "usr/bin/edgetpu_compiler"), "--version"],
                            capture_output=True, text=True, timeout=30)

@@ -9,6 +9,7 @@
 #ifndef ETPU_FILEIO_H
 #define ETPU_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "etpu/error.h"
@@ -58,6 +59,15 @@ etpu_status etpu_read_file(const char *path, size_t max, char **out, size_t *len
 etpu_status etpu_mkdirs(const char *path, etpu_error *err);
 
 /* ---- directories of files (compile results, the cache) ---------------- */
+
+/* A file name etpu may create in a directory of files: not empty, no '/',
+ * no leading '.' (so not "." or "..", nor one of our temporaries), at most
+ * 200 bytes. */
+bool etpu_file_name_plain(const char *name);
+
+/* dir + "/" + name into out; an error when it does not fit. */
+etpu_status etpu_path_join(char *out, size_t size, const char *dir, const char *name,
+                           etpu_error *err);
 
 /* Place names[0..n) of src_dir into dest_dir: each is first copied beside
  * its destination under a temporary name, and only when all copies are

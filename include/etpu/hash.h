@@ -22,8 +22,9 @@ etpu_status etpu_sha256_file(const char *path, char out_hex[65], uint64_t *size,
                              etpu_error *err);
 etpu_status etpu_sha256_fd(int fd, const char *name, char out_hex[65], uint64_t *size,
                            etpu_error *err);
-/* SHA-256 (lowercase hex) of len bytes of memory. */
-void etpu_sha256_buffer(const void *data, size_t len, char out_hex[65]);
+/* SHA-256 (lowercase hex) of len bytes of memory. Fails (out_hex is then
+ * "") only when libcrypto cannot be loaded or the digest fails. */
+etpu_status etpu_sha256_buffer(const void *data, size_t len, char out_hex[65], etpu_error *err);
 
 /* SHA-256, MD5 and size of a file in one read (no symlink followed). */
 typedef struct etpu_digests {

@@ -338,15 +338,17 @@ static int install_failed(const opts *o, const etpu_install_report *rep, const e
     return code;
 }
 
-static void print_installed(const opts *o, const etpu_install_report *rep,
-                            const etpu_compiler_info *info)
+/* The installed compiler on stdout; the exit status (non-zero only when
+ * stdout cannot be written: a consumer of --json must not see a success
+ * it did not receive whole). */
+static int print_installed(const opts *o, const etpu_install_report *rep,
+                           const etpu_compiler_info *info)
 {
     if (o->json) {
         etpu_json_writer w;
         etpu_json_init_file(&w, stdout);
         etpu_install_success_write_json(&w, info, rep);
-        cli_json_done(&w);
-        return;
+        return cli_json_done(&w);
     }
     /* the sources that failed before this one, with their reasons */
     if (!o->quiet)
@@ -362,6 +364,7 @@ static void print_installed(const opts *o, const etpu_install_report *rep,
         printf("            (%s)\n", info->verification_detail);
     if (info->sha256[0])
         printf("  sha256 %s\n", info->sha256);
+    return EXIT_PASS;
 }
 
 static int do_install(const opts *o)
@@ -379,12 +382,12 @@ static int do_install(const opts *o)
         free(rep);
         return code;
     }
-    print_installed(o, rep, &info);
+    int code = print_installed(o, rep, &info);
     if (unauthenticated(&info))
         fprintf(stderr, "etpu: WARNING: edgetpu_compiler %s was %s\n", info.version,
                 etpu_verification_text(info.verification));
     free(rep);
-    return EXIT_PASS;
+    return code;
 }
 
 static int do_list(const opts *o)
@@ -392,13 +395,14 @@ static int do_list(const opts *o)
     etpu_compiler_info *list;
     size_t n;
     etpu_error e;
+    int code = EXIT_PASS;
     if (etpu_compiler_list(&list, &n, &e) != ETPU_OK)
         return fail(o, &e);
     if (o->json) {
         etpu_json_writer w;
         etpu_json_init_file(&w, stdout);
         etpu_compiler_list_write_json(&w, list, n);
-        cli_json_done(&w);
+        code = cli_json_done(&w);
     } else if (n == 0) {
         printf("no edgetpu_compiler installed (run `etpu compiler install`)\n");
     } else {
@@ -411,7 +415,7 @@ static int do_list(const opts *o)
         }
     }
     free(list);
-    return EXIT_PASS;
+    return code;
 }
 
 static int do_path(const opts *o)
@@ -424,10 +428,9 @@ static int do_path(const opts *o)
         etpu_json_writer w;
         etpu_json_init_file(&w, stdout);
         etpu_compiler_info_write_json(&w, NULL, &info);
-        cli_json_done(&w);
-    } else {
-        printf("%s\n", info.dir);
+        return cli_json_done(&w);
     }
+    printf("%s\n", info.dir);
     return EXIT_PASS;
 }
 
@@ -519,7 +522,9 @@ static int do_status(const opts *o)
         etpu_json_writer w;
         etpu_json_init_file(&w, stdout);
         etpu_compiler_status_write_json(&w, s, code);
-        cli_json_done(&w);
+        int wrote = cli_json_done(&w);
+        if (code == EXIT_PASS)
+            code = wrote;
     } else {
         print_status(s);
     }

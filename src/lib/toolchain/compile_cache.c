@@ -1,6 +1,6 @@
 /*
- * compile_cache.c — the content-addressed cache of compile results, and
- * placing a set of output files into a directory (etpu/toolchain.h).
+ * compile_cache.c — the content-addressed cache of compile results
+ * (etpu/cache.h).
  *
  *   $XDG_CACHE_HOME/etpu/compile/
  *     <key>/entry.json      {"etpu_compile_cache": 2,
@@ -126,14 +126,6 @@ etpu_status etpu_compile_cache_model_sha256(const char *path, char out_hex[65], 
     return st;
 }
 
-/* A file name we may create: no '/', not empty, not "." or "..", no
- * leading '.' (those are our temporaries), at most 200 bytes. */
-static bool plain_name(const char *s)
-{
-    size_t n = strlen(s);
-    return n > 0 && n <= 200 && s[0] != '.' && !strchr(s, '/');
-}
-
 static bool valid_key(const char *key)
 {
     if (!key || strlen(key) != 64)
@@ -142,195 +134,6 @@ static bool valid_key(const char *key)
         if (!isxdigit((unsigned char)key[i]) || isupper((unsigned char)key[i]))
             return false;
     return true;
-}
-
-static etpu_status path2(char *out, size_t size, const char *a, const char *b, etpu_error *err)
-{
-    int n = snprintf(out, size, "%s/%s", a, b);
-    if (n < 0 || (size_t)n >= size)
-        return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "path too long: %s/%s", a, b);
-    return ETPU_OK;
-}
-
-/* ---- listing and placing files ----------------------------------------- */
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void etpu_free_names(char **names, size_t n)
-{
-    for (size_t i = 0; names && i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-etpu_status etpu_list_files(const char *dir, char ***names, size_t *n, etpu_error *err)
-{
-    *names = NULL;
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read directory %s: %s",
-                              dir, strerror(errno));
-    char **list = NULL;
-    size_t count = 0, cap = 0;
-    etpu_status st = ETPU_OK;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!plain_name(e->d_name))
-            continue;
-        struct stat sb;
-        if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
-            continue;
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            char **nl = ncap <= 100000 ? realloc(list, ncap * sizeof *nl) : NULL;
-            if (!nl) {
-                st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "too many files in %s",
-                                    dir);
-                break;
-            }
-            list = nl;
-            cap = ncap;
-        }
-        if (!(list[count] = strdup(e->d_name))) {
-            st = etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-            break;
-        }
-        count++;
-    }
-    closedir(d);
-    if (st != ETPU_OK) {
-        etpu_free_names(list, count);
-        return st;
-    }
-    if (count > 1)
-        qsort(list, count, sizeof *list, cmp_names);
-    *names = list;
-    *n = count;
-    return ETPU_OK;
-}
-
-/* Copy from into a new temporary file beside path (etpu_temp_create),
- * synced; *tmp gets its name. In the kernel (copy_file_range) when it can. */
-static etpu_status copy_beside(const char *from, const char *path, char **tmp, etpu_error *err)
-{
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
-        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open %s: %s", from,
-                              strerror(errno));
-    int out = etpu_temp_create(path, tmp, err);
-    if (out < 0) {
-        close(in);
-        return ETPU_FAIL;
-    }
-    etpu_status st = ETPU_OK;
-    bool in_kernel = true;
-    for (;;) {
-        ssize_t n;
-        if (in_kernel) {
-            n = copy_file_range(in, NULL, out, NULL, (size_t)1 << 30, 0);
-            if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-                          errno == EOPNOTSUPP || errno == EPERM)) {
-                in_kernel = false; /* nothing was copied: fall back */
-                continue;
-            }
-        } else {
-            char buf[1 << 16];
-            n = read(in, buf, sizeof buf);
-            for (ssize_t done = 0, w; n > 0 && done < n; done += w)
-                if ((w = write(out, buf + done, (size_t)(n - done))) <= 0) {
-                    if (w < 0 && errno == EINTR) {
-                        w = 0;
-                        continue;
-                    }
-                    n = -1;
-                    break;
-                }
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot copy %s to %s: %s",
-                                from, *tmp, strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-    }
-    close(in);
-    if (st == ETPU_OK && fsync(out) != 0)
-        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot sync %s: %s", *tmp,
-                            strerror(errno));
-    if (close(out) != 0 && st == ETPU_OK)
-        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot close %s: %s", *tmp,
-                            strerror(errno));
-    if (st != ETPU_OK) {
-        unlink(*tmp);
-        free(*tmp);
-        *tmp = NULL;
-    }
-    return st;
-}
-
-etpu_status etpu_place_files(const char *src_dir, const char *const *names, size_t n,
-                             const char *dest_dir, etpu_error *err)
-{
-    char **stage = calloc(n ? n : 1, sizeof *stage);
-    if (!stage)
-        return etpu_error_set(err, ETPU_ERR_NOMEM, ETPU_NO_OFFSET, "out of memory");
-    etpu_status st = ETPU_OK;
-    size_t staged = 0;
-    char from[ETPU_PATH_MAX], to[ETPU_PATH_MAX];
-    /* 1: every file copied (and synced) beside its destination under a
-     * temporary name (one directory sync at the end covers them all) */
-    for (; staged < n && st == ETPU_OK; staged++) {
-        if (!plain_name(names[staged])) {
-            st = etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "unsafe output name '%s'",
-                                names[staged]);
-            break;
-        }
-        /* a directory (or anything but a file) in the way would fail the
-         * rename below, after others were renamed: refuse it now */
-        struct stat sb;
-        if ((st = path2(to, sizeof to, dest_dir, names[staged], err)) != ETPU_OK)
-            break;
-        if (lstat(to, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET,
-                                "%s exists and is not a regular file", to);
-            break;
-        }
-        if ((st = path2(from, sizeof from, src_dir, names[staged], err)) == ETPU_OK)
-            st = copy_beside(from, to, &stage[staged], err);
-        if (st != ETPU_OK)
-            break;
-    }
-    if (st != ETPU_OK) {
-        for (size_t i = 0; i < staged; i++)
-            if (stage[i])
-                unlink(stage[i]);
-        for (size_t i = 0; i < n; i++)
-            free(stage[i]);
-        free(stage);
-        return st;
-    }
-    /* 2: all renamed into place (same directory: cannot run out of space) */
-    for (size_t i = 0; i < n; i++) {
-        if (st == ETPU_OK && (st = path2(to, sizeof to, dest_dir, names[i], err)) == ETPU_OK &&
-            rename(stage[i], to) != 0)
-            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot rename %s to %s: %s",
-                                stage[i], to, strerror(errno));
-        if (st != ETPU_OK)
-            unlink(stage[i]);
-    }
-    if (st == ETPU_OK && n > 0)
-        etpu_sync_parent_dir(to);
-    for (size_t i = 0; i < n; i++)
-        free(stage[i]);
-    free(stage);
-    return st;
 }
 
 /* ---- lookup ------------------------------------------------------------- */
@@ -371,9 +174,10 @@ static bool record_sha256(const cJSON *record, char hex[65])
     char *text = cJSON_PrintUnformatted(record);
     if (!text)
         return false;
-    etpu_sha256_buffer(text, strlen(text), hex);
+    etpu_error err;
+    bool hashed = etpu_sha256_buffer(text, strlen(text), hex, &err) == ETPU_OK;
     cJSON_free(text);
-    return true;
+    return hashed;
 }
 
 /* Parse entry.json into out; false when it is not a complete entry. */
@@ -396,7 +200,7 @@ static bool read_entry(const char *text, size_t len, etpu_compile_cache_entry *o
         uint64_t hashed = 0;
         struct stat sb;
         etpu_error ignored;
-        if (!cJSON_IsString(name) || !plain_name(name->valuestring) || !cJSON_IsNumber(size) ||
+        if (!cJSON_IsString(name) || !etpu_file_name_plain(name->valuestring) || !cJSON_IsNumber(size) ||
             !cJSON_IsString(sha) ||
             snprintf(path, sizeof path, "%s/%s", out->files_dir, name->valuestring) >=
                 (int)sizeof path ||
@@ -528,11 +332,11 @@ static etpu_status stash_files(const char *src_dir, const char *const *names, si
     for (size_t i = 0; i < n && st == ETPU_OK; i++) {
         char from[ETPU_PATH_MAX], to[ETPU_PATH_MAX];
         struct stat sb;
-        if (!plain_name(names[i]))
+        if (!etpu_file_name_plain(names[i]))
             return etpu_error_set(err, ETPU_ERR_USAGE, ETPU_NO_OFFSET, "unsafe output name '%s'",
                                   names[i]);
-        if ((st = path2(from, sizeof from, src_dir, names[i], err)) != ETPU_OK ||
-            (st = path2(to, sizeof to, files, names[i], err)) != ETPU_OK)
+        if ((st = etpu_path_join(from, sizeof from, src_dir, names[i], err)) != ETPU_OK ||
+            (st = etpu_path_join(to, sizeof to, files, names[i], err)) != ETPU_OK)
             return st;
         if (rename(from, to) == 0)
             sync_file(to);

@@ -133,7 +133,9 @@ int etpu_compile_cache_key(const etpu_compile_request *req, const etpu_compiler_
         w = snprintf(buf + len, cap - len, "model %zu:%.300s %s\n", strlen(b), b, hex);
         len += w > 0 && (size_t)w < cap - len ? (size_t)w : 0;
     }
-    etpu_sha256_buffer(buf, len, key);
+    etpu_error err;
+    etpu_status st = etpu_sha256_buffer(buf, len, key, &err);
     free(buf);
-    return ETPU_COMPILE_EXIT_OK;
+    /* the models' hashes above needed libcrypto too: this cannot fail alone */
+    return st == ETPU_OK ? ETPU_COMPILE_EXIT_OK : ETPU_COMPILE_EXIT_TOOLCHAIN;
 }

@@ -536,18 +536,18 @@ etpu_status etpu_sha256_file(const char *path, char out_hex[65], uint64_t *size,
     return st;
 }
 
-void etpu_sha256_buffer(const void *data, size_t len, char out_hex[65])
+etpu_status etpu_sha256_buffer(const void *data, size_t len, char out_hex[65], etpu_error *err)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    etpu_error ignored; /* no libcrypto: all zeros, as when the digest fails */
-    if (etpu_lazy_crypto(&ignored) != ETPU_OK ||
-        EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-        mdlen = 0;
-    memset(out_hex, '0', 64);
-    for (unsigned int i = 0; i < 32 && i < mdlen; i++)
+    out_hex[0] = '\0';
+    if (etpu_lazy_crypto(err) != ETPU_OK)
+        return ETPU_FAIL;
+    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+        return etpu_error_set(err, ETPU_ERR_INTERNAL, ETPU_NO_OFFSET, "SHA-256 failed");
+    for (unsigned int i = 0; i < 32; i++)
         snprintf(out_hex + 2 * i, 3, "%02x", md[i]);
-    out_hex[64] = '\0';
+    return ETPU_OK;
 }
 
 etpu_status etpu_digests_file(const char *path, etpu_digests *out, etpu_error *err)

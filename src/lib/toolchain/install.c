@@ -1231,7 +1231,12 @@ static etpu_status find_package(installer *in, const char *base, const char *url
     }
     if (signed_ok) {
         char got[65];
-        etpu_sha256_buffer(index, index_len, got);
+        etpu_error hash_err;
+        if (etpu_sha256_buffer(index, index_len, got, &hash_err) != ETPU_OK) {
+            free(index);
+            try_note(t, "%s: %s: index not used", short_url(url, base), hash_err.message);
+            return ETPU_FAIL;
+        }
         if (index_len != rel->size || strcmp(got, rel->sha256)) {
             free(index);
             try_note(t, "%s does not match the signed InRelease (SHA-256 %.16s..., %zu bytes): "
