@@ -58,7 +58,7 @@ static void render(const etpu_report_input *in, etpu_report_format f, size_t siz
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    etpu_model *m = NULL, *fixed = NULL;
+    etpu_model *m = NULL;
     etpu_error err;
     if (etpu_model_from_memory(data, size, NULL, &m, &err) != ETPU_OK)
         return 0;
@@ -66,43 +66,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         etpu_model_free(m);
         return 0;
     }
-    etpu_check_report *r = NULL, *after = NULL;
+    /* The fix preview, as etpu report builds it: the default passes on the
+     * model in place, their result checked, the same bytes decoded again. */
+    etpu_report_fix_preview fix;
+    if (etpu_report_preview_fix(&m, NULL, &fix, &err) != ETPU_OK) {
+        etpu_fix_log_free(&fix.log);
+        return 0;
+    }
+    etpu_check_report *r = NULL;
     if (etpu_check_model(m, NULL, &r, &err) != ETPU_OK) {
+        etpu_fix_log_free(&fix.log);
         etpu_model_free(m);
         return 0;
     }
-    /* The fix preview, as etpu report builds it: the default passes on a
-     * second copy of the model. */
-    etpu_fix_log log = {0};
-    etpu_fix_options fo = {.batch = 1};
-    const char *fix_error = NULL;
-    if (etpu_model_from_memory(data, size, NULL, &fixed, &err) == ETPU_OK) {
-        size_t npass;
-        const etpu_pass *passes = etpu_fix_passes(&npass);
-        for (size_t i = 0; i < npass && !fix_error; i++)
-            if (passes[i].default_on && passes[i].run(fixed, &fo, &log, &err) != ETPU_OK)
-                fix_error = "a pass failed";
-        if (!fix_error && etpu_fix_log_changes(&log) &&
-            etpu_check_model(fixed, NULL, &after, &err) != ETPU_OK)
-            after = NULL;
-    }
-    etpu_report_fixed fixed_counts = after ? etpu_report_fixed_from(after) : (etpu_report_fixed){0};
     etpu_report_input in = {
         .title = "fuzz.tflite",
         .model = m,
         .check = r,
-        .fix = &log,
-        .fixed = after ? &fixed_counts : NULL,
-        .fix_error = fix_error,
+        .fix = &fix.log,
+        .fixed = fix.checked ? &fix.after : NULL,
+        .fix_error = fix.error[0] ? fix.error : NULL,
         .collapse = data[size - 1] % 4 == 0 ? 0 : 2 + data[size - 1] % 8,
     };
     render(&in, ETPU_REPORT_HTML, size);
     render(&in, ETPU_REPORT_SVG, size);
     render(&in, ETPU_REPORT_JSON, size);
-    etpu_check_report_free(after);
     etpu_check_report_free(r);
-    etpu_fix_log_free(&log);
-    etpu_model_free(fixed);
+    etpu_fix_log_free(&fix.log);
     etpu_model_free(m);
     return 0;
 }

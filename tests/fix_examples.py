@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -43,6 +44,14 @@ try:
     check("default output name", report["output"] == fixed and os.path.exists(fixed), report)
     check("changes listed", len(report["changes"]) >= 4 and all(c["pass"] == "static-shapes" for c in report["changes"]))
     check("input untouched", sha(dyn) == before)
+
+    # --json to a stdout that cannot be written: exit 2, say so (the model is
+    # written; the caller never received the report)
+    with open("/dev/full", "w") as full:
+        q = subprocess.run([suite.etpu, "fix", "--json", "-o", os.path.join(tmp, "full.tflite"), dyn],
+                           stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    check("--json to /dev/full exits 2", q.returncode == 2 and "writing JSON failed" in q.stderr,
+          (q.returncode, q.stderr))
 
     m = inspect(fixed)
     sg = m["subgraphs"][0]

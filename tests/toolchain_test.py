@@ -369,6 +369,14 @@ def main():
         expect_rc(t.run("install", "--from", deb_path), 0)
         expect_rc(t.run("remove", "--all", "--json"), 0, '"16.0"')
         nothing_left()
+        # removed, but the --json report could not be written: exit 2
+        expect_rc(t.run("install", "--from", deb_path), 0)
+        with open("/dev/full", "w") as full:
+            q = subprocess.run([t.etpu, "compiler", "remove", "16.0", "--json"], env=t.env,
+                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+        expect(q.returncode == 2 and "writing JSON failed" in q.stderr,
+               "remove --json to /dev/full: rc %d, %s" % (q.returncode, q.stderr))
+        nothing_left()
     t.check("remove VERSION / --all", t_remove)
 
     # -- runners -----------------------------------------------------------

@@ -244,7 +244,8 @@ void etpu_model_free(etpu_model *model);
  * it since (a fix pass's edits): what `report` does after previewing the
  * fix, without opening the path again (the file there may have been
  * replaced meanwhile). The old decoding is freed first, so the peak is one
- * model, not two. On failure (out of memory) *model is freed and NULL. */
+ * model, not two. Fails when out of memory, or when the file was rewritten
+ * in place meanwhile and no longer verifies; *model is then NULL. */
 etpu_status etpu_model_reload(etpu_model **model, etpu_error *err);
 
 /* Pointer to a buffer's bytes inside the file (NULL for an empty buffer). */

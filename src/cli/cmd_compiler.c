@@ -643,7 +643,9 @@ static int do_remove(const opts *o, int argc, char **argv)
         etpu_json_array_end(&w);
         etpu_json_int(&w, "exit_code", code);
         etpu_json_object_end(&w);
-        cli_json_done(&w);
+        int wrote = cli_json_done(&w);
+        if (code == EXIT_PASS)
+            code = wrote;
     } else if (report) {
         for (size_t i = 0; i < count; i++)
             printf("removed edgetpu_compiler %s\n", removed[i]);

@@ -169,7 +169,8 @@ typedef struct fix_outcome {
     const etpu_check_report *check;
 } fix_outcome;
 
-static void print_fix_json(const fix_outcome *f)
+/* The outcome as JSON on stdout; non-zero when stdout cannot be written. */
+static int print_fix_json(const fix_outcome *f)
 {
     etpu_json_writer w;
     etpu_json_init_file(&w, stdout);
@@ -195,7 +196,7 @@ static void print_fix_json(const fix_outcome *f)
     etpu_json_bool(&w, "all_mapped", etpu_check_all_mapped(f->check));
     etpu_json_object_end(&w);
     etpu_json_object_end(&w);
-    cli_json_done(&w);
+    return cli_json_done(&w);
 }
 
 static void print_fix_text(const fix_outcome *f)
@@ -245,9 +246,11 @@ static int fix_model(etpu_model *m, const char *path, const char *out, const fix
     }
     f.check = r;
     status = etpu_check_all_mapped(r) ? EXIT_PASS : EXIT_FINDING;
-    if (a->json)
-        print_fix_json(&f);
-    else
+    if (a->json) {
+        int wrote = print_fix_json(&f);
+        if (wrote)
+            status = wrote; /* the model may be written; the caller never heard */
+    } else
         print_fix_text(&f);
     etpu_check_report_free(r);
 done:
