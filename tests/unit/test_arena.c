@@ -41,15 +41,25 @@ static void big_request_keeps_current_room(void **state)
     etpu_arena a;
     etpu_arena_init(&a, 0);
     char *before = etpu_arena_alloc(&a, 64);
-    size_t big = 3u << 20; /* bigger than a chunk */
+    size_t mid = 100u << 10; /* more than a first (64 KiB) chunk */
+    char *middle = etpu_arena_alloc(&a, mid);
+    char *next = etpu_arena_alloc(&a, 64);
+    size_t big = 3u << 20; /* more than any chunk */
     char *huge = etpu_arena_alloc(&a, big);
     char *after = etpu_arena_alloc(&a, 64);
     assert_non_null(before);
+    assert_non_null(middle);
+    assert_non_null(next);
     assert_non_null(huge);
     assert_non_null(after);
-    assert_ptr_equal(after, before + 64); /* same chunk, right after */
-    memset(huge, 1, big);                 /* all of it is usable */
-    assert_int_equal(a.used_total, 64 + big + 64);
+    assert_ptr_equal(next, before + 64);  /* same chunk, right after */
+    assert_ptr_equal(after, before + 128);
+    memset(middle, 1, mid);               /* all of it is usable */
+    memset(huge, 1, big);
+    assert_int_equal(a.used_total, 64 + mid + 64 + big + 64);
+    /* past the first MiB, ordinary requests still fit (larger chunks) */
+    for (int i = 0; i < 1000; i++)
+        assert_non_null(etpu_arena_alloc(&a, 4000));
     etpu_arena_free(&a);
 }
 

@@ -18,15 +18,22 @@ struct etpu_arena_chunk {
 /* Chunks are mapped from the kernel, not taken from malloc's heap, so
  * that freeing a model gives its memory back at once: `report` decodes the
  * model twice (once for the fix preview), and from malloc the first copy's
- * chunks stayed in the process as 10 MB of a 100k-op model's peak. One
- * call per MiB; a page costs nothing until it is written. A request of
- * more than a quarter chunk (a subgraph's tensor array) gets a chunk of its
- * own, kept behind the current one so that its free room is not lost. */
-enum { CHUNK_MIN = 1024 * 1024, CHUNK_OWN_FROM = CHUNK_MIN / 4 };
+ * chunks stayed in the process as 10 MB of a 100k-op model's peak. The
+ * first MiB comes in 64 KiB chunks (most models need less: the hostile-
+ * input tests decode 100k+ of them), then 1 MiB at a time; a page costs
+ * nothing until it is written. A request of more than a quarter of the
+ * large chunk (a subgraph's tensor array) gets a chunk of its own, kept
+ * behind the current one so that its free room is not lost. */
+enum {
+    CHUNK_SMALL = 64 * 1024,
+    CHUNK_LARGE = 1024 * 1024,
+    CHUNK_OWN_FROM = CHUNK_LARGE / 4,
+};
 
-/* Under AddressSanitizer the chunks come from calloc instead: a write past
+/* Under AddressSanitizer the chunks come from malloc instead: a write past
  * a chunk's end then lands in a redzone ASan reports, where past a mapping
- * it would go unseen or fault without a word. */
+ * it would go unseen or fault without a word. malloc'ed chunks are not
+ * zero, so each allocation is cleared as it is handed out. */
 #if defined(__SANITIZE_ADDRESS__)
 #define ARENA_CHUNKS_FROM_MALLOC 1
 #elif defined(__has_feature)
@@ -35,11 +42,11 @@ enum { CHUNK_MIN = 1024 * 1024, CHUNK_OWN_FROM = CHUNK_MIN / 4 };
 #endif
 #endif
 
-/* bytes zeroed, or NULL */
+/* bytes (zeroed unless ARENA_CHUNKS_FROM_MALLOC), or NULL */
 static void *chunk_get(size_t bytes)
 {
 #ifdef ARENA_CHUNKS_FROM_MALLOC
-    return calloc(1, bytes);
+    return malloc(bytes);
 #else
     void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return mem == MAP_FAILED ? NULL : mem;
@@ -80,8 +87,9 @@ void *etpu_arena_alloc(etpu_arena *a, size_t size)
         return NULL;
     etpu_arena_chunk *c = a->head;
     if (!c || c->size - c->used < rounded) {
-        bool own = rounded >= CHUNK_OWN_FROM;
-        size_t cap = own ? rounded : CHUNK_MIN - sizeof *c;
+        size_t chunk = a->used_total < CHUNK_LARGE ? CHUNK_SMALL : CHUNK_LARGE;
+        bool own = rounded >= CHUNK_OWN_FROM || rounded > chunk - sizeof *c;
+        size_t cap = own ? rounded : chunk - sizeof *c;
         if (cap > SIZE_MAX - sizeof *c)
             return NULL;
         c = chunk_get(sizeof *c + cap);
@@ -100,7 +108,10 @@ void *etpu_arena_alloc(etpu_arena *a, size_t size)
     void *p = c->data + c->used;
     c->used += rounded;
     a->used_total += rounded;
-    return p; /* chunks come zeroed, and nothing in them is handed out twice */
+#ifdef ARENA_CHUNKS_FROM_MALLOC
+    memset(p, 0, size);
+#endif
+    return p; /* mapped chunks come zeroed, and nothing is handed out twice */
 }
 
 void *etpu_arena_array(etpu_arena *a, size_t n, size_t size)
