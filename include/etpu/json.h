@@ -65,6 +65,10 @@ void etpu_json_null(etpu_json_writer *w, const char *key);
  * is, as cJSON prints a raw item. */
 void etpu_json_raw(etpu_json_writer *w, const char *key, const char *json, size_t len);
 
+/* An error as every --json document reports one: key: {"kind": the
+ * etpu_error_kind_name, "message": the message}. */
+void etpu_json_error(etpu_json_writer *w, const char *key, const etpu_error *e);
+
 /* ETPU_OK when every write succeeded and every container was closed. */
 etpu_status etpu_json_finish(etpu_json_writer *w, etpu_error *err);
 

@@ -170,10 +170,7 @@ static int fail(const opts *o, const etpu_error *e)
         etpu_json_writer w;
         etpu_json_init_file(&w, stdout);
         etpu_json_object_begin(&w, NULL);
-        etpu_json_object_begin(&w, "error");
-        etpu_json_string(&w, "kind", etpu_error_kind_name(e->kind));
-        etpu_json_string(&w, "message", e->message);
-        etpu_json_object_end(&w);
+        etpu_json_error(&w, "error", e);
         etpu_json_int(&w, "exit_code", exit_for(e));
         etpu_json_object_end(&w);
         cli_json_done(&w);

@@ -333,6 +333,32 @@ static void test_int_spelling(void **state)
     }
 }
 
+/* An error object, as --json documents report one, escaped like any string. */
+static void test_error_object(void **state)
+{
+    (void)state;
+    etpu_strbuf sb;
+    etpu_sb_init(&sb);
+    etpu_json_writer w;
+    etpu_json_init_strbuf(&w, &sb);
+    etpu_error e;
+    etpu_error_set(&e, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot \"open\"");
+    etpu_json_object_begin(&w, NULL);
+    etpu_json_error(&w, "error", &e);
+    etpu_json_object_end(&w);
+    assert_int_equal(etpu_json_finish(&w, NULL), ETPU_OK);
+    cJSON *j = cJSON_ParseWithLength(sb.data, sb.len);
+    assert_non_null(j);
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(j, "error");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(err, "kind")->valuestring,
+                        etpu_error_kind_name(ETPU_ERR_IO));
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(err, "message")->valuestring,
+                        "cannot \"open\"");
+    assert_int_equal(cJSON_GetArraySize(err), 2);
+    cJSON_Delete(j);
+    etpu_sb_free(&sb);
+}
+
 static void test_misuse_reported(void **state)
 {
     (void)state;
@@ -370,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_float_edges),
         cmocka_unit_test(test_float_random_sweep),
         cmocka_unit_test(test_int_spelling),
+        cmocka_unit_test(test_error_object),
         cmocka_unit_test(test_misuse_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,14 +72,6 @@ static void tries_write_json(etpu_json_writer *w, const etpu_install_report *r)
     etpu_json_array_end(w);
 }
 
-static void error_write_json(etpu_json_writer *w, const etpu_error *e)
-{
-    etpu_json_object_begin(w, "error");
-    etpu_json_string(w, "kind", etpu_error_kind_name(e->kind));
-    etpu_json_string(w, "message", e->message);
-    etpu_json_object_end(w);
-}
-
 void etpu_install_success_write_json(etpu_json_writer *w, const etpu_compiler_info *info,
                                      const etpu_install_report *report)
 {
@@ -94,7 +86,7 @@ void etpu_install_failure_write_json(etpu_json_writer *w, const etpu_error *err,
                                      const etpu_install_report *report, int exit_code)
 {
     etpu_json_object_begin(w, NULL);
-    error_write_json(w, err);
+    etpu_json_error(w, "error", err);
     tries_write_json(w, report);
     etpu_json_bool(w, "no_network", report->no_network);
     etpu_json_array_begin(w, "fetch_elsewhere");
@@ -280,6 +272,6 @@ void etpu_compiler_status_write_json(etpu_json_writer *w, const etpu_compiler_st
         probe_write_json(w, s);
     etpu_json_int(w, "exit_code", exit_code);
     if (s->failed)
-        error_write_json(w, &s->error);
+        etpu_json_error(w, "error", &s->error);
     etpu_json_object_end(w);
 }

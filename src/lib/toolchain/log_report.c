@@ -102,10 +102,7 @@ etpu_status etpu_log_file_write_json(etpu_json_writer *w, const char *file, int 
     etpu_json_string(w, "file", file);
     etpu_json_int(w, "exit_code", exit_code);
     if (!report) {
-        etpu_json_object_begin(w, "error");
-        etpu_json_string(w, "kind", etpu_error_kind_name(file_err->kind));
-        etpu_json_string(w, "message", file_err->message);
-        etpu_json_object_end(w);
+        etpu_json_error(w, "error", file_err);
         etpu_json_object_end(w);
         return ETPU_OK;
     }

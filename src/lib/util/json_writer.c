@@ -221,6 +221,14 @@ void etpu_json_raw(etpu_json_writer *w, const char *key, const char *json, size_
     emit(w, json, len);
 }
 
+void etpu_json_error(etpu_json_writer *w, const char *key, const etpu_error *e)
+{
+    etpu_json_object_begin(w, key);
+    etpu_json_string(w, "kind", etpu_error_kind_name(e->kind));
+    etpu_json_string(w, "message", e->message);
+    etpu_json_object_end(w);
+}
+
 etpu_status etpu_json_finish(etpu_json_writer *w, etpu_error *err)
 {
     if (w->failed)
