@@ -197,7 +197,8 @@ etpu_status etpu_check_model(const etpu_model *model, const etpu_check_options *
                              etpu_check_report **out, etpu_error *err);
 void etpu_check_report_free(etpu_check_report *report);
 
-/* True when the model is predicted to compile with every op on the TPU. */
+/* True when the model is predicted to compile with every op on the TPU.
+ * Never for a model that is already compiled: it is not compiled again. */
 bool etpu_check_all_mapped(const etpu_check_report *report);
 
 /* On-chip memory for caching parameters, in bytes (estimate). */

@@ -47,6 +47,12 @@ void etpu_sync_parent_dir(const char *path);
 etpu_status etpu_write_file_atomic(const char *path, const void *data, size_t len,
                                    etpu_error *err);
 
+/* Copy the file at from into a new temporary file beside path (in the
+ * kernel when it can), synced; *tmp gets its name, for the caller to rename
+ * into place or remove. On failure nothing remains and *tmp is NULL. */
+etpu_status etpu_copy_file_beside(const char *from, const char *path, char **tmp,
+                                  etpu_error *err);
+
 /* Copy the file at from to path atomically. */
 etpu_status etpu_copy_file_atomic(const char *from, const char *path, etpu_error *err);
 

@@ -65,6 +65,12 @@ void etpu_json_null(etpu_json_writer *w, const char *key);
  * is, as cJSON prints a raw item. */
 void etpu_json_raw(etpu_json_writer *w, const char *key, const char *json, size_t len);
 
+/* value made safe for a terminal (etpu_safe_text: control bytes and invalid
+ * UTF-8 as '?', cut at max_bytes); null when value is NULL. For strings
+ * that come from a file or a program's output. */
+void etpu_json_safe_string(etpu_json_writer *w, const char *key, const char *value,
+                           size_t max_bytes);
+
 /* An error as every --json document reports one: key: {"kind": the
  * etpu_error_kind_name, "message": the message}. */
 void etpu_json_error(etpu_json_writer *w, const char *key, const etpu_error *e);

@@ -48,6 +48,10 @@ size_t etpu_safe_sequence(const unsigned char *s, size_t avail, unsigned flags);
  * NULL when out of memory. */
 char *etpu_safe_copy(const char *s, size_t len, size_t max_bytes, unsigned flags);
 
+/* The C string s as a terminal may show it (ETPU_SAFE_TERMINAL), cut at
+ * max_bytes; NULL is taken as "". Malloc'ed; NULL when out of memory. */
+char *etpu_safe_text(const char *s, size_t max_bytes);
+
 #ifdef __cplusplus
 }
 #endif

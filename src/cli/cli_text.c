@@ -11,13 +11,6 @@
 #include "cli_text.h"
 #include "etpu/text.h"
 
-char *cli_safe_string(const char *s, size_t max_len)
-{
-    if (!s)
-        s = "";
-    return etpu_safe_copy(s, strlen(s), max_len, ETPU_SAFE_TERMINAL);
-}
-
 void cli_format_bytes(uint64_t bytes, char *out, size_t out_size)
 {
     if (bytes < 1024)

@@ -8,10 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A malloc'ed copy of s with control characters and invalid UTF-8 replaced
- * by '?', cut to max_len bytes (then "..." is appended). NULL on OOM. */
-char *cli_safe_string(const char *s, size_t max_len);
-
 /* "512 B", "1.50 KiB", "3.00 MiB" — the units the Edge TPU compiler uses. */
 void cli_format_bytes(uint64_t bytes, char *out, size_t out_size);
 

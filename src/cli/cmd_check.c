@@ -12,6 +12,7 @@
 #include "cli_options.h"
 #include "cli_text.h"
 #include "etpu/check.h"
+#include "etpu/text.h"
 
 enum { OPT_JSON = CLI_LONG_ONLY, OPT_COMPILER, OPT_RULES };
 
@@ -104,7 +105,7 @@ static void print_finding(const char *label, const etpu_check_fatal *f)
     const etpu_rule_info *info = etpu_check_rule_info(f->rule);
     char tag[96];
     basis_tag(f->rule, tag, sizeof tag);
-    char *message = cli_safe_string(f->message, sizeof f->message);
+    char *message = etpu_safe_text(f->message, sizeof f->message);
     printf("%s (%s): %s%s\n", label, info ? info->id : "?", message ? message : "", tag);
     free(message);
     if (f->tensor_count) {
@@ -135,7 +136,7 @@ static void print_table(const etpu_check_report *r)
                 done[k] = true;
                 count++;
             }
-        char *name = cli_safe_string(r->ops[i].op, 60);
+        char *name = etpu_safe_text(r->ops[i].op, 60);
         printf("%-31s%-11zu%s\n", name ? name : "", count, etpu_op_status_text(r->ops[i].status));
         free(name);
     }
@@ -168,7 +169,7 @@ static void print_not_mapped(const etpu_check_report *r)
         if (!any)
             printf("\nNot mapped:\n");
         any = true;
-        char *name = cli_safe_string(o->op, 60);
+        char *name = etpu_safe_text(o->op, 60);
         char tag[96];
         basis_tag(o->rule, tag, sizeof tag);
         printf("  op %zu %s (v%" PRId32 "): %s\n    why: %s%s\n", i, name ? name : "", o->version,
@@ -393,7 +394,7 @@ int cmd_check(int argc, char **argv)
         models++;
         tpu += r->tpu_ops;
         cpu += r->cpu_ops;
-        if (etpu_check_all_mapped(r) && !r->already_compiled)
+        if (etpu_check_all_mapped(r))
             ok++;
         else if (status == EXIT_PASS)
             status = EXIT_FINDING;

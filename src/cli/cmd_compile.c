@@ -19,6 +19,7 @@
 #include "cli_text.h"
 #include "etpu/compile.h"
 #include "etpu/fetch.h"
+#include "etpu/text.h"
 
 #ifndef ETPU_VERSION
 #define ETPU_VERSION "0.0.0"
@@ -164,7 +165,7 @@ static void print_model(const etpu_compile_request *o, const etpu_compile_result
                         : mm->input_path     ? cli_base_name(mm->input_path)
                         : r->model_count == 1 ? cli_base_name(r->models[0])
                                               : "(model)";
-    char *in = cli_safe_string(shown, 200);
+    char *in = etpu_safe_text(shown, 200);
     if (mm->compiled) {
         printf("  %s: compiled; %" PRIu64 " op%s on the Edge TPU, %" PRIu64 " on the CPU",
                in ? in : "", mm->ops_on_tpu, mm->ops_on_tpu == 1 ? "" : "s", mm->ops_on_cpu);
@@ -179,7 +180,7 @@ static void print_model(const etpu_compile_request *o, const etpu_compile_result
     } else {
         printf("  %s: FAILED: %s\n", in ? in : "", etpu_compile_failure_text(mm->failure));
         if (mm->failure_line) {
-            char *line = cli_safe_string(mm->failure_line, 300);
+            char *line = etpu_safe_text(mm->failure_line, 300);
             printf("    compiler said: %s\n", line ? line : "");
             free(line);
         }
@@ -205,7 +206,7 @@ static void print_result(void *ctx, const etpu_compile_result *r)
         printf("  the compiler's output could not be read as a compile report%s%s\n",
                r->failure ? ": " : "", r->failure ? r->failure : "");
     for (size_t i = 0; i < r->file_count; i++) {
-        char *out = cli_safe_string(r->files[i], 250);
+        char *out = etpu_safe_text(r->files[i], 250);
         printf("  wrote %s/%s\n", o->out_dir, out ? out : "");
         free(out);
     }

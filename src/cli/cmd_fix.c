@@ -14,6 +14,7 @@
 #include "etpu/check.h"
 #include "etpu/compiled.h"
 #include "etpu/fix.h"
+#include "etpu/text.h"
 
 enum { OPT_ONLY = 1000, OPT_SKIP, OPT_BATCH, OPT_LIST, OPT_JSON, OPT_IO };
 
@@ -183,7 +184,7 @@ static int print_fix_json(const fix_outcome *f)
         etpu_json_object_begin(&w, NULL);
         etpu_json_string(&w, "pass", f->log->changes[i].pass);
         etpu_json_bool(&w, "note", f->log->changes[i].note);
-        char *t = cli_safe_string(f->log->changes[i].text, 1024);
+        char *t = etpu_safe_text(f->log->changes[i].text, 1024);
         etpu_json_string(&w, "change", t ? t : "");
         free(t);
         etpu_json_object_end(&w);

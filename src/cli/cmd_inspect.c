@@ -18,6 +18,7 @@
 #include "cli_json.h"
 #include "cli_options.h"
 #include "etpu/json.h"
+#include "etpu/text.h"
 #include "cli_text.h"
 #include "etpu/compiled.h"
 #include "etpu/inspect.h"
@@ -117,7 +118,7 @@ static void format_option(const etpu_option *o, char *out, size_t out_size)
     } else if (o->kind == ETPU_V_U64) {
         snprintf(out, out_size, "%" PRIu64, o->u);
     } else if (o->kind == ETPU_V_STRING) {
-        char *s = cli_safe_string(o->s, 40);
+        char *s = etpu_safe_text(o->s, 40);
         snprintf(out, out_size, "\"%s\"", s ? s : "");
         free(s);
     } else if (o->kind == ETPU_V_VECTOR) {
@@ -155,7 +156,7 @@ static void print_io_tensor(const etpu_subgraph *sg, int32_t index)
 {
     const etpu_tensor *t = &sg->tensors[index];
     char shape[128], sig[128];
-    char *name = cli_safe_string(t->name, 60);
+    char *name = etpu_safe_text(t->name, 60);
     cli_format_dims(t->shape.items, t->shape.count, false, shape, sizeof shape);
     printf("    #%-4" PRId32 " %-40s %-8s %s", index, name ? name : "", etpu_type_name(t->type),
            shape);
@@ -199,7 +200,7 @@ static void print_operator(const etpu_model *m, const etpu_operator *op, size_t 
     if (op->custom_options_size && pos + 40 < sizeof opts)
         snprintf(opts + pos, sizeof opts - pos, "%scustom_options=%" PRIu32 " bytes", pos ? " " : "",
                  op->custom_options_size);
-    char *name = cli_safe_string(etpu_op_display_name(m, op), 40);
+    char *name = etpu_safe_text(etpu_op_display_name(m, op), 40);
     printf("    %-4zu %-26s %-3" PRId32 " %-14s -> %-10s %s\n", index, name ? name : "",
            c ? c->version : 0, ins, outs, opts);
     free(name);
@@ -208,7 +209,7 @@ static void print_operator(const etpu_model *m, const etpu_operator *op, size_t 
 static void print_tensor_row(const etpu_model *m, const etpu_tensor *t, size_t index)
 {
     char shape[128], sig[128] = "";
-    char *name = cli_safe_string(t->name, 48);
+    char *name = etpu_safe_text(t->name, 48);
     cli_format_dims(t->shape.items, t->shape.count, false, shape, sizeof shape);
     if (signature_differs(t))
         cli_format_dims(t->shape_signature.items, t->shape_signature.count, true, sig, sizeof sig);
@@ -234,7 +235,7 @@ static void print_model_header(const char *path, const etpu_model *m,
     char size[32], runtime[32];
     cli_format_bytes(m->size, size, sizeof size);
     etpu_model_min_runtime_version(m, runtime, sizeof runtime);
-    char *desc = cli_safe_string(m->description, 200);
+    char *desc = etpu_safe_text(m->description, 200);
     printf("File:         %s (%s, %zu bytes)\n", path, size, m->size);
     printf("Format:       TFLite flatbuffer (TFL3), schema version %" PRIu32 "\n", m->version);
     printf("Description:  %s\n", m->description ? desc : "(none)");
@@ -244,7 +245,7 @@ static void print_model_header(const char *path, const etpu_model *m,
     if (m->metadata_count) {
         printf("Metadata:    ");
         for (size_t i = 0; i < m->metadata_count; i++) {
-            char *n = cli_safe_string(m->metadata[i].name, 60);
+            char *n = etpu_safe_text(m->metadata[i].name, 60);
             printf(" %s%s", n ? n : "", i + 1 < m->metadata_count ? "," : "");
             free(n);
         }
@@ -252,7 +253,7 @@ static void print_model_header(const char *path, const etpu_model *m,
     }
     for (size_t i = 0; i < m->signature_count; i++) {
         const etpu_signature_def *s = &m->signatures[i];
-        char *key = cli_safe_string(s->key, 60);
+        char *key = etpu_safe_text(s->key, 60);
         printf("Signature:    \"%s\" (subgraph %" PRIu32 ", %zu inputs, %zu outputs)\n",
                key ? key : "", s->subgraph_index, s->input_count, s->output_count);
         free(key);
@@ -280,7 +281,7 @@ static void print_cpu_ops(const etpu_model *m, const etpu_subgraph *sg)
         const etpu_operator *op = &sg->operators[i];
         if (etpu_op_is_edgetpu(m, op))
             continue;
-        char *n = cli_safe_string(etpu_op_display_name(m, op), 40);
+        char *n = etpu_safe_text(etpu_op_display_name(m, op), 40);
         printf(" %s#%zu", n ? n : "", i);
         free(n);
         shown++;
@@ -292,7 +293,7 @@ static void print_subgraph(const etpu_model *m, size_t g, const etpu_compiled_su
                            const inspect_opts *o)
 {
     const etpu_subgraph *sg = &m->subgraphs[g];
-    char *name = cli_safe_string(sg->name ? sg->name : "", 60);
+    char *name = etpu_safe_text(sg->name ? sg->name : "", 60);
     printf("\nSubgraph %zu%s%s%s: %zu operators, %zu tensors\n", g, sg->name ? " \"" : "",
            sg->name ? name : "", sg->name ? "\"" : "", sg->operator_count, sg->tensor_count);
     free(name);

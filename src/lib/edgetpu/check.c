@@ -1234,7 +1234,7 @@ etpu_status etpu_check_model(const etpu_model *model, const etpu_check_options *
 
 bool etpu_check_all_mapped(const etpu_check_report *r)
 {
-    return r->fatal_count == 0 && r->cpu_ops == 0;
+    return r->fatal_count == 0 && r->cpu_ops == 0 && !r->already_compiled;
 }
 
 static void free_findings(etpu_check_fatal *list, size_t count)

@@ -33,19 +33,6 @@ const char *etpu_rule_severity_name(etpu_rule_severity severity)
     return severity_names[severity];
 }
 
-/* value made safe to print (control bytes and invalid UTF-8 as '?', cut at
- * CHECK_JSON_STRING_MAX); null when value is NULL. */
-static void safe_string(etpu_json_writer *w, const char *key, const char *value)
-{
-    if (!value) {
-        etpu_json_null(w, key);
-        return;
-    }
-    char *s = etpu_safe_copy(value, strlen(value), CHECK_JSON_STRING_MAX, ETPU_SAFE_TERMINAL);
-    etpu_json_string(w, key, s ? s : "");
-    free(s);
-}
-
 static void int_array(etpu_json_writer *w, const char *key, const int32_t *items, size_t n)
 {
     etpu_json_array_begin(w, key);
@@ -66,9 +53,9 @@ static void finding_json(etpu_json_writer *w, const etpu_check_fatal *f)
     etpu_json_object_begin(w, NULL);
     etpu_json_string(w, "kind", info ? info->id : "unknown");
     etpu_json_string(w, "basis", info ? etpu_rule_basis_name(info->basis) : "unknown");
-    safe_string(w, "message", f->message);
-    safe_string(w, "hint", f->hint);
-    safe_string(w, "fix_pass", f->fix_pass); /* null when none */
+    etpu_json_safe_string(w, "message", f->message, CHECK_JSON_STRING_MAX);
+    etpu_json_safe_string(w, "hint", f->hint, CHECK_JSON_STRING_MAX);
+    etpu_json_safe_string(w, "fix_pass", f->fix_pass, CHECK_JSON_STRING_MAX); /* null when none */
     int_array(w, "ops", f->ops, f->op_count);
     int_array(w, "tensors", f->tensors, f->tensor_count);
     etpu_json_object_end(w);
@@ -136,7 +123,7 @@ static void op_json(etpu_json_writer *w, size_t index, const etpu_check_op *o)
     const etpu_rule_info *relaxed = etpu_check_rule_info(o->relaxed_by);
     etpu_json_object_begin(w, NULL);
     count(w, "index", index);
-    safe_string(w, "op", o->op);
+    etpu_json_safe_string(w, "op", o->op, CHECK_JSON_STRING_MAX);
     etpu_json_int(w, "version", o->version);
     etpu_json_string(w, "status", etpu_op_status_text(o->status));
     etpu_json_string(w, "status_id", etpu_op_status_name(o->status));
@@ -145,8 +132,8 @@ static void op_json(etpu_json_writer *w, size_t index, const etpu_check_op *o)
     etpu_json_string(w, "basis", info ? etpu_rule_basis_name(info->basis) : NULL);
     if (relaxed)
         etpu_json_string(w, "relaxed_by", relaxed->id);
-    safe_string(w, "reason", o->reason);
-    safe_string(w, "hint", o->hint);
+    etpu_json_safe_string(w, "reason", o->reason, CHECK_JSON_STRING_MAX);
+    etpu_json_safe_string(w, "hint", o->hint, CHECK_JSON_STRING_MAX);
     if (o->fix_pass)
         etpu_json_string(w, "fix_pass", o->fix_pass);
     etpu_json_int(w, "partition", o->partition);
@@ -165,7 +152,7 @@ static void summary_json(etpu_json_writer *w, const etpu_check_report *r)
         etpu_json_null(w, "first_breaking_op");
     count(w, "edgetpu_subgraphs", r->edgetpu_subgraphs);
     etpu_json_bool(w, "compiles", r->fatal_count == 0);
-    etpu_json_bool(w, "all_mapped", etpu_check_all_mapped(r) && !r->already_compiled);
+    etpu_json_bool(w, "all_mapped", etpu_check_all_mapped(r));
     count(w, "macs", r->macs_total);
     count(w, "macs_tpu", r->macs_tpu);
     if (r->macs_total)
@@ -183,7 +170,7 @@ void etpu_check_report_write_json(etpu_json_writer *w, const char *model_path,
                                   const etpu_check_report *r)
 {
     etpu_json_object_begin(w, NULL);
-    safe_string(w, "model", model_path);
+    etpu_json_safe_string(w, "model", model_path, CHECK_JSON_STRING_MAX);
     etpu_json_int(w, "compiler_version", r->compiler_version);
     etpu_json_bool(w, "already_compiled", r->already_compiled);
     if (r->already_compiled && r->compiled_runtime >= 0)

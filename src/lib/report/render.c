@@ -285,26 +285,6 @@ static void make_classes(page *pg)
     }
 }
 
-/* Numbers are written by hand where there is one per edge or tensor: an op
- * may have thousands of edges, and printf's formatting costs hundreds of
- * instructions a number. */
-size_t int_text(char *out, long long v)
-{
-    char digits[24];
-    size_t n = 0, o = 0;
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    if (v < 0)
-        out[o++] = '-';
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n)
-        out[o++] = digits[--n];
-    out[o] = '\0';
-    return o;
-}
-
 const char *source_name(truth_source s)
 {
     switch (s) {

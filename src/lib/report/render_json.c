@@ -115,7 +115,7 @@ static void add_int(json_out *j, const char *key, double v)
         etpu_json_double(&j->w, key, v);
         return;
     }
-    etpu_json_raw(&j->w, key, buf, int_text(buf, (long long)v));
+    etpu_json_raw(&j->w, key, buf, (size_t)etpu_json_format_int(buf, (int64_t)v));
 }
 
 /* [x,y] of a point, both rounded to whole pixels, on one line in either
@@ -125,9 +125,9 @@ static void add_point(json_out *j, double x, double y)
     char buf[64];
     size_t n = 0;
     buf[n++] = '[';
-    n += int_text(buf + n, (long long)round(x));
+    n += (size_t)etpu_json_format_int(buf + n, (int64_t)round(x));
     buf[n++] = ',';
-    n += int_text(buf + n, (long long)round(y));
+    n += (size_t)etpu_json_format_int(buf + n, (int64_t)round(y));
     buf[n++] = ']';
     etpu_json_raw(&j->w, NULL, buf, n);
 }

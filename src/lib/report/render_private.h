@@ -99,8 +99,6 @@ const char *source_name(truth_source s);
 /* Per row of the compiler's log, how many ops the prediction gives that
  * (op type, status); malloc'ed, NULL when out of memory. */
 size_t *predicted_counts(const page *pg);
-/* The decimal digits of v into out (24 bytes); returns the length. */
-size_t int_text(char *out, long long v);
 /* Room right of the graph for the "cut here" flag. */
 double flag_room(const page *pg);
 double pct(size_t a, size_t b);

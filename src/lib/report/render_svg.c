@@ -27,7 +27,7 @@ static void sb_tenths(etpu_strbuf *sb, double v)
         buf[n++] = '-';
         t = -t;
     }
-    n += int_text(buf + n, t / 10);
+    n += (size_t)etpu_json_format_int(buf + n, t / 10);
     buf[n++] = '.';
     buf[n++] = (char)('0' + t % 10);
     etpu_sb_add(sb, buf, n);

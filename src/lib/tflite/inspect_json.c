@@ -132,18 +132,6 @@ static void capped_int_array(inspect_ctx *c, const char *key, const int32_t *ite
     capped_array_end(c, key, n, k);
 }
 
-/* Strings from the file, made safe for a terminal, cut at max_len. */
-static void safe_string(inspect_ctx *c, const char *key, const char *value, size_t max_len)
-{
-    if (!value) {
-        etpu_json_null(c->w, key);
-        return;
-    }
-    char *s = etpu_safe_copy(value, strlen(value), max_len, ETPU_SAFE_TERMINAL);
-    etpu_json_string(c->w, key, s ? s : "");
-    free(s);
-}
-
 static void option_json(inspect_ctx *c, const char *key, const etpu_option *o)
 {
     const char *enum_value = o->enum_name ? etpu_enum_value_name(o->enum_name, o->i) : NULL;
@@ -156,7 +144,7 @@ static void option_json(inspect_ctx *c, const char *key, const etpu_option *o)
     case ETPU_V_F32: etpu_json_float(c->w, key, (float)o->f); break;
     case ETPU_V_F64: etpu_json_double(c->w, key, o->f); break;
     case ETPU_V_U64: etpu_json_double(c->w, key, (double)o->u); break;
-    case ETPU_V_STRING: safe_string(c, key, o->s ? o->s : "", cap_take(c, 4096)); break;
+    case ETPU_V_STRING: etpu_json_safe_string(c->w, key, o->s ? o->s : "", cap_take(c, 4096)); break;
     case ETPU_V_VECTOR: { /* options vectors may be shared too: capped */
         etpu_json_array_begin(c->w, key);
         size_t k = cap_take(c, o->count);
@@ -179,7 +167,7 @@ static void option_json(inspect_ctx *c, const char *key, const etpu_option *o)
 static void add_safe_string(inspect_ctx *c, const char *key, const char *value)
 {
     size_t len = value ? strnlen(value, 1 << 20) : 0;
-    safe_string(c, key, value, cap_take(c, len));
+    etpu_json_safe_string(c->w, key, value, cap_take(c, len));
 }
 
 static void capped_float_array(inspect_ctx *c, const char *key, const float *v, size_t n)

@@ -37,15 +37,7 @@ const char *etpu_compile_base_name(const char *path)
 
 bool etpu_compile_join(char *out, size_t size, const char *a, const char *b)
 {
-    int w = snprintf(out, size, "%s/%s", a, b);
-    return w >= 0 && (size_t)w < size;
-}
-
-char *etpu_compile_safe(const char *s, size_t max_len)
-{
-    if (!s)
-        s = "";
-    return etpu_safe_copy(s, strlen(s), max_len, ETPU_SAFE_TERMINAL);
+    return etpu_path_join(out, size, a, b, NULL) == ETPU_OK;
 }
 
 void etpu_compile_say_error(const etpu_compile_request *req, const char *file,

@@ -20,7 +20,7 @@
  * replay). Work directories left by
  * killed processes are removed by the next store.
  */
-#define _GNU_SOURCE 1 /* copy_file_range */
+#define _GNU_SOURCE 1 /* mkdtemp, kill */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>

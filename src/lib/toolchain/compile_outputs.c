@@ -12,6 +12,7 @@
 #include "etpu/compiled.h"
 #include "etpu/fileio.h"
 #include "etpu/model.h"
+#include "etpu/text.h"
 #include "toolchain/compile_parts.h"
 
 /* The compiler names its outputs after the input's base name without
@@ -117,7 +118,7 @@ static bool check_model_output(const char *outdir, const char *name, char *why,
     etpu_compiler_report rep;
     etpu_error err;
     bool ok = true;
-    char *shown = etpu_compile_safe(name, 200);
+    char *shown = etpu_safe_text(name, 200);
     if (etpu_read_file(logpath, ETPU_COMPILE_LOG_MAX, &text, &len, &err) != ETPU_OK) {
         snprintf(why, why_size, "%s came without a readable log: %s", shown, err.message);
         ok = false;
@@ -177,7 +178,7 @@ bool etpu_compile_verify_outputs(const etpu_compile_request *req, char **run_pat
         bool is_model;
         if (!expected_output(all[i], stems, n, segments, &is_model)) {
             if (!s.ignored++) {
-                char *shown = etpu_compile_safe(all[i], 40);
+                char *shown = etpu_safe_text(all[i], 40);
                 snprintf(s.first_ignored, sizeof s.first_ignored, "%s", shown ? shown : "?");
                 free(shown);
             }

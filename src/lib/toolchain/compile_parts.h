@@ -33,8 +33,6 @@
 const char *etpu_compile_base_name(const char *path);
 /* out = a/b; false when it does not fit. */
 bool etpu_compile_join(char *out, size_t size, const char *a, const char *b);
-/* A malloc'ed copy of s (NULL as "") safe for a terminal, cut at max_len. */
-char *etpu_compile_safe(const char *s, size_t max_len);
 /* "etpu: FILE: message at byte N" (file may be NULL) on the message stream. */
 void etpu_compile_say_error(const etpu_compile_request *req, const char *file,
                             const etpu_error *err);

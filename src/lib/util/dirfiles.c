@@ -3,7 +3,7 @@
  * place a set of files into a directory all or nothing (etpu/fileio.h).
  * Used for compile results and the compile cache's entries.
  */
-#define _GNU_SOURCE 1 /* copy_file_range */
+#define _DEFAULT_SOURCE 1 /* dirfd, fstatat */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -92,68 +92,6 @@ etpu_status etpu_list_files(const char *dir, char ***names, size_t *n, etpu_erro
     return ETPU_OK;
 }
 
-/* Copy from into a new temporary file beside path (etpu_temp_create),
- * synced; *tmp gets its name. In the kernel (copy_file_range) when it can. */
-static etpu_status copy_beside(const char *from, const char *path, char **tmp, etpu_error *err)
-{
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
-        return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open %s: %s", from,
-                              strerror(errno));
-    int out = etpu_temp_create(path, tmp, err);
-    if (out < 0) {
-        close(in);
-        return ETPU_FAIL;
-    }
-    etpu_status st = ETPU_OK;
-    bool in_kernel = true;
-    for (;;) {
-        ssize_t n;
-        if (in_kernel) {
-            n = copy_file_range(in, NULL, out, NULL, (size_t)1 << 30, 0);
-            if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-                          errno == EOPNOTSUPP || errno == EPERM)) {
-                in_kernel = false; /* nothing was copied: fall back */
-                continue;
-            }
-        } else {
-            char buf[1 << 16];
-            n = read(in, buf, sizeof buf);
-            for (ssize_t done = 0, w; n > 0 && done < n; done += w)
-                if ((w = write(out, buf + done, (size_t)(n - done))) <= 0) {
-                    if (w < 0 && errno == EINTR) {
-                        w = 0;
-                        continue;
-                    }
-                    n = -1;
-                    break;
-                }
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot copy %s to %s: %s",
-                                from, *tmp, strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-    }
-    close(in);
-    if (st == ETPU_OK && fsync(out) != 0)
-        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot sync %s: %s", *tmp,
-                            strerror(errno));
-    if (close(out) != 0 && st == ETPU_OK)
-        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot close %s: %s", *tmp,
-                            strerror(errno));
-    if (st != ETPU_OK) {
-        unlink(*tmp);
-        free(*tmp);
-        *tmp = NULL;
-    }
-    return st;
-}
-
 etpu_status etpu_place_files(const char *src_dir, const char *const *names, size_t n,
                              const char *dest_dir, etpu_error *err)
 {
@@ -182,7 +120,7 @@ etpu_status etpu_place_files(const char *src_dir, const char *const *names, size
             break;
         }
         if ((st = etpu_path_join(from, sizeof from, src_dir, names[staged], err)) == ETPU_OK)
-            st = copy_beside(from, to, &stage[staged], err);
+            st = etpu_copy_file_beside(from, to, &stage[staged], err);
         if (st != ETPU_OK)
             break;
     }

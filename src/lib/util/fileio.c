@@ -1,13 +1,12 @@
 /*
  * fileio.c — atomic writes, bounded reads and mkdir -p (etpu/fileio.h).
  */
-#ifndef _XOPEN_SOURCE
-#define _XOPEN_SOURCE 700 /* nftw */
-#endif
+#define _GNU_SOURCE 1 /* copy_file_range, nftw */
 #include "etpu/fileio.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -121,34 +120,88 @@ etpu_status etpu_write_file_atomic(const char *path, const void *data, size_t le
     return commit(fd, tmp, path, write_all(fd, tmp, data, len, err), err);
 }
 
-etpu_status etpu_copy_file_atomic(const char *from, const char *path, etpu_error *err)
+/* Copy the rest of in to out: in the kernel (copy_file_range) when it can,
+ * else through a buffer. -1 with errno set on failure. */
+static int copy_contents(int in, int out)
+{
+    bool in_kernel = true;
+    for (;;) {
+        ssize_t n;
+        if (in_kernel) {
+            n = copy_file_range(in, NULL, out, NULL, (size_t)1 << 30, 0);
+            if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                          errno == EOPNOTSUPP || errno == EPERM)) {
+                in_kernel = false; /* nothing was copied: fall back */
+                continue;
+            }
+        } else {
+            char buf[1 << 16];
+            n = read(in, buf, sizeof buf);
+            for (ssize_t done = 0, w; n > 0 && done < n; done += w)
+                if ((w = write(out, buf + done, (size_t)(n - done))) <= 0) {
+                    if (w < 0 && errno == EINTR) {
+                        w = 0;
+                        continue;
+                    }
+                    if (w == 0)
+                        errno = EIO;
+                    n = -1;
+                    break;
+                }
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -1 : 0;
+    }
+}
+
+etpu_status etpu_copy_file_beside(const char *from, const char *path, char **tmp,
+                                  etpu_error *err)
 {
     int in = open(from, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot open %s: %s", from,
                               strerror(errno));
-    char *tmp = NULL;
-    int fd = etpu_temp_create(path, &tmp, err);
-    if (fd < 0) {
+    int out = etpu_temp_create(path, tmp, err);
+    if (out < 0) {
         close(in);
         return ETPU_FAIL;
     }
     etpu_status st = ETPU_OK;
-    char buf[1 << 16];
-    for (;;) {
-        ssize_t n = read(in, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot read %s: %s", from,
-                                strerror(errno));
-            break;
-        }
-        if (n == 0 || (st = write_all(fd, tmp, buf, (size_t)n, err)) != ETPU_OK)
-            break;
-    }
+    if (copy_contents(in, out) != 0)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot copy %s to %s: %s", from,
+                            *tmp, strerror(errno));
     close(in);
-    return commit(fd, tmp, path, st, err);
+    if (st == ETPU_OK && fsync(out) != 0)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot sync %s: %s", *tmp,
+                            strerror(errno));
+    if (close(out) != 0 && st == ETPU_OK)
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot close %s: %s", *tmp,
+                            strerror(errno));
+    if (st != ETPU_OK) {
+        unlink(*tmp);
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return st;
+}
+
+etpu_status etpu_copy_file_atomic(const char *from, const char *path, etpu_error *err)
+{
+    char *tmp = NULL;
+    etpu_status st = etpu_copy_file_beside(from, path, &tmp, err);
+    if (st != ETPU_OK)
+        return st;
+    if (rename(tmp, path) != 0) {
+        st = etpu_error_set(err, ETPU_ERR_IO, ETPU_NO_OFFSET, "cannot rename %s to %s: %s", tmp,
+                            path, strerror(errno));
+        unlink(tmp);
+    } else {
+        etpu_sync_parent_dir(path);
+    }
+    free(tmp);
+    return st;
 }
 
 /* Open path for reading if it is a regular file of at most max bytes; its

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "etpu/text.h"
 #include "util/strbuf.h"
 
 static void emit(etpu_json_writer *w, const char *s, size_t n)
@@ -219,6 +220,18 @@ void etpu_json_raw(etpu_json_writer *w, const char *key, const char *json, size_
 {
     begin_value(w, key);
     emit(w, json, len);
+}
+
+void etpu_json_safe_string(etpu_json_writer *w, const char *key, const char *value,
+                           size_t max_bytes)
+{
+    if (!value) {
+        etpu_json_null(w, key);
+        return;
+    }
+    char *s = etpu_safe_text(value, max_bytes);
+    etpu_json_string(w, key, s ? s : "");
+    free(s);
 }
 
 void etpu_json_error(etpu_json_writer *w, const char *key, const etpu_error *e)

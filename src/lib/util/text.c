@@ -99,3 +99,10 @@ char *etpu_safe_copy(const char *s, size_t len, size_t max_bytes, unsigned flags
     out[o] = '\0';
     return out;
 }
+
+char *etpu_safe_text(const char *s, size_t max_bytes)
+{
+    if (!s)
+        s = "";
+    return etpu_safe_copy(s, strlen(s), max_bytes, ETPU_SAFE_TERMINAL);
+}
